@@ -1,0 +1,44 @@
+# Every target does its own set-up: a fresh clone needs nothing but Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit lint typecheck migrate openapi bench all clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m app.cli run
+
+test: $(STAMP)
+	bash scripts/services.sh
+	$(BIN)/pytest
+
+test-unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench scripts
+	$(BIN)/ruff format --check app tests bench scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+migrate: $(STAMP)
+	$(BIN)/alembic upgrade head
+
+openapi: $(STAMP)
+	$(BIN)/python -m app.cli openapi > openapi.json.tmp && mv openapi.json.tmp openapi.json
+
+bench: $(STAMP)
+	$(BIN)/python bench/sync_throughput.py
+
+all: lint typecheck test
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,65 @@
+"""Dependencies: the container, a unit of work per request, API-key auth and shop scoping."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.adapters.db.tables import ApiKey, Shop
+from app.adapters.db.uow import SqlUnitOfWork
+from app.api.errors import AppError, not_found
+from app.bootstrap import Container
+from app.services.api_keys import KEY_PREFIX, hash_key
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lp_…`")
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+async def get_uow(container: ContainerDep) -> SqlUnitOfWork:
+    return container.uow()
+
+
+UowDep = Annotated[SqlUnitOfWork, Depends(get_uow)]
+
+
+async def get_api_key(
+    uow: UowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiKey:
+    unauthorized = AppError(401, "unauthorized", "Missing or unknown API key",
+                            "Send `Authorization: Bearer <API key>`")
+    if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
+        raise unauthorized
+    async with uow:
+        key = await uow.api_keys.find_active(hash_key(credentials.credentials))
+    if key is None:
+        raise unauthorized
+    return key
+
+
+ApiKeyDep = Annotated[ApiKey, Depends(get_api_key)]
+
+
+async def get_shop(
+    uow: UowDep,
+    key: ApiKeyDep,
+    shop: Annotated[str, Path(description="The shop's myshopify domain", examples=["demo.myshopify.com"])],
+) -> Shop:
+    async with uow:
+        found = await uow.shops.get_by_domain(shop)
+    # Another shop's data is reported as missing, not forbidden: its existence is not ours to tell.
+    if found is None or (key.shop_id is not None and key.shop_id != found.id):
+        raise not_found(f"Shop {shop}")
+    return found
+
+
+ShopDep = Annotated[Shop, Depends(get_shop)]

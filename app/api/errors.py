@@ -1,0 +1,104 @@
+"""RFC 9457 problem+json for every error the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class InvalidParam(BaseModel):
+    name: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail, plus our `code` and, for 400/422, the fields at fault."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    code: str | None = None
+    invalid_params: list[InvalidParam] | None = None
+
+
+class AppError(Exception):
+    """An expected error: rendered as problem+json with its status, never a 500."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        invalid_params: list[InvalidParam] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.problem = Problem(
+            type=f"https://ledgerport.dev/problems/{code}",
+            title=title,
+            status=status,
+            detail=detail,
+            code=code,
+            invalid_params=invalid_params,
+        )
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = problem.model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def not_found(what: str) -> AppError:
+    return AppError(404, "not_found", "Not found", f"{what} does not exist")
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each listed status documented as a Problem."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Problem"}
+        for status in statuses
+    }
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(exc.problem)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    params = [InvalidParam(name=_location(e["loc"]), reason=e["msg"]) for e in exc.errors()]
+    problem = Problem(
+        type="https://ledgerport.dev/problems/validation_error",
+        title="Invalid request",
+        status=422,
+        detail="; ".join(f"{p.name}: {p.reason}" for p in params),
+        code="validation_error",
+        invalid_params=params,
+    )
+    return problem_response(problem)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    problem = Problem(title=str(exc.detail), status=exc.status_code, code="http_error")
+    return problem_response(problem, headers=getattr(exc, "headers", None))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

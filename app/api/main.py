@@ -1,0 +1,71 @@
+"""The FastAPI app. `create_app()` is also what `make openapi` renders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.adapters.queue.inprocess import InProcessQueue
+from app.api import errors
+from app.api.routes import audit, health, webhooks
+from app.api.routes import errors as error_routes
+from app.bootstrap import Container, bootstrap
+from app.settings import Settings
+from app.workers.jobs import bound_jobs
+
+DESCRIPTION = (
+    "Keeps a Shopify store's books in QuickBooks Online. Errors are RFC 9457 problem+json; "
+    "each sync error carries a code from `/v1/errors` with the steps and actions that fix it."
+)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if getattr(app.state, "container", None) is not None:
+        yield  # a test built and owns the container
+        return
+    settings = Settings()
+    if settings.redis_url:
+        from app.workers.arq_queue import connect
+
+        queue = await connect(settings.redis_url)
+        app.state.container = bootstrap(settings, queue)
+        yield
+        await app.state.container.aclose()
+        await queue.aclose()
+        return
+    local = InProcessQueue()
+    container = bootstrap(settings, local)
+    await start_local_worker(container, local)
+    app.state.container = container
+    yield
+    await local.stop()
+    await container.aclose()
+
+
+async def start_local_worker(container: Container, queue: InProcessQueue) -> None:
+    """The embedded default: jobs run in this process."""
+    queue.runners = bound_jobs(container)
+    queue.start()
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    app = FastAPI(
+        title="LedgerPort",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.container = container
+    errors.install(app)
+    for module in (webhooks, error_routes, audit, health):
+        app.include_router(module.router)
+    return app

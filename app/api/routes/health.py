@@ -1,0 +1,29 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from app.api.deps import ContainerDep
+from app.api.errors import AppError, responses
+from app.api.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses=responses(503))
+async def readyz(container: ContainerDep) -> Health:
+    """The database answers."""
+    try:
+        async with container.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise AppError(503, "not_ready", "Not ready", "the database does not answer") from exc
+    return Health(status="ok", checks={"database": "ok"})

@@ -1,0 +1,79 @@
+"""Response bodies. Separate from tables and domain types so the contract changes on purpose."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.domain.errors import ErrorInfo
+
+
+class ErrorActionOut(BaseModel):
+    name: str = Field(description="Stable id of the action, for the UI to bind a button to")
+    label: str
+    method: str
+    path: str = Field(description="API path template; {shop} is the shop domain")
+    description: str
+
+
+class ErrorInfoOut(BaseModel):
+    code: str
+    title: str
+    meaning: str
+    retries_automatically: bool
+    auto_behaviour: str = Field(description="What LedgerPort does about it by itself")
+    fix_steps: list[str]
+    actions: list[ErrorActionOut]
+
+    @classmethod
+    def of(cls, info: ErrorInfo) -> ErrorInfoOut:
+        actions = [ErrorActionOut(**vars(action)) for action in info.actions]
+        return cls(
+            code=info.code,
+            title=info.title,
+            meaning=info.meaning,
+            retries_automatically=info.retries_automatically,
+            auto_behaviour=info.auto_behaviour,
+            fix_steps=list(info.fix_steps),
+            actions=actions,
+        )
+
+
+class ErrorCatalogue(BaseModel):
+    items: list[ErrorInfoOut]
+
+
+class WebhookAccepted(BaseModel):
+    delivery_id: int | None = Field(description="Inbox id; null when this was a repeat")
+    duplicate: bool
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    created_at: datetime
+    entity: str
+    shopify_id: str
+    label: str = Field(description="The Shopify order name, e.g. #1001")
+    status: str
+    error_code: str | None
+    message: str | None
+    detail: dict[str, Any] | None
+    qbo_id: str | None
+    actor: str
+    run_id: str | None
+    duration_ms: int | None
+    error: ErrorInfoOut | None = Field(
+        None, description="The catalogue entry for error_code: meaning, fix steps and actions"
+    )
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next, older page")
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}

@@ -1,0 +1,128 @@
+"""`python -m app.cli run|worker|migrate|seed-demo|openapi`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY_FILE = ROOT / "var" / "demo-api-key"
+
+
+def migrate(settings: Settings) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    if settings.is_embedded:
+        Path(settings.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", settings.database_url)
+    command.upgrade(config, "head")
+
+
+def openapi() -> None:
+    from app.api.main import create_app
+
+    print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))
+
+
+async def _seed(settings: Settings) -> str:
+    from app.adapters.queue.inprocess import InProcessQueue
+    from app.bootstrap import bootstrap
+    from app.demo import seed_demo
+
+    container = bootstrap(settings, InProcessQueue())
+    try:
+        return (await seed_demo(container, KEY_FILE)).api_key
+    finally:
+        await container.aclose()
+
+
+def seed_demo(settings: Settings) -> None:
+    print(asyncio.run(_seed(settings)))
+
+
+def worker(settings: Settings) -> None:
+    from arq import run_worker
+
+    from app.workers.settings import WorkerSettings, redis_settings
+
+    run_worker(WorkerSettings, redis_settings=redis_settings(settings))  # type: ignore[arg-type]
+
+
+def _wait_for(url: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up within {seconds:.0f} s")
+
+
+def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT)
+
+
+def run(settings: Settings, host: str, port: int) -> None:
+    """API, worker and (by default) the sandbox, with the demo shop, until Ctrl-C."""
+    import uvicorn
+
+    migrate(settings)
+    children: list[subprocess.Popen[bytes]] = []
+    if settings.sandbox:
+        children.append(_spawn("app.sandbox", "--host", "127.0.0.1", "--webhook-address",
+                               f"http://{host}:{port}/webhooks/shopify"))
+        _wait_for(f"{settings.qbo_api_base}/_sandbox/health")
+        key = asyncio.run(_seed(settings))
+    if settings.redis_url:
+        children.append(_spawn("app.cli", "worker"))
+    worker_kind = "arq worker on " + settings.redis_url if settings.redis_url else "in-process"
+    print(f"LedgerPort API   http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    print(f"worker           {worker_kind}")
+    if settings.sandbox:
+        print(f"sandbox QBO      {settings.qbo_api_base}")
+        print("demo shop        demo-store.myshopify.com")
+        print(f"demo API key     {key}  (also in var/demo-api-key)")
+    print("webhook          POST /webhooks/shopify", flush=True)
+    try:
+        uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port)
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGINT)
+        for child in children:
+            child.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ledgerport")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="API + worker + sandbox with a demo shop")
+    run_parser.add_argument("--host", default=os.environ.get("LEDGERPORT_HOST", "127.0.0.1"))
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    for name in ("worker", "migrate", "seed-demo", "openapi"):
+        sub.add_parser(name)
+    args = parser.parse_args(argv)
+    if args.command == "openapi":
+        return openapi()
+    settings = Settings()
+    if args.command == "run":
+        return run(settings, args.host, args.port)
+    {"worker": worker, "migrate": migrate, "seed-demo": seed_demo}[args.command](settings)
+
+
+if __name__ == "__main__":
+    main()

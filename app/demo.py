@@ -1,0 +1,77 @@
+"""The demo shop `make run` starts with: a sandbox QBO company, a customer, mapped products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from app.bootstrap import Container
+from app.services.shops import connect_quickbooks, install_shop, map_product
+
+DEMO_SHOP = "demo-store.myshopify.com"
+DEMO_REALM = "9341453050000001"
+DEMO_CUSTOMER = {
+    "DisplayName": "Maya Okafor",
+    "GivenName": "Maya",
+    "FamilyName": "Okafor",
+    "PrimaryEmailAddr": {"Address": "maya.okafor@example.com"},
+}
+# The SKUs of the sample orders in tests/fixtures; the last one is left unmapped on purpose.
+DEMO_ITEMS = {
+    "TEE-ORG-HG-M": "Organic Cotton Tee",
+    "MUG-CER-12": "Ceramic Mug 12oz",
+}
+
+
+@dataclass(frozen=True)
+class DemoShop:
+    domain: str
+    api_key: str
+
+
+async def seed_demo(container: Container, key_file: Path) -> DemoShop:
+    """Idempotent: reuses the shop and the sandbox records; keeps the demo key in `key_file`."""
+    admin = httpx.AsyncClient(base_url=container.settings.qbo_api_base, timeout=10)
+    async with admin:
+        await _post(admin, f"/_sandbox/realms/{DEMO_REALM}", {})
+        tokens = (await _post(admin, f"/_sandbox/realms/{DEMO_REALM}/tokens", {})).json()
+        await _ensure(admin, "Customer", "DisplayName", DEMO_CUSTOMER)
+        items = {
+            sku: await _ensure(admin, "Item", "Name", _item(sku, name))
+            for sku, name in DEMO_ITEMS.items()
+        }
+    installed = await install_shop(container.uow(), DEMO_SHOP, "Demo Store", plan="growth")
+    token_set = await container.oauth.refresh(tokens["refresh_token"])
+    await connect_quickbooks(container.uow(), container.cipher, installed.shop_id, DEMO_REALM,
+                             token_set)
+    for sku, item_id in items.items():
+        if sku != "MUG-CER-12":
+            await map_product(container.uow(), installed.shop_id, f"sku:{sku}", item_id, sku)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(installed.api_key + "\n")
+    key_file.chmod(0o600)
+    return DemoShop(DEMO_SHOP, installed.api_key)
+
+
+def _item(sku: str, name: str) -> dict[str, object]:
+    return {"Name": name, "Sku": sku, "Type": "NonInventory", "IncomeAccountRef": {"value": "1"}}
+
+
+async def _post(admin: httpx.AsyncClient, path: str, body: dict[str, object]) -> httpx.Response:
+    response = await admin.post(path, json=body)
+    response.raise_for_status()
+    return response
+
+
+async def _ensure(
+    admin: httpx.AsyncClient, entity: str, key: str, record: dict[str, object]
+) -> str:
+    base = f"/_sandbox/realms/{DEMO_REALM}/records/{entity}"
+    existing = (await admin.get(base)).json()
+    rows = existing if isinstance(existing, list) else existing.get("items", [])
+    for row in rows:
+        if row.get(key) == record[key]:
+            return str(row["Id"])
+    return str((await _post(admin, base, record)).json()["Id"])

@@ -1,0 +1,66 @@
+"""QBO connection state: live access tokens for workers, health for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.adapters.crypto import TokenCipher
+from app.adapters.db.tables import Connection
+from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.errors import ErrorCode, SyncError
+from app.domain.faults import ExternalAuthExpired
+from app.domain.ports import QboOAuthPort, QboSession, TokenSet
+
+QUICKBOOKS = "quickbooks"
+HEALTHY, UNHEALTHY = "healthy", "unhealthy"
+# Refresh a little early so a token never expires between our check and QBO's.
+REFRESH_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class TokenKeeper:
+    uow: Callable[[], SqlUnitOfWork]
+    oauth: QboOAuthPort
+    cipher: TokenCipher
+    clock: Callable[[], datetime]
+
+    async def session(self, shop_id: int) -> QboSession:
+        """A QboSession with a live token, refreshing (and storing the rotation) when due."""
+        async with self.uow() as uow:
+            # The row lock keeps two workers from spending one rotating refresh token.
+            connection = await uow.connections.get(shop_id, QUICKBOOKS, for_update=True)
+            if connection is None or connection.status != HEALTHY or not connection.refresh_token:
+                raise SyncError(ErrorCode.QBO_AUTH, "QuickBooks is not connected for this shop")
+            if not self._due(connection):
+                return self._session_of(connection)
+            try:
+                tokens = await self.oauth.refresh(self.cipher.decrypt(connection.refresh_token))
+            except ExternalAuthExpired as exc:
+                mark_unhealthy(connection, "Intuit refused the refresh token; reconnect")
+                await uow.commit()
+                raise SyncError(ErrorCode.QBO_AUTH, "QuickBooks refused the refresh token") from exc
+            store_tokens(connection, tokens, self.cipher)
+            await uow.commit()
+            return self._session_of(connection)
+
+    def _due(self, connection: Connection) -> bool:
+        expires = connection.access_expires_at
+        return not connection.access_token or expires is None or expires - REFRESH_MARGIN <= self.clock()
+
+    def _session_of(self, connection: Connection) -> QboSession:
+        assert connection.access_token is not None and connection.external_id is not None
+        return QboSession(connection.external_id, self.cipher.decrypt(connection.access_token))
+
+
+def store_tokens(connection: Connection, tokens: TokenSet, cipher: TokenCipher) -> None:
+    connection.access_token = cipher.encrypt(tokens.access_token)
+    connection.refresh_token = cipher.encrypt(tokens.refresh_token)
+    connection.access_expires_at = tokens.access_expires_at
+    connection.refresh_expires_at = tokens.refresh_expires_at
+    connection.status, connection.status_reason = HEALTHY, None
+
+
+def mark_unhealthy(connection: Connection, reason: str) -> None:
+    connection.status, connection.status_reason = UNHEALTHY, reason

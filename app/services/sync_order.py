@@ -1,0 +1,249 @@
+"""Sync one Shopify order to a QBO sales receipt, exactly once."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.config import SyncConfig
+from app.domain.errors import ErrorCode, SyncError
+from app.domain.faults import ExternalError, ExternalRejected
+from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
+from app.domain.policies import classify_external, meets_triggers, retry_delay, counts_as_attempt
+from app.domain.ports import QboDocument, QboSession, QuickBooksPort
+from app.domain.translate import build_sales_receipt, resolve_lines
+from app.services.connections import TokenKeeper, mark_unhealthy
+from app.services.customers import resolve_customer
+from app.services.outcomes import RetryLater
+
+LEASE = timedelta(minutes=2)
+BUSY_RETRY_S = 5.0
+REQUEST_NAMESPACE = uuid.UUID("6f1c0b7e-2f55-4b7a-9a51-3c1f1d1e5a10")
+
+
+@dataclass(frozen=True)
+class SyncDeps:
+    uow: Callable[[], SqlUnitOfWork]
+    qbo: QuickBooksPort
+    tokens: TokenKeeper
+    clock: Callable[[], datetime]
+    worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass(frozen=True)
+class _Job:
+    shop_id: int
+    shopify_id: str
+    actor: str
+    run_id: str | None
+    force: bool
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    order: Order
+    config: SyncConfig
+    products: dict[str, str]
+    customers: dict[str, str]
+    uncertain: bool
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: SyncStatus
+    document: QboDocument | None = None
+    error: SyncError | None = None
+    note: str | None = None
+
+
+async def sync_order(
+    deps: SyncDeps,
+    shop_id: int,
+    shopify_id: str,
+    actor: str = Actor.WEBHOOK,
+    run_id: str | None = None,
+    force: bool = False,
+) -> SyncStatus | None:
+    """Posts the order unless it is already synced; records the attempt either way.
+
+    Raises RetryLater when the job should run again (lease busy, QBO down, throttled).
+    """
+    job = _Job(shop_id, str(shopify_id), actor, run_id, force)
+    started = time.monotonic()
+    loaded = await _claim(deps, job)
+    if loaded is None:
+        return None
+    outcome = await _attempt(deps, job, loaded)
+    delay = await _record(deps, job, loaded, outcome, int((time.monotonic() - started) * 1000))
+    if delay is not None:
+        raise RetryLater(delay, f"{outcome.error.code if outcome.error else ''}")
+    return outcome.status
+
+
+async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
+    async with deps.uow() as uow:
+        record = await uow.records.get(job.shop_id, Entity.ORDER, job.shopify_id)
+        row = await uow.orders.get(job.shop_id, job.shopify_id)
+        if record is None or row is None or record.status == SyncStatus.SYNCED:
+            return None
+        now = deps.clock()
+        if not await uow.records.acquire_lease(record.id, deps.worker_id, now, now + LEASE):
+            raise RetryLater(BUSY_RETRY_S, "another worker is syncing this order")
+        loaded = _Loaded(
+            order=parse_order(row.payload),
+            config=SyncConfig.from_dict(await uow.configs.get(job.shop_id)),
+            products=await uow.mappings.as_dict(job.shop_id, "product"),
+            customers=await uow.mappings.as_dict(job.shop_id, "customer"),
+            uncertain=record.error_code == ErrorCode.QBO_TIMEOUT,
+        )
+        await uow.commit()
+    return loaded
+
+
+async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
+    try:
+        if not job.force and not meets_triggers(loaded.order, loaded.config.orders):
+            raise SyncError(ErrorCode.ON_HOLD, _hold_message(loaded.order, loaded.config))
+        session = await deps.tokens.session(job.shop_id)
+        payload = await _payload(deps, session, loaded)
+        document = await _post(deps, session, job, loaded, payload)
+        return _Outcome(SyncStatus.SYNCED, document=document)
+    except SyncError as error:
+        status = SyncStatus.ON_HOLD if error.code == ErrorCode.ON_HOLD else SyncStatus.ERROR
+        return _Outcome(status, error=error)
+    except ExternalError as exc:
+        return _Outcome(SyncStatus.ERROR, error=classify_external(exc))
+
+
+async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict[str, Any]:
+    item_ids = resolve_lines(loaded.order, loaded.products, loaded.config)
+    customer_id = await resolve_customer(
+        deps.qbo, session, loaded.order, loaded.config, loaded.customers
+    )
+    gateway = next(iter(loaded.order.payment_gateway_names), None)
+    payments = loaded.config.payments
+    deposit = payments.deposit_accounts.get(gateway or "") or payments.default_deposit_account_id
+    return build_sales_receipt(
+        loaded.order,
+        customer_id=customer_id,
+        item_ids=item_ids,
+        config=loaded.config,
+        deposit_account_id=deposit,
+    )
+
+
+async def _post(
+    deps: SyncDeps, session: QboSession, job: _Job, loaded: _Loaded, payload: dict[str, Any]
+) -> QboDocument:
+    doc_number = str(payload["DocNumber"])
+    if loaded.uncertain:
+        # The last attempt may have committed in QBO without us hearing back.
+        existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
+        if existing is not None:
+            return _adopt(existing, loaded.order, payload)
+    try:
+        return await deps.qbo.create_sales_receipt(
+            session, payload, request_id=request_id(job, payload)
+        )
+    except ExternalRejected as exc:
+        if not any(fault.code == "6140" for fault in exc.faults):
+            raise
+        existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
+        if existing is None:
+            raise
+        return _adopt(existing, loaded.order, payload)
+
+
+def request_id(job: _Job, payload: dict[str, Any]) -> str:
+    """Same order and same payload → same QBO requestid, so a replay creates nothing new."""
+    content = repr(sorted(payload.items()))
+    return str(uuid.uuid5(REQUEST_NAMESPACE, f"{job.shop_id}:{job.shopify_id}:{content}"))
+
+
+def _adopt(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboDocument:
+    """An existing receipt with our number counts as ours only if it is the same sale."""
+    same_customer = existing.customer_id == payload["CustomerRef"]["value"]
+    same_date = existing.txn_date == payload.get("TxnDate")
+    same_total = existing.total is not None and Decimal(existing.total) == order.total_price
+    if same_customer and same_date and same_total:
+        return existing
+    raise SyncError(
+        ErrorCode.DUPLICATE,
+        f"QuickBooks already has sales receipt {existing.doc_number} (id {existing.id}) "
+        "and it differs from this order",
+        {"qbo_id": existing.id, "doc_number": existing.doc_number, "qbo_total": existing.total},
+    )
+
+
+def _hold_message(order: Order, config: SyncConfig) -> str:
+    wanted = ", ".join(sorted(config.orders.trigger_financial_statuses)) or "any"
+    return (
+        f"Order {order.name} is {order.financial_status or 'unknown'}; "
+        f"it syncs when its payment status is one of: {wanted}"
+    )
+
+
+async def _record(
+    deps: SyncDeps, job: _Job, loaded: _Loaded, outcome: _Outcome, duration_ms: int
+) -> float | None:
+    now = deps.clock()
+    error = outcome.error
+    async with deps.uow() as uow:
+        record = await uow.records.get(job.shop_id, Entity.ORDER, job.shopify_id)
+        assert record is not None
+        counted = error is None or counts_as_attempt(error.code)
+        record.attempts += 1 if counted else 0
+        delay = retry_delay(error, record.attempts) if error is not None else None
+        record.status = outcome.status
+        record.error_code = error.code if error else None
+        record.message = error.message if error else None
+        record.last_attempt_at = now
+        record.next_attempt_at = now + timedelta(seconds=delay) if delay is not None else None
+        record.lease_owner = record.lease_until = None
+        if outcome.document is not None:
+            record.qbo_id = outcome.document.id
+            record.qbo_doc_number = outcome.document.doc_number
+        if error is not None and error.code == ErrorCode.QBO_AUTH:
+            connection = await uow.connections.get(job.shop_id, "quickbooks")
+            if connection is not None:
+                mark_unhealthy(connection, error.message)
+        await uow.audit.add(
+            shop_id=job.shop_id,
+            entity=Entity.ORDER,
+            shopify_id=job.shopify_id,
+            label=loaded.order.name,
+            status=outcome.status,
+            error_code=error.code if error else None,
+            message=error.message if error else _synced_message(outcome.document),
+            detail=_detail(error),
+            qbo_id=outcome.document.id if outcome.document else None,
+            actor=job.actor,
+            run_id=job.run_id,
+            duration_ms=duration_ms,
+        )
+        await uow.commit()
+    return delay
+
+
+def _synced_message(document: QboDocument | None) -> str:
+    assert document is not None
+    return f"Created QuickBooks sales receipt {document.doc_number} (id {document.id})"
+
+
+def _detail(error: SyncError | None) -> dict[str, Any] | None:
+    if error is None:
+        return None
+    detail: dict[str, Any] = dict(error.detail)
+    if error.fault is not None:
+        fault = error.fault
+        detail["qbo_fault"] = {
+            "code": fault.code, "message": fault.message,
+            "detail": fault.detail, "element": fault.element,
+        }
+    return detail or None

@@ -1,0 +1,135 @@
+"""Shopify webhooks: authenticate and store before the 200, then process from the inbox."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from app.adapters.db.tables import WebhookDelivery, utcnow
+from app.adapters.db.uow import SqlUnitOfWork
+from app.adapters.shopify.webhooks import verify_hmac
+from app.domain.models import Entity, InvalidPayload, SyncStatus, parse_order
+
+ORDER_TOPICS = frozenset(
+    {
+        "orders/create",
+        "orders/updated",
+        "orders/paid",
+        "orders/fulfilled",
+        "orders/partially_fulfilled",
+        "orders/edited",
+    }
+)
+
+
+class WebhookRejected(Exception):
+    """The delivery is refused and nothing was stored."""
+
+    def __init__(self, status: int, title: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.field = status, title, detail, field
+
+
+@dataclass(frozen=True)
+class WebhookHeaders:
+    topic: str | None
+    shop_domain: str | None
+    hmac: str | None
+    event_id: str | None
+    webhook_id: str | None
+    api_version: str | None
+    triggered_at: str | None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    delivery_id: int | None
+    duplicate: bool
+
+
+def _authenticate_and_parse(headers: WebhookHeaders, raw_body: bytes, secret: str) -> None:
+    if not verify_hmac(raw_body, headers.hmac, secret):
+        raise WebhookRejected(
+            401, "Invalid webhook signature",
+            "X-Shopify-Hmac-Sha256 does not match the body", "X-Shopify-Hmac-Sha256",
+        )
+    for name, value in (("X-Shopify-Topic", headers.topic),
+                        ("X-Shopify-Shop-Domain", headers.shop_domain)):
+        if not value:
+            raise WebhookRejected(400, "Missing webhook header", f"{name} is required", name)
+    try:
+        document = json.loads(raw_body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WebhookRejected(400, "Malformed webhook body", f"not JSON: {exc}", "body") from exc
+    if not isinstance(document, dict):
+        raise WebhookRejected(400, "Malformed webhook body", "expected a JSON object", "body")
+
+
+async def ingest_webhook(
+    uow: SqlUnitOfWork, headers: WebhookHeaders, raw_body: bytes, secret: str
+) -> Ingested:
+    """Stores an authentic delivery once per (shop, topic, event id) and queues its processing."""
+    _authenticate_and_parse(headers, raw_body, secret)
+    # Shopify's Event-Id is shared by every delivery of one merchant action; fall back to the
+    # webhook id, then the body, so that a retry of the same bytes is still recognised.
+    event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
+    async with uow:
+        delivery_id = await uow.inbox.add_if_new(
+            shop_domain=headers.shop_domain,
+            topic=headers.topic,
+            event_id=event_id,
+            webhook_id=headers.webhook_id,
+            api_version=headers.api_version,
+            triggered_at=headers.triggered_at,
+            body=raw_body.decode(),
+            status="received",
+        )
+        if delivery_id is not None:
+            uow.enqueue_after_commit("process_webhook", delivery_id, job_id=f"webhook:{delivery_id}")
+        await uow.commit()
+    return Ingested(delivery_id=delivery_id, duplicate=delivery_id is None)
+
+
+async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
+    """Turns a stored delivery into an order row and, when it changed, a sync job."""
+    async with uow:
+        delivery = await uow.inbox.get(delivery_id)
+        if delivery is None or delivery.status != "received":
+            return
+        shop = await uow.shops.get_by_domain(delivery.shop_domain)
+        if shop is None:
+            delivery.status, delivery.note = "ignored", "no such shop is installed"
+        elif delivery.topic not in ORDER_TOPICS:
+            delivery.status, delivery.note = "ignored", f"topic {delivery.topic} is not handled yet"
+        else:
+            await _store_order(uow, shop.id, delivery.body, delivery)
+        delivery.processed_at = utcnow()
+        await uow.commit()
+
+
+async def _store_order(uow: SqlUnitOfWork, shop_id: int, body: str, delivery: WebhookDelivery) -> None:
+    try:
+        order = parse_order(json.loads(body))
+    except InvalidPayload as exc:
+        delivery.status, delivery.note = "failed", str(exc)
+        return
+    row, changed = await uow.orders.upsert(
+        shop_id,
+        order.id,
+        updated_at=order.updated_at,
+        name=order.name,
+        financial_status=order.financial_status,
+        fulfillment_status=order.fulfillment_status,
+        payload=json.loads(body),
+    )
+    record = await uow.records.get_or_create(
+        shop_id, Entity.ORDER, order.id, label=order.name, status=SyncStatus.PENDING
+    )
+    delivery.status = "processed"
+    if changed and record.status != SyncStatus.SYNCED:
+        record.status = SyncStatus.PENDING if record.status != SyncStatus.ERROR else record.status
+        uow.enqueue_after_commit(
+            "sync_order", shop_id, order.id, "webhook",
+            job_id=f"sync_order:{shop_id}:{order.id}:v{row.version}",
+        )

@@ -1,0 +1,83 @@
+"""Settings from the environment (and `.env` for local use). Names follow DESIGN.md."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SANDBOX_QBO = "http://127.0.0.1:8101"
+SANDBOX_SHOPIFY = "http://127.0.0.1:8102"
+SANDBOX_QBO_CLIENT_ID = "sandbox-client-id"
+SANDBOX_QBO_CLIENT_SECRET = "sandbox-client-secret"
+SANDBOX_SHOPIFY_CLIENT_SECRET = "sandbox-shopify-secret"
+PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "todo"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(default="sqlite+aiosqlite:///var/ledgerport.db", alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+
+    qbo_api_base: str = Field(default=SANDBOX_QBO, alias="QBO_API_BASE")
+    qbo_auth_url: str = Field(default=f"{SANDBOX_QBO}/connect/oauth2", alias="QBO_AUTH_URL")
+    qbo_token_url: str = Field(
+        default=f"{SANDBOX_QBO}/oauth2/v1/tokens/bearer", alias="QBO_TOKEN_URL"
+    )
+    qbo_revoke_url: str = Field(
+        default=f"{SANDBOX_QBO}/v2/oauth2/tokens/revoke", alias="QBO_REVOKE_URL"
+    )
+    qbo_client_id: str = Field(default=SANDBOX_QBO_CLIENT_ID, alias="QBO_CLIENT_ID")
+    qbo_client_secret: SecretStr = Field(
+        default=SecretStr(SANDBOX_QBO_CLIENT_SECRET), alias="QBO_CLIENT_SECRET"
+    )
+    qbo_redirect_uri: str = Field(
+        default="http://127.0.0.1:8000/v1/connections/quickbooks/callback",
+        alias="QBO_REDIRECT_URI",
+    )
+    qbo_minor_version: int = Field(default=75, alias="QBO_MINOR_VERSION")
+
+    shopify_api_base: str = Field(
+        default=f"{SANDBOX_SHOPIFY}/shops/{{shop}}/admin/api", alias="SHOPIFY_API_BASE"
+    )
+    shopify_api_version: str = Field(default="2025-07", alias="SHOPIFY_API_VERSION")
+    shopify_client_id: str = Field(default="sandbox-shopify-client", alias="SHOPIFY_CLIENT_ID")
+    shopify_client_secret: SecretStr = Field(
+        default=SecretStr(SANDBOX_SHOPIFY_CLIENT_SECRET), alias="SHOPIFY_CLIENT_SECRET"
+    )
+
+    encryption_key: SecretStr | None = Field(default=None, alias="LEDGERPORT_ENCRYPTION_KEY")
+    sandbox: bool = Field(default=True, alias="LEDGERPORT_SANDBOX")
+    key_file: str = Field(default="var/ledgerport.key", alias="LEDGERPORT_KEY_FILE")
+    http_timeout_s: float = Field(default=30.0, alias="LEDGERPORT_HTTP_TIMEOUT_S")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        for name in ("qbo_client_secret", "shopify_client_secret", "encryption_key"):
+            value = getattr(self, name)
+            if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
+                raise ValueError(f"{name} is a placeholder; set a real secret")
+        return self
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def fernet_key(self) -> bytes:
+        """The token key. The embedded default generates one once and keeps it in var/."""
+        if self.encryption_key is not None:
+            return self.encryption_key.get_secret_value().encode()
+        if not self.is_embedded:
+            raise ValueError("LEDGERPORT_ENCRYPTION_KEY is required outside the embedded default")
+        path = Path(self.key_file)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.urlsafe_b64encode(secrets.token_bytes(32)))
+            path.chmod(0o600)
+        return path.read_bytes().strip()

@@ -1,0 +1,59 @@
+"""arq WorkerSettings: `arq app.workers.settings.WorkerSettings` (needs REDIS_URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from arq import Retry, func
+from arq.connections import RedisSettings
+from arq.worker import Function
+
+from app.bootstrap import bootstrap
+from app.services.outcomes import RetryLater
+from app.settings import Settings
+from app.workers.arq_queue import ArqJobQueue
+from app.workers.jobs import JOBS
+
+MAX_TRIES = 8
+
+
+def _arq_job(name: str, job: Callable[..., Awaitable[None]]) -> Function:
+    async def run(ctx: dict[str, Any], *args: Any) -> None:
+        try:
+            await job(ctx["container"], *args)
+        except RetryLater as retry:
+            raise Retry(defer=retry.defer_s) from retry
+
+    run.__name__ = name
+    # keep_result=0: a finished job must not block the same job id from running again.
+    return func(run, name=name, max_tries=MAX_TRIES, keep_result=0)
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = Settings()
+    ctx["container"] = bootstrap(settings, ArqJobQueue(ctx["redis"]))
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["container"].aclose()
+
+
+FUNCTIONS = [_arq_job(name, job) for name, job in JOBS.items()]
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    if not settings.redis_url:
+        raise SystemExit("REDIS_URL is not set: the arq worker needs Redis")
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+class WorkerSettings:
+    """For `arq app.workers.settings.WorkerSettings`; `python -m app.cli worker` is the same."""
+
+    functions: ClassVar[list[Function]] = FUNCTIONS
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = 10
+    job_timeout = 300
+    keep_result = 0

@@ -17,7 +17,6 @@ import httpx
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_FILE = ROOT / "var" / "demo-api-key"
 
 
 def migrate(settings: Settings) -> None:
@@ -30,6 +29,10 @@ def migrate(settings: Settings) -> None:
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", settings.database_url)
     command.upgrade(config, "head")
+
+
+def demo_key_file(settings: Settings) -> Path:
+    return Path(settings.key_file).parent / "demo-api-key"
 
 
 def openapi() -> None:
@@ -45,9 +48,14 @@ async def _seed(settings: Settings) -> str:
 
     container = bootstrap(settings, InProcessQueue())
     try:
-        return (await seed_demo(container, KEY_FILE)).api_key
+        key = (await seed_demo(container)).api_key
     finally:
         await container.aclose()
+    path = demo_key_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
+    path.write_text(key + "\n")  # noqa: ASYNC240
+    path.chmod(0o600)  # noqa: ASYNC240
+    return key
 
 
 def seed_demo(settings: Settings) -> None:
@@ -84,8 +92,15 @@ def run(settings: Settings, host: str, port: int) -> None:
     migrate(settings)
     children: list[subprocess.Popen[bytes]] = []
     if settings.sandbox:
-        children.append(_spawn("app.sandbox", "--host", "127.0.0.1", "--webhook-address",
-                               f"http://{host}:{port}/webhooks/shopify"))
+        children.append(
+            _spawn(
+                "app.sandbox",
+                "--host",
+                "127.0.0.1",
+                "--webhook-address",
+                f"http://{host}:{port}/webhooks/shopify",
+            )
+        )
         _wait_for(f"{settings.qbo_api_base}/_sandbox/health")
         key = asyncio.run(_seed(settings))
     if settings.redis_url:
@@ -96,7 +111,7 @@ def run(settings: Settings, host: str, port: int) -> None:
     if settings.sandbox:
         print(f"sandbox QBO      {settings.qbo_api_base}")
         print("demo shop        demo-store.myshopify.com")
-        print(f"demo API key     {key}  (also in var/demo-api-key)")
+        print(f"demo API key     {key}  (also in {demo_key_file(settings)})")
     print("webhook          POST /webhooks/shopify", flush=True)
     try:
         uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port)

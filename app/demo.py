@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -31,8 +30,8 @@ class DemoShop:
     api_key: str
 
 
-async def seed_demo(container: Container, key_file: Path) -> DemoShop:
-    """Idempotent: reuses the shop and the sandbox records; keeps the demo key in `key_file`."""
+async def seed_demo(container: Container) -> DemoShop:
+    """Idempotent: reuses the shop and the sandbox records; issues a new API key each time."""
     admin = httpx.AsyncClient(base_url=container.settings.qbo_api_base, timeout=10)
     async with admin:
         await _post(admin, f"/_sandbox/realms/{DEMO_REALM}", {})
@@ -44,14 +43,12 @@ async def seed_demo(container: Container, key_file: Path) -> DemoShop:
         }
     installed = await install_shop(container.uow(), DEMO_SHOP, "Demo Store", plan="growth")
     token_set = await container.oauth.refresh(tokens["refresh_token"])
-    await connect_quickbooks(container.uow(), container.cipher, installed.shop_id, DEMO_REALM,
-                             token_set)
+    await connect_quickbooks(
+        container.uow(), container.cipher, installed.shop_id, DEMO_REALM, token_set
+    )
     for sku, item_id in items.items():
         if sku != "MUG-CER-12":
             await map_product(container.uow(), installed.shop_id, f"sku:{sku}", item_id, sku)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(installed.api_key + "\n")
-    key_file.chmod(0o600)
     return DemoShop(DEMO_SHOP, installed.api_key)
 
 

@@ -35,8 +35,9 @@ async def get_api_key(
     uow: UowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiKey:
-    unauthorized = AppError(401, "unauthorized", "Missing or unknown API key",
-                            "Send `Authorization: Bearer <API key>`")
+    unauthorized = AppError(
+        401, "unauthorized", "Missing or unknown API key", "Send `Authorization: Bearer <API key>`"
+    )
     if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
         raise unauthorized
     async with uow:
@@ -52,7 +53,9 @@ ApiKeyDep = Annotated[ApiKey, Depends(get_api_key)]
 async def get_shop(
     uow: UowDep,
     key: ApiKeyDep,
-    shop: Annotated[str, Path(description="The shop's myshopify domain", examples=["demo.myshopify.com"])],
+    shop: Annotated[
+        str, Path(description="The shop's myshopify domain", examples=["demo.myshopify.com"])
+    ],
 ) -> Shop:
     async with uow:
         found = await uow.shops.get_by_domain(shop)

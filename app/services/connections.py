@@ -32,7 +32,7 @@ class TokenKeeper:
             # The row lock keeps two workers from spending one rotating refresh token.
             connection = await uow.connections.get(shop_id, QUICKBOOKS, for_update=True)
             if connection is None or connection.status != HEALTHY or not connection.refresh_token:
-                raise SyncError(ErrorCode.QBO_AUTH, "QuickBooks is not connected for this shop")
+                raise SyncError(ErrorCode.qbo_auth, "QuickBooks is not connected for this shop")
             if not self._due(connection):
                 return self._session_of(connection)
             try:
@@ -40,14 +40,18 @@ class TokenKeeper:
             except ExternalAuthExpired as exc:
                 mark_unhealthy(connection, "Intuit refused the refresh token; reconnect")
                 await uow.commit()
-                raise SyncError(ErrorCode.QBO_AUTH, "QuickBooks refused the refresh token") from exc
+                raise SyncError(ErrorCode.qbo_auth, "QuickBooks refused the refresh token") from exc
             store_tokens(connection, tokens, self.cipher)
             await uow.commit()
             return self._session_of(connection)
 
     def _due(self, connection: Connection) -> bool:
         expires = connection.access_expires_at
-        return not connection.access_token or expires is None or expires - REFRESH_MARGIN <= self.clock()
+        return (
+            not connection.access_token
+            or expires is None
+            or expires - REFRESH_MARGIN <= self.clock()
+        )
 
     def _session_of(self, connection: Connection) -> QboSession:
         assert connection.access_token is not None and connection.external_id is not None

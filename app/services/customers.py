@@ -45,7 +45,11 @@ async def resolve_customer(
         return (await qbo.create_customer(session, payload, request_id=request_id)).id
     who = name or email or "a guest (no customer on the order)"
     raise SyncError(
-        ErrorCode.CUSTOMER_NOT_FOUND,
+        ErrorCode.customer_not_found,
         f"No QuickBooks customer matches {who}",
-        {"shopify_customer_id": customer.id if customer else None, "email": email, "name": name},
+        detail={
+            "shopify_customer_id": customer.id if customer else None,
+            "email": email,
+            "name": name,
+        },
     )

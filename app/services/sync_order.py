@@ -15,7 +15,13 @@ from app.domain.config import SyncConfig
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import ExternalError, ExternalRejected
 from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
-from app.domain.policies import classify_external, meets_triggers, retry_delay, counts_as_attempt
+from app.domain.policies import (
+    classify_external,
+    counts_as_attempt,
+    deposit_account_for,
+    on_hold_error,
+    retry_delay,
+)
 from app.domain.ports import QboDocument, QboSession, QuickBooksPort
 from app.domain.translate import build_sales_receipt, resolve_lines
 from app.services.connections import TokenKeeper, mark_unhealthy
@@ -66,7 +72,7 @@ async def sync_order(
     deps: SyncDeps,
     shop_id: int,
     shopify_id: str,
-    actor: str = Actor.WEBHOOK,
+    actor: str = Actor.webhook,
     run_id: str | None = None,
     force: bool = False,
 ) -> SyncStatus | None:
@@ -88,9 +94,9 @@ async def sync_order(
 
 async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
     async with deps.uow() as uow:
-        record = await uow.records.get(job.shop_id, Entity.ORDER, job.shopify_id)
+        record = await uow.records.get(job.shop_id, Entity.order, job.shopify_id)
         row = await uow.orders.get(job.shop_id, job.shopify_id)
-        if record is None or row is None or record.status == SyncStatus.SYNCED:
+        if record is None or row is None or record.status == SyncStatus.synced:
             return None
         now = deps.clock()
         if not await uow.records.acquire_lease(record.id, deps.worker_id, now, now + LEASE):
@@ -100,7 +106,7 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
             config=SyncConfig.from_dict(await uow.configs.get(job.shop_id)),
             products=await uow.mappings.as_dict(job.shop_id, "product"),
             customers=await uow.mappings.as_dict(job.shop_id, "customer"),
-            uncertain=record.error_code == ErrorCode.QBO_TIMEOUT,
+            uncertain=record.error_code == ErrorCode.qbo_timeout,
         )
         await uow.commit()
     return loaded
@@ -108,17 +114,18 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
 
 async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
     try:
-        if not job.force and not meets_triggers(loaded.order, loaded.config.orders):
-            raise SyncError(ErrorCode.ON_HOLD, _hold_message(loaded.order, loaded.config))
+        hold = None if job.force else on_hold_error(loaded.order, loaded.config.orders)
+        if hold is not None:
+            raise hold
         session = await deps.tokens.session(job.shop_id)
         payload = await _payload(deps, session, loaded)
         document = await _post(deps, session, job, loaded, payload)
-        return _Outcome(SyncStatus.SYNCED, document=document)
+        return _Outcome(SyncStatus.synced, document=document)
     except SyncError as error:
-        status = SyncStatus.ON_HOLD if error.code == ErrorCode.ON_HOLD else SyncStatus.ERROR
+        status = SyncStatus.on_hold if error.code == ErrorCode.on_hold else SyncStatus.error
         return _Outcome(status, error=error)
     except ExternalError as exc:
-        return _Outcome(SyncStatus.ERROR, error=classify_external(exc))
+        return _Outcome(SyncStatus.error, error=classify_external(exc))
 
 
 async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict[str, Any]:
@@ -126,15 +133,12 @@ async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict
     customer_id = await resolve_customer(
         deps.qbo, session, loaded.order, loaded.config, loaded.customers
     )
-    gateway = next(iter(loaded.order.payment_gateway_names), None)
-    payments = loaded.config.payments
-    deposit = payments.deposit_accounts.get(gateway or "") or payments.default_deposit_account_id
     return build_sales_receipt(
         loaded.order,
         customer_id=customer_id,
         item_ids=item_ids,
         config=loaded.config,
-        deposit_account_id=deposit,
+        deposit_account_id=deposit_account_for(loaded.order, loaded.config.payments),
     )
 
 
@@ -174,18 +178,14 @@ def _adopt(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboD
     if same_customer and same_date and same_total:
         return existing
     raise SyncError(
-        ErrorCode.DUPLICATE,
+        ErrorCode.duplicate,
         f"QuickBooks already has sales receipt {existing.doc_number} (id {existing.id}) "
         "and it differs from this order",
-        {"qbo_id": existing.id, "doc_number": existing.doc_number, "qbo_total": existing.total},
-    )
-
-
-def _hold_message(order: Order, config: SyncConfig) -> str:
-    wanted = ", ".join(sorted(config.orders.trigger_financial_statuses)) or "any"
-    return (
-        f"Order {order.name} is {order.financial_status or 'unknown'}; "
-        f"it syncs when its payment status is one of: {wanted}"
+        detail={
+            "qbo_id": existing.id,
+            "doc_number": existing.doc_number,
+            "qbo_total": existing.total,
+        },
     )
 
 
@@ -195,7 +195,7 @@ async def _record(
     now = deps.clock()
     error = outcome.error
     async with deps.uow() as uow:
-        record = await uow.records.get(job.shop_id, Entity.ORDER, job.shopify_id)
+        record = await uow.records.get(job.shop_id, Entity.order, job.shopify_id)
         assert record is not None
         counted = error is None or counts_as_attempt(error.code)
         record.attempts += 1 if counted else 0
@@ -209,13 +209,13 @@ async def _record(
         if outcome.document is not None:
             record.qbo_id = outcome.document.id
             record.qbo_doc_number = outcome.document.doc_number
-        if error is not None and error.code == ErrorCode.QBO_AUTH:
+        if error is not None and error.code == ErrorCode.qbo_auth:
             connection = await uow.connections.get(job.shop_id, "quickbooks")
             if connection is not None:
                 mark_unhealthy(connection, error.message)
         await uow.audit.add(
             shop_id=job.shop_id,
-            entity=Entity.ORDER,
+            entity=Entity.order,
             shopify_id=job.shopify_id,
             label=loaded.order.name,
             status=outcome.status,
@@ -243,7 +243,9 @@ def _detail(error: SyncError | None) -> dict[str, Any] | None:
     if error.fault is not None:
         fault = error.fault
         detail["qbo_fault"] = {
-            "code": fault.code, "message": fault.message,
-            "detail": fault.detail, "element": fault.element,
+            "code": fault.code,
+            "message": fault.message,
+            "detail": fault.detail,
+            "element": fault.element,
         }
     return detail or None

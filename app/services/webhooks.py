@@ -51,11 +51,15 @@ class Ingested:
 def _authenticate_and_parse(headers: WebhookHeaders, raw_body: bytes, secret: str) -> None:
     if not verify_hmac(raw_body, headers.hmac, secret):
         raise WebhookRejected(
-            401, "Invalid webhook signature",
-            "X-Shopify-Hmac-Sha256 does not match the body", "X-Shopify-Hmac-Sha256",
+            401,
+            "Invalid webhook signature",
+            "X-Shopify-Hmac-Sha256 does not match the body",
+            "X-Shopify-Hmac-Sha256",
         )
-    for name, value in (("X-Shopify-Topic", headers.topic),
-                        ("X-Shopify-Shop-Domain", headers.shop_domain)):
+    for name, value in (
+        ("X-Shopify-Topic", headers.topic),
+        ("X-Shopify-Shop-Domain", headers.shop_domain),
+    ):
         if not value:
             raise WebhookRejected(400, "Missing webhook header", f"{name} is required", name)
     try:
@@ -86,7 +90,9 @@ async def ingest_webhook(
             status="received",
         )
         if delivery_id is not None:
-            uow.enqueue_after_commit("process_webhook", delivery_id, job_id=f"webhook:{delivery_id}")
+            uow.enqueue_after_commit(
+                "process_webhook", delivery_id, job_id=f"webhook:{delivery_id}"
+            )
         await uow.commit()
     return Ingested(delivery_id=delivery_id, duplicate=delivery_id is None)
 
@@ -108,7 +114,9 @@ async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
         await uow.commit()
 
 
-async def _store_order(uow: SqlUnitOfWork, shop_id: int, body: str, delivery: WebhookDelivery) -> None:
+async def _store_order(
+    uow: SqlUnitOfWork, shop_id: int, body: str, delivery: WebhookDelivery
+) -> None:
     try:
         order = parse_order(json.loads(body))
     except InvalidPayload as exc:
@@ -124,12 +132,15 @@ async def _store_order(uow: SqlUnitOfWork, shop_id: int, body: str, delivery: We
         payload=json.loads(body),
     )
     record = await uow.records.get_or_create(
-        shop_id, Entity.ORDER, order.id, label=order.name, status=SyncStatus.PENDING
+        shop_id, Entity.order, order.id, label=order.name, status=SyncStatus.pending
     )
     delivery.status = "processed"
-    if changed and record.status != SyncStatus.SYNCED:
-        record.status = SyncStatus.PENDING if record.status != SyncStatus.ERROR else record.status
+    if changed and record.status != SyncStatus.synced:
+        record.status = SyncStatus.pending if record.status != SyncStatus.error else record.status
         uow.enqueue_after_commit(
-            "sync_order", shop_id, order.id, "webhook",
+            "sync_order",
+            shop_id,
+            order.id,
+            "webhook",
             job_id=f"sync_order:{shop_id}:{order.id}:v{row.version}",
         )

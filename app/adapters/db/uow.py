@@ -36,10 +36,10 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back what was not committed and detaches rows without expiring them,
+        # so values read inside the unit of work stay readable after it.
+        self._jobs.clear()
+        await self.session.close()
 
     def enqueue_after_commit(self, function: str, *args: Any, job_id: str) -> None:
         self._jobs.append((function, args, job_id))

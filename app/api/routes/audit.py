@@ -34,15 +34,22 @@ def _before_id(cursor: str | None) -> int | None:
             return int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise AppError(400, "invalid_cursor", "Invalid cursor", "use next_cursor as given",
-                   [InvalidParam(name="cursor", reason="not a cursor this API issued")])
+    raise AppError(
+        400,
+        "invalid_cursor",
+        "Invalid cursor",
+        "use next_cursor as given",
+        [InvalidParam(name="cursor", reason="not a cursor this API issued")],
+    )
 
 
 def _out(entry: AuditEntry) -> AuditEntryOut:
     info = CATALOGUE.get(ErrorCode(entry.error_code)) if entry.error_code else None
     return AuditEntryOut.model_validate(
-        {**{c: getattr(entry, c) for c in AuditEntryOut.model_fields if c != "error"},
-         "error": ErrorInfoOut.of(info) if info else None}
+        {
+            **{c: getattr(entry, c) for c in AuditEntryOut.model_fields if c != "error"},
+            "error": ErrorInfoOut.of(info) if info else None,
+        }
     )
 
 
@@ -67,8 +74,14 @@ async def list_audit_log(
         horizon = container.clock() - timedelta(days=days)
         since = max(since, horizon) if since is not None else horizon
     where = AuditFilter(
-        status=status, error_code=code, entity=entity, actor=actor, label=order,
-        since=since, until=until, before_id=_before_id(cursor),
+        status=status,
+        error_code=code,
+        entity=entity,
+        actor=actor,
+        label=order,
+        since=since,
+        until=until,
+        before_id=_before_id(cursor),
     )
     async with uow:
         entries = await uow.audit.list(shop.id, where, limit + 1)

@@ -1,0 +1,266 @@
+"""QuickBooks Online Accounting API v3 over httpx: queries, creates, seconds-scale retries."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from app.adapters.quickbooks.faults import error_for_response
+from app.adapters.quickbooks.query import MAX_RESULTS, Query
+from app.domain.faults import ExternalRateLimited, ExternalUnavailable
+from app.domain.ports import QboDocument, QboOption, QboRef, QboSession
+
+MAX_REQUEST_ID = 50  # reference §1: requestid is unique per realm, at most 50 characters
+_REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CENT = Decimal("0.01")
+Json = dict[str, Any]
+
+
+class RealmLimiter(Protocol):
+    """Waits until one more request to the realm fits its rate limits."""
+
+    async def acquire(self, realm_id: str) -> None: ...
+
+
+class NoLimiter:
+    """A limiter that never waits (tests, single-process use with few orders)."""
+
+    async def acquire(self, realm_id: str) -> None:
+        return None
+
+
+class QuickBooksClient:
+    """QBO Accounting API v3 adapter implementing `QuickBooksPort`.
+
+    `http` carries `base_url` (QBO_API_BASE) and the timeout; bootstrap owns and closes it.
+    Transport errors, 5xx and short-Retry-After 429s are retried here, at most `attempts`
+    times; everything else is raised at once as an `app.domain.faults` exception. Creates
+    are safe to retry because the caller's `request_id` is replayed unchanged.
+    Raises `ValueError` for caller bugs (bad realm id, request id over 50 characters).
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        minor_version: int = 75,
+        limiter: RealmLimiter | None = None,
+        attempts: int = 3,
+        backoff: float = 0.5,
+        max_wait: float = 5.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self._http = http
+        self._minor_version = minor_version
+        self._limiter = limiter or NoLimiter()
+        self._attempts = attempts
+        self._max_wait = max_wait
+        self._backoff = wait_random_exponential(multiplier=backoff, max=max_wait)
+        self._sleep = sleep
+
+    async def find_customer(
+        self, session: QboSession, *, email: str | None, display_name: str | None
+    ) -> QboRef | None:
+        """Match by PrimaryEmailAddr first, then by DisplayName (active customers only)."""
+        for name, value in (("PrimaryEmailAddr", email), ("DisplayName", display_name)):
+            if value:
+                rows = await self._query(
+                    session, Query("Customer", max_results=1).where(name, value)
+                )
+                if rows:
+                    return QboRef(id=_str(rows[0], "Id"), name=_str(rows[0], "DisplayName"))
+        return None
+
+    async def find_item(
+        self, session: QboSession, *, sku: str | None = None, name: str | None = None
+    ) -> QboRef | None:
+        """Match by Sku first, then by Name (active items only)."""
+        for field, value in (("Sku", sku), ("Name", name)):
+            if value:
+                rows = await self._query(session, Query("Item", max_results=1).where(field, value))
+                if rows:
+                    return QboRef(id=_str(rows[0], "Id"), name=_str(rows[0], "Name"))
+        return None
+
+    async def find_sales_receipt(
+        self, session: QboSession, *, doc_number: str
+    ) -> QboDocument | None:
+        query = Query("SalesReceipt", max_results=1).where("DocNumber", doc_number)
+        rows = await self._query(session, query)
+        return _document(rows[0]) if rows else None
+
+    async def create_customer(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboRef:
+        row = await self._create(session, "Customer", payload, request_id)
+        return QboRef(id=_str(row, "Id"), name=_str(row, "DisplayName"))
+
+    async def create_sales_receipt(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboDocument:
+        return _document(await self._create(session, "SalesReceipt", payload, request_id))
+
+    async def list_entities(
+        self,
+        session: QboSession,
+        entity: str,
+        *,
+        active_only: bool = True,
+        max_results: int = MAX_RESULTS,
+    ) -> list[QboOption]:
+        """Customer, Item, Account or TaxCode records for dropdowns, paged up to max_results."""
+        query = Query(entity, include_inactive=not active_only)
+        options: list[QboOption] = []
+        while len(options) < max_results:
+            size = min(MAX_RESULTS, max_results - len(options))
+            rows = await self._query(session, query.page(len(options) + 1, size))
+            options.extend(_option(entity, row) for row in rows)
+            if len(rows) < size:
+                break
+        return options
+
+    async def _query(self, session: QboSession, query: Query) -> list[Json]:
+        body = await self._request(session, "GET", "query", params={"query": query.render()})
+        found = body.get("QueryResponse")
+        rows = found.get(query.entity, []) if isinstance(found, dict) else None
+        if not isinstance(rows, list):
+            raise ExternalUnavailable("QBO returned a malformed query response", status=200)
+        return [row for row in rows if isinstance(row, dict)]
+
+    async def _create(
+        self, session: QboSession, entity: str, payload: Json, request_id: str
+    ) -> Json:
+        if not request_id or len(request_id) > MAX_REQUEST_ID:
+            raise ValueError(f"request_id must be 1..{MAX_REQUEST_ID} characters")
+        body = await self._request(
+            session, "POST", entity.lower(), params={"requestid": request_id}, json=payload
+        )
+        row = body.get(entity)
+        if not isinstance(row, dict) or not row.get("Id"):
+            raise ExternalUnavailable(f"QBO returned no {entity} in its answer", status=200)
+        return row
+
+    async def _request(
+        self,
+        session: QboSession,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str],
+        json: Json | None = None,
+    ) -> Json:
+        if not _REALM.match(session.realm_id):
+            raise ValueError("realm_id is not a QBO company id")
+        url = f"/v3/company/{session.realm_id}/{path}"
+        params = {**params, "minorversion": str(self._minor_version)}
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {session.access_token}"}
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=self._wait,
+            retry=retry_if_exception(self._should_retry),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        return await retrying(self._send, session.realm_id, method, url, params, headers, json)
+
+    async def _send(
+        self,
+        realm_id: str,
+        method: str,
+        url: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        json: Json | None,
+    ) -> Json:
+        await self._limiter.acquire(realm_id)
+        try:
+            response = await self._http.request(
+                method, url, params=params, headers=headers, json=json
+            )
+        except httpx.TimeoutException as exc:
+            # The write may have committed: the retry replays the same requestid.
+            raise ExternalUnavailable("QBO did not answer in time") from exc
+        except httpx.RequestError as exc:
+            raise ExternalUnavailable(f"could not reach QBO ({type(exc).__name__})") from exc
+        error = error_for_response(response)
+        if error is not None:
+            raise error
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ExternalUnavailable("QBO answered with a non-JSON body", status=200) from exc
+        if not isinstance(body, dict):
+            raise ExternalUnavailable("QBO answered with an unexpected JSON body", status=200)
+        return body
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        if not isinstance(exc, ExternalUnavailable):
+            return False
+        if isinstance(exc, ExternalRateLimited):
+            return exc.retry_after is not None and exc.retry_after <= self._max_wait
+        # 4xx "try again in a few minutes" and odd 2xx bodies are the job layer's to defer.
+        if exc.status is not None and exc.status < 500:
+            return False
+        return exc.retry_after is None or exc.retry_after <= self._max_wait
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, ExternalUnavailable) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(self._backoff(state))
+
+
+def _str(row: Json, key: str) -> str:
+    value = row.get(key)
+    return "" if value is None else str(value)
+
+
+def _ref_value(row: Json, key: str) -> str | None:
+    ref = row.get(key)
+    value = ref.get("value") if isinstance(ref, dict) else None
+    return None if value is None else str(value)
+
+
+def _amount(value: object) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return str(Decimal(str(value)).quantize(_CENT))
+    except InvalidOperation:
+        return None
+
+
+def _document(row: Json) -> QboDocument:
+    return QboDocument(
+        id=_str(row, "Id"),
+        doc_number=_str(row, "DocNumber") or None,
+        total=_amount(row.get("TotalAmt")),
+        customer_id=_ref_value(row, "CustomerRef"),
+        txn_date=_str(row, "TxnDate") or None,
+        raw=row,
+    )
+
+
+def _option(entity: str, row: Json) -> QboOption:
+    name_key = "DisplayName" if entity == "Customer" else "Name"
+    kind_key = {"Account": "AccountType", "Item": "Type"}.get(entity)
+    return QboOption(
+        id=_str(row, "Id"),
+        name=_str(row, "FullyQualifiedName") or _str(row, name_key),
+        active=row.get("Active", True) is not False,
+        kind=_str(row, kind_key) or None if kind_key else None,
+    )

@@ -1,0 +1,294 @@
+"""The closed error taxonomy: ten codes, what each means and how a person fixes it via our API.
+
+Action paths are templates: `{shop}` plus, where a step needs one, `{source_id}`,
+`{entry_id}`, `{order_id}`, `{entity}`, `{id}`, `{run_id}` or `{code}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from app.domain.faults import QboFault
+
+
+class ErrorCode(StrEnum):
+    customer_not_found = "customer_not_found"
+    product_not_mapped = "product_not_mapped"
+    qbo_auth = "qbo_auth"
+    duplicate = "duplicate"
+    tax_not_mapped = "tax_not_mapped"
+    invalid_account = "invalid_account"
+    qbo_timeout = "qbo_timeout"
+    rate_limited = "rate_limited"
+    on_hold = "on_hold"
+    missing_field = "missing_field"
+
+
+@dataclass(frozen=True)
+class ErrorAction:
+    name: str
+    label: str
+    method: str
+    path: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    code: ErrorCode
+    title: str
+    meaning: str
+    retries_automatically: bool
+    auto_behaviour: str
+    fix_steps: tuple[str, ...]
+    actions: tuple[ErrorAction, ...]
+
+
+class SyncError(Exception):
+    """A sync that failed for a reason in the taxonomy."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        detail: Mapping[str, Any] | None = None,
+        fault: QboFault | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail: dict[str, Any] = dict(detail or {})
+        self.fault = fault
+
+    @property
+    def info(self) -> ErrorInfo:
+        return CATALOGUE[self.code]
+
+
+class Retryable(Exception):
+    """Raised by a service so the job runner schedules another try after `defer` seconds."""
+
+    def __init__(self, error: SyncError, defer: float) -> None:
+        super().__init__(f"{error.code}: retry in {defer:.0f}s")
+        self.error = error
+        self.defer = defer
+
+
+_S = "/v1/shops/{shop}"
+
+# name, label, method, path under the shop, description
+_ROWS = (
+    ("sync_orders", "Sync again", "POST", "/sync", "Manual sync of order ids or a date range."),
+    ("resync_by_error", "Re-sync all", "POST", "/resync", "Ops: queue by status/code/ids/dates."),
+    ("view_run", "Follow progress", "GET", "/runs/{run_id}", "Progress of a sync run."),
+    ("view_record", "Open record", "GET", "/records/{entity}/{id}", "State and attempt history."),
+    ("view_audit_log", "Show these errors", "GET", "/audit-log?code={code}", "Filtered log."),
+    ("resolve_entry", "Mark resolved", "POST", "/audit-log/{entry_id}/resolve", "Close, no sync."),
+    ("preview_order", "Preview", "GET", "/orders/{order_id}/preview", "Dry run of the payload."),
+    ("view_connections", "Connections", "GET", "/connections", "Shopify and QBO health."),
+    ("reconnect_quickbooks", "Reconnect QuickBooks", "POST", "/connections/quickbooks/authorize",
+     "Returns Intuit's consent URL; approving there reconnects."),
+    ("view_config", "View settings", "GET", "/config", "All sync settings."),
+    ("update_customers_config", "Customer strategy", "PATCH", "/config/customers",
+     "match, create or generic (+ generic customer)."),
+    ("update_products_config", "Unmatched products", "PATCH", "/config/products",
+     "fail, use_default (+ default item) or create."),
+    ("update_accounting_config", "Accounting settings", "PATCH", "/config/accounting",
+     "Tax mode, income/COGS/discount accounts, shipping item."),
+    ("update_payments_config", "Deposit accounts", "PATCH", "/config/payments",
+     "Deposit account per payment gateway, and a default."),
+    ("update_orders_config", "Sync triggers", "PATCH", "/config/orders",
+     "Financial and fulfillment statuses that start a sync."),
+    ("auto_map_products", "Auto-map products", "POST", "/mappings/products/auto-map",
+     "Match unmapped products by SKU, then by name."),
+    ("list_unmapped_customers", "Unmapped customers", "GET",
+     "/mappings/customers?state=unmapped", "Buyers without a QuickBooks customer."),
+    ("list_unmapped_products", "Unmapped products", "GET",
+     "/mappings/products?state=unmapped", "Variants/SKUs without a QuickBooks item."),
+    ("list_unmapped_tax_rates", "Unmapped tax rates", "GET",
+     "/mappings/tax-rates?state=unmapped", "Tax rates without a QuickBooks tax code."),
+    ("map_customer", "Map customer", "PUT", "/mappings/customers/{source_id}",
+     "Link a Shopify customer to a QuickBooks customer."),
+    ("map_product", "Map product", "PUT", "/mappings/products/{source_id}",
+     "Link a variant or SKU to a QuickBooks item."),
+    ("map_tax_rate", "Map tax rate", "PUT", "/mappings/tax-rates/{source_id}",
+     "Link a Shopify tax rate to a QuickBooks tax code."),
+    ("map_payment_method", "Map payment method", "PUT", "/mappings/payment-methods/{source_id}",
+     "Link a payment gateway to a deposit account."),
+    ("list_qbo_customers", "QuickBooks customers", "GET", "/quickbooks/customers", "Options."),
+    ("list_qbo_items", "QuickBooks items", "GET", "/quickbooks/items", "Options."),
+    ("list_qbo_accounts", "QuickBooks accounts", "GET", "/quickbooks/accounts", "Options."),
+    ("list_qbo_tax_codes", "QuickBooks tax codes", "GET", "/quickbooks/tax-codes", "Options."),
+)  # fmt: skip
+
+ACTIONS: Mapping[str, ErrorAction] = {
+    name: ErrorAction(name, label, method, _S + path, description)
+    for name, label, method, path, description in _ROWS
+}
+
+
+def _info(
+    code: ErrorCode, title: str, meaning: str, behaviour: str, *steps: str,
+    actions: str, auto: bool = False,
+) -> ErrorInfo:  # fmt: skip
+    # Steps write "…/" for the shop's API root; spell it out for readers.
+    full = tuple(step.replace("…/", _S + "/") for step in steps)
+    return ErrorInfo(
+        code, title, meaning, auto, behaviour, full, tuple(ACTIONS[a] for a in actions.split())
+    )
+
+
+C = ErrorCode
+_ENTRIES = (
+    _info(
+        C.customer_not_found,
+        "Customer not found in QuickBooks",
+        "The shop matches customers, and neither a saved mapping nor a QuickBooks customer with "
+        "the buyer's email or name exists, so the order has nobody to belong to.",
+        "Queues the shop's orders with this error again as soon as a customer mapping is saved "
+        "or the customer strategy changes.",
+        "Either map the buyer: find them with GET …/mappings/customers?state=unmapped, pick a "
+        "QuickBooks customer from GET …/quickbooks/customers and save the pair with "
+        "PUT …/mappings/customers/{source_id}.",
+        "Or, if QuickBooks need not track each buyer, PATCH …/config/customers with strategy "
+        '"generic" and a generic_customer_id (or "create" to add missing customers).',
+        "Then sync the order again with POST …/sync (order ids or a date range).",
+        actions="list_unmapped_customers list_qbo_customers map_customer "
+        "update_customers_config sync_orders",
+    ),
+    _info(
+        C.product_not_mapped,
+        "Product not mapped",
+        "At least one line's variant or SKU has no QuickBooks item, auto-map found none, and "
+        "unmatched products are set to fail. The message lists every such line.",
+        "Queues the affected orders again when a product mapping is saved, auto-map runs or a "
+        "default item is configured.",
+        "Run auto-map with POST …/mappings/products/auto-map: it matches by SKU, then by name.",
+        "Review what is still unmapped (GET …/mappings/products?state=unmapped) and map each "
+        "one by hand with PUT …/mappings/products/{source_id}, choosing an item from "
+        "GET …/quickbooks/items.",
+        "Or let unmatched lines fall back to a placeholder item: PATCH …/config/products with "
+        'unmatched "use_default" and a default_item_id.',
+        "Affected orders are queued again by themselves; POST …/sync does it at once.",
+        actions="auto_map_products list_unmapped_products list_qbo_items map_product "
+        "update_products_config sync_orders",
+    ),
+    _info(
+        C.qbo_auth,
+        "QuickBooks connection needs reauthorising",
+        "LedgerPort can no longer act on the QuickBooks company: access was refused, most often "
+        "because the authorisation expired or was revoked.",
+        "Marks the connection unhealthy and pauses the shop's QuickBooks work; after the shop "
+        "reconnects it queues everything that failed while disconnected.",
+        "Check the connection with GET …/connections.",
+        "Reconnect: POST …/connections/quickbooks/authorize returns Intuit's consent page; sign "
+        "in there and approve access.",
+        "Failed orders are then queued again; to be sure, sync the disconnected period with "
+        "POST …/sync (date range) or POST …/resync with code qbo_auth.",
+        actions="view_connections reconnect_quickbooks sync_orders resync_by_error",
+    ),
+    _info(
+        C.duplicate,
+        "Transaction already exists in QuickBooks",
+        "QuickBooks already holds a transaction with this document number, for example from an "
+        "earlier manual sync or an attempt that went through before its answer was lost.",
+        "When the existing transaction has the same customer, date and total, adopts it and "
+        "marks the order synced; otherwise leaves the error for a person.",
+        "Compare the transaction in QuickBooks with the order; GET …/records/order/{id} shows "
+        "what LedgerPort holds.",
+        "If it is right, close the error without syncing: POST …/audit-log/{entry_id}/resolve.",
+        "If it is a wrong copy, delete it in QuickBooks, then sync the order with POST …/sync.",
+        "Syncing a queued order by hand is safe: LedgerPort runs one job per order at a time.",
+        actions="view_record resolve_entry sync_orders",
+    ),
+    _info(
+        C.tax_not_mapped,
+        "Tax rate not mapped",
+        "Under line-item tax a Shopify tax rate on the order has no QuickBooks tax code, or "
+        "QuickBooks refused the order's tax, so it is unclear where the tax belongs.",
+        "Queues the affected orders again when a tax-rate mapping is saved or the shop switches "
+        "to automated sales tax.",
+        "Review the tax settings in GET …/config (section accounting).",
+        "Under line-item tax, map each rate from GET …/mappings/tax-rates?state=unmapped to a "
+        "code from GET …/quickbooks/tax-codes with PUT …/mappings/tax-rates/{source_id}.",
+        "Or let QuickBooks work out the tax: PATCH …/config/accounting with tax_mode "
+        '"automated_sales_tax".',
+        "Then sync the affected orders again with POST …/sync.",
+        actions="view_config list_unmapped_tax_rates list_qbo_tax_codes map_tax_rate "
+        "update_accounting_config sync_orders",
+    ),
+    _info(
+        C.invalid_account,
+        "Invalid QuickBooks account",
+        "An account or reference in the sync settings (income, COGS, discount, deposit or "
+        "clearing account, shipping or default item) is missing or inactive in QuickBooks.",
+        "Queues the affected orders again when the configuration is saved.",
+        "See which accounts QuickBooks has active: GET …/quickbooks/accounts.",
+        "Compare them with GET …/config, sections accounting, payments and products, and with "
+        "the payment-method mappings (GET …/mappings/payment-methods).",
+        "Point stale fields at active accounts with PATCH …/config/{section} or "
+        "PUT …/mappings/payment-methods/{source_id}.",
+        "Then sync the affected records again with POST …/sync.",
+        actions="list_qbo_accounts view_config update_accounting_config update_payments_config "
+        "update_products_config map_payment_method sync_orders",
+    ),
+    _info(
+        C.qbo_timeout,
+        "QuickBooks did not answer in time",
+        "A request to QuickBooks timed out, could not connect or met a server error: nearly "
+        "always a passing problem at Intuit rather than a settings problem.",
+        "Tries again with exponential backoff and jitter, looking the document number up first "
+        "so a retry never posts twice.",
+        "Nothing is needed at first: the sync is retried automatically.",
+        "To retry now, POST …/sync with the records and follow GET …/runs/{run_id}.",
+        "If timeouts last for hours, look for an outage on Intuit's QuickBooks status page.",
+        auto=True,
+        actions="sync_orders view_run",
+    ),
+    _info(
+        C.rate_limited,
+        "QuickBooks rate limit reached",
+        "QuickBooks throttled LedgerPort for too many requests to this company in a short "
+        "time, which mostly happens while a large backlog syncs.",
+        "Waits for the limit window and tries again; waiting is not counted as a failed "
+        "attempt, and a limiter shared per company keeps this rare.",
+        "No change is needed: the records go through once the window resets.",
+        "During a large sync allow 15 to 30 minutes, then check GET …/runs/{run_id} or "
+        "GET …/audit-log?code=rate_limited.",
+        auto=True,
+        actions="view_run view_audit_log",
+    ),
+    _info(
+        C.on_hold,
+        "Order on hold",
+        "The order does not yet meet the shop's sync triggers, for example it is unpaid or "
+        "unfulfilled. This is usually expected.",
+        "Releases the order when a later Shopify update shows the triggers met; a manual sync "
+        "forces it through.",
+        "Review the payment and fulfillment statuses that trigger a sync in GET …/config "
+        "(section orders); change them with PATCH …/config/orders.",
+        "If you expected it to sync, compare its Shopify status with those triggers.",
+        "To sync it now whatever its status, POST …/sync with its id.",
+        actions="view_config update_orders_config preview_order sync_orders",
+    ),
+    _info(
+        C.missing_field,
+        "Required information missing",
+        "The order lacks something QuickBooks needs for the transaction (a customer name, an "
+        "address, a price, a line), or QuickBooks rejected the request for a required value.",
+        "Queues the order again when Shopify sends an updated version of it.",
+        "See what is missing in the entry's message and QuickBooks fault "
+        "(GET …/records/order/{id}) or in a dry run (GET …/orders/{order_id}/preview).",
+        "Complete the order in Shopify (customer name, address, prices); the update queues it "
+        "again, or POST …/sync does it at once.",
+        "If QuickBooks itself demands a field, such as a required custom field on its sales "
+        "form, relax that in QuickBooks, then sync again.",
+        actions="view_record preview_order sync_orders",
+    ),
+)
+
+CATALOGUE: Mapping[ErrorCode, ErrorInfo] = {info.code: info for info in _ENTRIES}

@@ -1,0 +1,182 @@
+"""When an order syncs, what an adapter failure means in the taxonomy, and when to retry."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+
+from app.domain.config import OrdersConfig, PaymentsConfig
+from app.domain.errors import ErrorCode, SyncError
+from app.domain.faults import (
+    ExternalAuthExpired,
+    ExternalError,
+    ExternalRateLimited,
+    ExternalRejected,
+    ExternalUnavailable,
+    QboFault,
+)
+from app.domain.models import Order
+
+RATE_LIMIT_WAIT = 60.0  # QBO's throttle window is a minute when no Retry-After comes back.
+MAX_TIMEOUT_ATTEMPTS = 10  # with base 30 s and cap 1 h, about five hours of retrying
+
+# --- triggers ---------------------------------------------------------------------------
+
+
+def hold_reason(order: Order, orders: OrdersConfig) -> str | None:
+    """Why the order must wait, or None when it meets the shop's sync triggers.
+
+    Cancelled and test orders never meet them: a cancelled order has nothing to book, and
+    a test-gateway order moved no money. A manual sync may still force either through.
+    """
+    if order.cancelled_at is not None:
+        return "the order was cancelled in Shopify"
+    if order.test:
+        return "the order is a test order"
+    financial = order.financial_status or "unknown"
+    if orders.trigger_financial_statuses and financial not in orders.trigger_financial_statuses:
+        wanted = ", ".join(sorted(orders.trigger_financial_statuses))
+        return f"payment status is {financial}; the shop syncs orders that are {wanted}"
+    fulfillment = order.fulfillment_status or "unfulfilled"
+    wanted_f = orders.trigger_fulfillment_statuses
+    if wanted_f and fulfillment not in wanted_f:
+        return f"fulfillment status is {fulfillment}; the shop syncs {', '.join(sorted(wanted_f))}"
+    return None
+
+
+def meets_triggers(order: Order, orders: OrdersConfig) -> bool:
+    return hold_reason(order, orders) is None
+
+
+def on_hold_error(order: Order, orders: OrdersConfig) -> SyncError | None:
+    reason = hold_reason(order, orders)
+    if reason is None:
+        return None
+    return SyncError(ErrorCode.on_hold, f"Order {order.name} is on hold: {reason}.")
+
+
+def deposit_account_for(order: Order, payments: PaymentsConfig) -> str | None:
+    """The first gateway with a mapped account, else the default (None: QBO's own default)."""
+    for gateway in order.payment_gateway_names:
+        if gateway in payments.deposit_accounts:
+            return payments.deposit_accounts[gateway]
+    return payments.default_deposit_account_id
+
+
+# --- classifying adapter failures -------------------------------------------------------
+
+# Which reference a QBO fault points at, judged from its element, then detail and message.
+# Case-sensitive on purpose: QBO's 610 text says "accounts, customers, items" in lower case
+# for every inactive object, which must not decide the code.
+_REFERENCE_CODES: tuple[tuple[re.Pattern[str], ErrorCode], ...] = (
+    (re.compile(r"ItemRef|\bItem\b"), ErrorCode.product_not_mapped),
+    (re.compile(r"CustomerRef|\bCustomer\b|\bNames element"), ErrorCode.customer_not_found),
+    (re.compile(r"Tax(Code|Rate)"), ErrorCode.tax_not_mapped),
+    (re.compile(r"AccountRef|\bAccounts?\b"), ErrorCode.invalid_account),
+)
+_TAX_TEXT = re.compile(
+    r"GST|HST|VAT|tax (rate|code)|calculating tax|Sales ?tax|TaxCode", re.IGNORECASE
+)
+_TRANSIENT_TEXT = re.compile(r"try again|unexpected error", re.IGNORECASE)
+_AUTH_CODES = frozenset({"100", "120", "3100", "3200", "6190"})
+
+
+def classify_external(exc: ExternalError) -> SyncError:
+    """Map an adapter exception onto the taxonomy, keeping the first QBO fault."""
+    if isinstance(exc, ExternalRateLimited):
+        return _simple(ErrorCode.rate_limited, exc, retry_after=exc.retry_after)
+    if isinstance(exc, ExternalUnavailable):
+        return _simple(ErrorCode.qbo_timeout, exc, retry_after=exc.retry_after)
+    if isinstance(exc, ExternalAuthExpired):
+        return _simple(ErrorCode.qbo_auth, exc)
+    if isinstance(exc, ExternalRejected):
+        return _classify_rejection(exc)
+    # Adapters raise subclasses only; a bare ExternalError is an unclassified failure of the
+    # call, so treat it as unavailable and let the bounded backoff decide.
+    return _simple(ErrorCode.qbo_timeout, exc)
+
+
+def classify_fault(fault: QboFault) -> ErrorCode:
+    """The code for one QBO fault.
+
+    Unknown permanent rejections fall back to missing_field, the honest catch-all: the
+    request lacked or carried a value QBO would not take, and its fix starts with QBO's own
+    message, which the SyncError keeps.
+    """
+    code, text = fault.code.strip(), " ".join((fault.element, fault.detail, fault.message))
+    if code == "6140":
+        return ErrorCode.duplicate
+    if code == "6240":  # a customer's name is taken by a vendor/employee: map by hand
+        return ErrorCode.customer_not_found
+    if code in _AUTH_CODES:
+        return ErrorCode.qbo_auth
+    if code in {"2500", "610"}:
+        return _reference_code(text) or ErrorCode.invalid_account
+    if code == "6000" and _TAX_TEXT.search(text):
+        return ErrorCode.tax_not_mapped
+    if code == "5010" or (code == "6000" and _TRANSIENT_TEXT.search(text)):
+        return ErrorCode.qbo_timeout  # stale object or Intuit's "try again later": retry
+    return ErrorCode.missing_field  # includes 2020, 2050 and every "required" fault
+
+
+def _reference_code(text: str) -> ErrorCode | None:
+    return next((code for pattern, code in _REFERENCE_CODES if pattern.search(text)), None)
+
+
+def _classify_rejection(exc: ExternalRejected) -> SyncError:
+    faults = exc.faults or [QboFault(code=str(exc.status or ""), message=exc.message)]
+    codes = [classify_fault(f) for f in faults]
+    # The first fault that is not the catch-all says the most about the cause.
+    index = next((i for i, c in enumerate(codes) if c is not ErrorCode.missing_field), 0)
+    fault = faults[index]
+    detail = {"faults": [asdict(f) for f in faults], "status": exc.status}
+    message = f"QuickBooks rejected the request: {_fault_text(fault)}"
+    return SyncError(codes[index], message, detail=detail, fault=fault if exc.faults else None)
+
+
+def _simple(code: ErrorCode, exc: ExternalError, **extra: object) -> SyncError:
+    detail = {"status": exc.status, **{k: v for k, v in extra.items() if v is not None}}
+    return SyncError(code, exc.message, detail=detail)
+
+
+def _fault_text(fault: QboFault) -> str:
+    detail = f" ({fault.detail})" if fault.detail and fault.detail != fault.message else ""
+    return f"fault {fault.code}: {fault.message}{detail}"
+
+
+# --- retries ----------------------------------------------------------------------------
+
+
+def counts_as_attempt(code: ErrorCode) -> bool:
+    """Waiting out a rate limit or a trigger is not a failed attempt."""
+    return code not in {ErrorCode.rate_limited, ErrorCode.on_hold}
+
+
+def compute_backoff(
+    attempt: int,
+    *,
+    base: float = 30.0,
+    cap: float = 3600.0,
+    jitter: Callable[[], float] = random.random,
+) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
+    exponent = min(max(attempt, 1) - 1, 32)  # bounded so huge attempts cannot overflow
+    return min(cap, base * 2.0**exponent) * min(max(jitter(), 0.0), 1.0)
+
+
+def retry_delay(
+    error: SyncError, attempt: int, *, jitter: Callable[[], float] = random.random
+) -> float | None:
+    """Seconds until the next automatic try, or None when only a person or an event helps.
+
+    Errors fixed by a mapping, the config or a reconnect are re-queued by those events, not
+    by a timer. `attempt` counts attempts that failed (see `counts_as_attempt`).
+    """
+    if error.code is ErrorCode.rate_limited:
+        retry_after = error.detail.get("retry_after")
+        return float(retry_after) if retry_after else RATE_LIMIT_WAIT
+    if error.code is ErrorCode.qbo_timeout and attempt < MAX_TIMEOUT_ATTEMPTS:
+        return compute_backoff(attempt, jitter=jitter)
+    return None

@@ -1,0 +1,234 @@
+"""A fake QuickBooks Online (Accounting API v3 + Intuit OAuth 2.0) for tests and `make run`.
+
+It speaks QBO's real paths, envelopes, fault bodies and limits, so the adapter that talks
+to it talks to Intuit once the base URLs change. One ASGI app serves every host:
+`/connect/oauth2` (appcenter), `/oauth2/v1/tokens/bearer` (oauth.platform),
+`/v2/oauth2/tokens/revoke` (developer.api) and `/v3/company/…` (quickbooks.api).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.sandbox.qbo_api import AccountingApi, gateway_fault_response
+from app.sandbox.qbo_limits import DEFAULT_HANG_SECONDS, FaultInjector, RateLimiter
+from app.sandbox.qbo_oauth import OAuthServer
+from app.sandbox.qbo_seed import seed_realm
+from app.sandbox.qbo_store import Realm
+from app.sandbox.qbo_wire import JsonDict
+
+_SECRET_HEADERS = {"authorization", "cookie", "x-shopify-access-token"}
+_SECRET_FIELDS = ("code=", "refresh_token=", "client_secret=", '"token"')
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the sandbox saw it, secrets removed."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes = b""
+    status: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class QboSandbox:
+    """In-memory QBO companies plus the ASGI app (`.app`) that serves them over HTTP."""
+
+    def __init__(
+        self,
+        client_id: str = "sandbox-client-id",
+        client_secret: str = "sandbox-client-secret",
+        *,
+        seed_realms: Iterable[str] = (),
+        requests_per_minute: int = 500,
+        requests_per_second: int = 10,
+        max_concurrent: int | None = None,
+        redirect_uris: Iterable[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.realms: dict[str, Realm] = {}
+        self.requests: list[RecordedRequest] = []
+        self.oauth = OAuthServer(client_id, client_secret, clock, tuple(redirect_uris))
+        self.limiter = RateLimiter(requests_per_minute, requests_per_second, max_concurrent, clock)
+        self.faults = FaultInjector()
+        self._api = AccountingApi(self.realms, self.oauth, self.limiter, self.faults)
+        for realm_id in seed_realms:
+            self.add_realm(realm_id)
+        self.app: ASGIApp = _RequestLog(self._build_app(), self.requests)
+
+    # -- Python API for tests -------------------------------------------------------------
+
+    def add_realm(
+        self, realm_id: str, *, home_currency: str = "USD", multicurrency: bool = False
+    ) -> None:
+        """Create a company with a seeded chart of accounts, tax codes and items."""
+        if realm_id in self.realms:
+            return
+        realm = Realm(realm_id, home_currency=home_currency, multicurrency=multicurrency)
+        seed_realm(realm)
+        self.realms[realm_id] = realm
+
+    def add(self, realm_id: str, entity: str, record: JsonDict) -> JsonDict:
+        """Insert a record as-is (no validation), filling Id, SyncToken, MetaData, Active."""
+        return self._realm(realm_id).insert(entity, record)
+
+    def documents(self, realm_id: str, entity: str) -> list[JsonDict]:
+        return self._realm(realm_id).all(entity)
+
+    def issue_tokens(self, realm_id: str) -> JsonDict:
+        """A token response for the realm, as if a person had just consented."""
+        self._realm(realm_id)
+        return self.oauth.issue(realm_id)
+
+    def expire_access_tokens(self, realm_id: str | None = None) -> None:
+        self.oauth.expire_access_tokens(realm_id)
+
+    def revoke_refresh_tokens(self, realm_id: str | None = None) -> None:
+        self.oauth.revoke_refresh_tokens(realm_id)
+
+    def inject_fault(
+        self,
+        kind: str,
+        *,
+        count: int = 1,
+        realm_id: str | None = None,
+        path_contains: str | None = None,
+        seconds: float = DEFAULT_HANG_SECONDS,
+    ) -> None:
+        """Queue a fault for the next `count` matching requests (see qbo_limits.FAULT_KINDS)."""
+        self.faults.add(
+            kind, count=count, realm_id=realm_id, path_contains=path_contains, seconds=seconds
+        )
+
+    def _realm(self, realm_id: str) -> Realm:
+        if realm_id not in self.realms:
+            raise KeyError(f"no sandbox realm {realm_id!r}; call add_realm first")
+        return self.realms[realm_id]
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def _build_app(self) -> Starlette:
+        routes = [
+            Route("/connect/oauth2", self._authorize, methods=["GET"]),
+            Route("/oauth2/v1/tokens/bearer", self._tokens, methods=["POST"]),
+            Route("/v2/oauth2/tokens/revoke", self._revoke, methods=["POST"]),
+            Route("/v3/company/{realm}/{rest:path}", self._api.handle, methods=["GET", "POST"]),
+            Route("/_sandbox/realms/{realm}", self._admin_add_realm, methods=["POST"]),
+            Route("/_sandbox/realms/{realm}/tokens", self._admin_tokens, methods=["POST"]),
+            Route(
+                "/_sandbox/realms/{realm}/records/{entity}",
+                self._admin_records,
+                methods=["GET", "POST"],
+            ),
+            Route("/_sandbox/faults", self._admin_fault, methods=["POST"]),
+            Route("/_sandbox/health", _health, methods=["GET"]),
+            Route("/_sandbox/tokens/expire", self._admin_expire, methods=["POST"]),
+        ]
+        return Starlette(routes=routes)
+
+    async def _authorize(self, request: Request) -> Response:
+        default = next(iter(self.realms), None)
+        return self.oauth.authorize(request, default, set(self.realms))
+
+    async def _tokens(self, request: Request) -> Response:
+        fault = self.faults.take(request.url.path, None)
+        if fault is not None:
+            return await gateway_fault_response(fault)
+        return await self.oauth.token_endpoint(request)
+
+    async def _revoke(self, request: Request) -> Response:
+        return await self.oauth.revoke_endpoint(request)
+
+    async def _admin_add_realm(self, request: Request) -> Response:
+        options = await _json_or_empty(request)
+        self.add_realm(
+            request.path_params["realm"],
+            home_currency=options.get("home_currency", "USD"),
+            multicurrency=bool(options.get("multicurrency", False)),
+        )
+        return JSONResponse({"realmId": request.path_params["realm"]}, 201)
+
+    async def _admin_tokens(self, request: Request) -> Response:
+        realm_id = request.path_params["realm"]
+        if realm_id not in self.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        return JSONResponse(self.issue_tokens(realm_id))
+
+    async def _admin_records(self, request: Request) -> Response:
+        realm_id, entity = request.path_params["realm"], request.path_params["entity"]
+        if realm_id not in self.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        if request.method == "GET":
+            return JSONResponse(self.documents(realm_id, entity))
+        return JSONResponse(self.add(realm_id, entity, await _json_or_empty(request)), 201)
+
+    async def _admin_fault(self, request: Request) -> Response:
+        args = await _json_or_empty(request)
+        try:
+            self.inject_fault(str(args.pop("kind", "")), **args)
+        except (TypeError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse({"queued": len(self.faults.pending)}, 201)
+
+    async def _admin_expire(self, request: Request) -> Response:
+        args = await _json_or_empty(request)
+        realm_id = args.get("realm_id")
+        if args.get("refresh"):
+            self.revoke_refresh_tokens(realm_id)
+        else:
+            self.expire_access_tokens(realm_id)
+        return Response(status_code=204)
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _json_or_empty(request: Request) -> JsonDict:
+    raw = await request.body()
+    parsed = json.loads(raw) if raw.strip() else {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+class _RequestLog:
+    """Pure ASGI middleware: records method, path, query, headers and body of every call."""
+
+    def __init__(self, app: ASGIApp, log: list[RecordedRequest]) -> None:
+        self.inner, self.log = app, log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)
+            return
+        request = Request(scope)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS}
+        entry = RecordedRequest(scope["method"], scope["path"], dict(request.query_params), headers)
+        self.log.append(entry)
+
+        async def receive_logged() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                entry.body += message.get("body", b"")
+                if any(marker in entry.body.decode(errors="replace") for marker in _SECRET_FIELDS):
+                    entry.body = b"<redacted>"
+            return message
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        await self.inner(scope, receive_logged, send_logged)

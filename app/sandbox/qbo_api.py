@@ -1,0 +1,213 @@
+"""The `/v3/company/{realmId}/…` accounting endpoints behind the fake Intuit gateway.
+
+Order of the gateway's checks: injected faults, bearer token, throttle, requestid replay,
+then the accounting service itself (which answers in the upper-case fault dialect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.sandbox.qbo_limits import FaultInjector, InjectedFault, RateLimiter
+from app.sandbox.qbo_names import build_customer, build_item
+from app.sandbox.qbo_oauth import OAuthServer
+from app.sandbox.qbo_query import parse_error, parse_query, run_query
+from app.sandbox.qbo_schema import PATH_ENTITIES, WRITABLE
+from app.sandbox.qbo_store import Realm, StoredReply
+from app.sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
+from app.sandbox.qbo_wire import (
+    JsonDict,
+    QboFault,
+    auth_failed,
+    authorization_failed,
+    bad_property,
+    html_page,
+    render,
+    response_time,
+    server_error,
+    throttled,
+    too_long,
+)
+
+MAX_REQUEST_ID = 50
+_SERVER_FIELDS = ("MetaData", "domain", "sparse", "SyncToken", "Id")
+
+
+class AccountingApi:
+    """Routes one accounting request through the gateway checks to the entity handlers."""
+
+    def __init__(
+        self,
+        realms: dict[str, Realm],
+        oauth: OAuthServer,
+        limiter: RateLimiter,
+        faults: FaultInjector,
+    ) -> None:
+        self.realms, self.oauth = realms, oauth
+        self.limiter, self.faults = limiter, faults
+
+    async def handle(self, request: Request) -> Response:
+        realm_id: str = request.path_params["realm"]
+        fault = self.faults.take(request.url.path, realm_id)
+        if fault is not None and fault.kind != "commit_then_timeout":
+            return await gateway_fault_response(fault)
+        denied = self.oauth.check_bearer(request.headers.get("authorization", ""), realm_id)
+        realm = self.realms.get(realm_id)
+        if denied is not None or realm is None:
+            return denied or authorization_failed()
+        if not self.limiter.try_acquire(realm_id):
+            return throttled()
+        try:
+            status, body = await self._replayable(request, realm)
+            response = render(body, status, request.headers.get("accept", ""))
+            if fault is not None:  # committed, but the client never hears back in time
+                await asyncio.sleep(fault.seconds)
+            return response
+        finally:
+            self.limiter.release(realm_id)
+
+    async def _replayable(self, request: Request, realm: Realm) -> tuple[int, JsonDict]:
+        request_id = request.query_params.get("requestid")
+        if request_id is not None:
+            if len(request_id) > MAX_REQUEST_ID or not request_id:
+                return 400, too_long("requestid", MAX_REQUEST_ID, len(request_id)).body()
+            if request_id in realm.replies:
+                stored = realm.replies[request_id]
+                return stored.status, stored.body
+        try:
+            status, body = 200, await self._dispatch(request, realm)
+        except QboFault as fault:
+            status, body = fault.status, fault.body()
+        if request_id is not None:
+            realm.replies[request_id] = StoredReply(status, body)
+        return status, body
+
+    async def _dispatch(self, request: Request, realm: Realm) -> JsonDict:
+        segments = [s for s in request.path_params["rest"].split("/") if s]
+        head = segments[0].lower() if segments else ""
+        if head == "query" and len(segments) == 1:
+            return await self._query(request, realm)
+        entity = PATH_ENTITIES.get(head)
+        if entity is None:
+            raise _unsupported(request)
+        if request.method == "GET" and entity == "Preferences" and len(segments) == 1:
+            return _envelope(entity, _read(realm, entity, "1"))
+        if request.method == "GET" and len(segments) == 2:
+            return _envelope(entity, _read(realm, entity, segments[1]))
+        if request.method == "POST" and len(segments) == 1 and entity in WRITABLE:
+            if request.query_params.get("operation") not in (None, "update", "create"):
+                raise _unsupported(request)
+            return _envelope(entity, self._write(realm, entity, await _json_body(request)))
+        raise _unsupported(request)
+
+    async def _query(self, request: Request, realm: Realm) -> JsonDict:
+        if request.method == "GET":
+            text = request.query_params.get("query", "")
+        else:
+            content_type = request.headers.get("content-type", "")
+            if not content_type.startswith(("application/text", "text/plain")):
+                raise parse_error("POST query needs Content-Type application/text")
+            text = (await request.body()).decode()
+        if not text.strip():
+            raise parse_error('Encountered "<EOF>" at line 1, column 1.')
+        query = parse_query(text)
+        return {"QueryResponse": run_query(query, realm.all(query.entity)), "time": response_time()}
+
+    def _write(self, realm: Realm, entity: str, body: JsonDict) -> JsonDict:
+        if body.get("Id") not in (None, ""):
+            return _update(realm, entity, body)
+        if entity == "Payment":
+            record, applications = build_payment(realm, body)
+            stored = realm.insert(entity, record)
+            apply_payment(realm, stored, applications)
+            return stored
+        return realm.insert(entity, _build(realm, entity, body, None))
+
+
+def _build(realm: Realm, entity: str, body: JsonDict, own_id: str | None) -> JsonDict:
+    clean = {k: v for k, v in body.items() if k not in _SERVER_FIELDS}
+    if entity == "Customer":
+        return build_customer(realm, clean, own_id)
+    if entity == "Item":
+        return build_item(realm, clean, own_id)
+    return build_sales_txn(realm, entity, clean, own_id)
+
+
+def _update(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
+    """Full or sparse update: needs the current SyncToken, like QBO's optimistic locking."""
+    existing = _read(realm, entity, str(body["Id"]))
+    if entity == "Payment":
+        raise QboFault(
+            "500", "Unsupported Operation", "Payment updates are not supported by this sandbox."
+        )
+    if str(body.get("SyncToken")) != existing["SyncToken"]:
+        raise QboFault(
+            "5010",
+            "Stale Object Error",
+            "Stale Object Error : You and Sandbox User were working on this at the same time. "
+            "Sandbox User finished before you did, so your work was not saved.",
+        )
+    merged = {**existing, **body} if body.get("sparse") is True else dict(body)
+    record = _build(realm, entity, merged, existing["Id"])
+    record.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData", "domain")})
+    record["sparse"] = False
+    return realm.replace(entity, record)
+
+
+def _read(realm: Realm, entity: str, record_id: str) -> JsonDict:
+    record = realm.get(entity, record_id)
+    if record is None:
+        raise QboFault(
+            "610",
+            "Object Not Found",
+            "Object Not Found : Something you're trying to use has been made inactive. "
+            "Check the fields with accounts, customers, items, vendors or employees.",
+        )
+    return record
+
+
+def _envelope(entity: str, record: JsonDict) -> JsonDict:
+    return {entity: record, "time": response_time()}
+
+
+def _unsupported(request: Request) -> QboFault:
+    path = request.url.path
+    return QboFault(
+        "500",
+        "Unsupported Operation",
+        f"Operation Could not find resource for relative : {path} of full path: {request.url} "
+        "is not supported.",
+    )
+
+
+async def _json_body(request: Request) -> JsonDict:
+    if "application/json" not in request.headers.get("content-type", ""):
+        raise bad_property(
+            "failed to parse json object; a property (Content-Type is not application/json)"
+        )
+    try:
+        parsed: Any = json.loads(await request.body())
+    except ValueError:
+        raise bad_property("failed to parse json object; a property") from None
+    if not isinstance(parsed, dict):
+        raise bad_property("failed to parse json object; a property")
+    return parsed
+
+
+async def gateway_fault_response(fault: InjectedFault) -> Response:
+    """The response a scripted fault produces (the request never reaches the books)."""
+    if fault.kind == "throttle":
+        return throttled()
+    if fault.kind == "server_error":
+        return server_error()
+    if fault.kind == "html_503":
+        return html_page(503, "503 Service Temporarily Unavailable")
+    if fault.kind == "auth":
+        return auth_failed("Token expired: injected by the sandbox")
+    await asyncio.sleep(fault.seconds)  # "timeout": hang, then the load balancer gives up
+    return html_page(504, "504 Gateway Time-out")

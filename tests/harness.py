@@ -1,0 +1,113 @@
+"""A LedgerPort wired to a real database and the in-process sandbox fakes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.fernet import Fernet
+
+from app.adapters.queue.inprocess import InProcessQueue
+from app.api.main import create_app
+from app.bootstrap import Container, bootstrap
+from app.domain.ports import JobQueue
+from app.sandbox.qbo import QboSandbox
+from app.sandbox.shopify import ShopifySandbox
+from app.services.shops import Installed, connect_quickbooks, install_shop, map_product
+from app.settings import Settings
+from app.workers.jobs import bound_jobs
+from tests.conftest import truncate_all
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REALM = "9130350000000001"
+SHOP = "northwind.myshopify.com"
+QBO = "http://qbo.test"
+SHOPIFY_SECRET = "test-shopify-secret"
+
+
+def order_fixture(name: str = "01_paid_single_taxed_line") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    return data
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "QBO_API_BASE": QBO,
+        "QBO_AUTH_URL": f"{QBO}/connect/oauth2",
+        "QBO_TOKEN_URL": f"{QBO}/oauth2/v1/tokens/bearer",
+        "QBO_REVOKE_URL": f"{QBO}/v2/oauth2/tokens/revoke",
+        "SHOPIFY_CLIENT_SECRET": SHOPIFY_SECRET,
+        "LEDGERPORT_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "LEDGERPORT_HTTP_TIMEOUT_S": 2.0,
+        **overrides,
+    }
+    return Settings.model_validate(values)
+
+
+@dataclass
+class Harness:
+    container: Container
+    api: httpx.AsyncClient
+    qbo: QboSandbox
+    shopify: ShopifySandbox
+    queue: JobQueue
+
+    async def install(self, domain: str = SHOP) -> Installed:
+        """A shop with a healthy QBO connection to REALM."""
+        installed = await install_shop(self.container.uow(), domain, "Northwind Outfitters")
+        tokens = self.qbo.issue_tokens(REALM)
+        token_set = await self.container.oauth.refresh(tokens["refresh_token"])
+        await connect_quickbooks(
+            self.container.uow(), self.container.cipher, installed.shop_id, REALM, token_set
+        )
+        return installed
+
+    async def map_sku(self, installed: Installed, sku: str, name: str) -> str:
+        item = self.qbo.add(REALM, "Item", {"Name": name, "Sku": sku, "Type": "NonInventory"})
+        await map_product(self.container.uow(), installed.shop_id, f"sku:{sku}", item["Id"], sku)
+        return str(item["Id"])
+
+    def add_customer(self, name: str, email: str) -> str:
+        record = self.qbo.add(
+            REALM, "Customer", {"DisplayName": name, "PrimaryEmailAddr": {"Address": email}}
+        )
+        return str(record["Id"])
+
+    async def deliver(self, payload: dict[str, Any], **kw: Any) -> httpx.Response:
+        topic = kw.pop("topic", "orders/create")
+        shop = kw.pop("shop", SHOP)
+        return await self.shopify.deliver(self.api, "/webhooks/shopify", topic, shop, payload, **kw)
+
+    def auth(self, installed: Installed) -> dict[str, str]:
+        return {"Authorization": f"Bearer {installed.api_key}"}
+
+
+@asynccontextmanager
+async def running(settings: Settings, queue: JobQueue | None = None) -> AsyncIterator[Harness]:
+    qbo = QboSandbox(seed_realms=[REALM])
+    shopify = ShopifySandbox(client_secret=SHOPIFY_SECRET)
+    local = InProcessQueue() if queue is None else None
+    container = bootstrap(
+        settings,
+        queue or local,
+        qbo_transport=httpx.ASGITransport(app=qbo.app),  # type: ignore[arg-type]
+    )
+    await truncate_all(container.engine)
+    if local is not None:
+        local.runners = bound_jobs(container)
+        local.start()
+    app = create_app(container)
+    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test")
+    try:
+        yield Harness(container, api, qbo, shopify, queue or local)  # type: ignore[arg-type]
+    finally:
+        if local is not None:
+            await local.stop()
+        await api.aclose()
+        await container.aclose()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -85,35 +86,47 @@ def _spawn(*args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT)
 
 
+def _start_sandbox(settings: Settings, webhook_address: str) -> subprocess.Popen[bytes]:
+    qbo_port = urlsplit(settings.qbo_api_base).port or 8101
+    shopify_port = urlsplit(settings.shopify_api_base.replace("{shop}", "x")).port or 8102
+    return _spawn(
+        "app.sandbox",
+        "--host", "127.0.0.1",
+        "--qbo-port", str(qbo_port),
+        "--shopify-port", str(shopify_port),
+        "--webhook-address", webhook_address,
+        "--qbo-client-id", settings.qbo_client_id,
+        "--qbo-client-secret", settings.qbo_client_secret.get_secret_value(),
+        "--shopify-client-secret", settings.shopify_client_secret.get_secret_value(),
+    )  # fmt: skip
+
+
+def _banner(settings: Settings, host: str, port: int, key: str | None) -> None:
+    redis = urlsplit(settings.redis_url).hostname if settings.redis_url else None
+    print(f"LedgerPort API   http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    print(f"worker           {'arq worker on Redis at ' + str(redis) if redis else 'in-process'}")
+    if key is not None:
+        print(f"sandbox QBO      {settings.qbo_api_base}")
+        print("demo shop        demo-store.myshopify.com")
+        print(f"demo API key     {key}  (also in {demo_key_file(settings)})")
+    print(f"webhooks         POST http://{host}:{port}/webhooks/shopify", flush=True)
+
+
 def run(settings: Settings, host: str, port: int) -> None:
     """API, worker and (by default) the sandbox, with the demo shop, until Ctrl-C."""
     import uvicorn
 
     migrate(settings)
     children: list[subprocess.Popen[bytes]] = []
-    if settings.sandbox:
-        children.append(
-            _spawn(
-                "app.sandbox",
-                "--host",
-                "127.0.0.1",
-                "--webhook-address",
-                f"http://{host}:{port}/webhooks/shopify",
-            )
-        )
-        _wait_for(f"{settings.qbo_api_base}/_sandbox/health")
-        key = asyncio.run(_seed(settings))
-    if settings.redis_url:
-        children.append(_spawn("app.cli", "worker"))
-    worker_kind = "arq worker on " + settings.redis_url if settings.redis_url else "in-process"
-    print(f"LedgerPort API   http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    print(f"worker           {worker_kind}")
-    if settings.sandbox:
-        print(f"sandbox QBO      {settings.qbo_api_base}")
-        print("demo shop        demo-store.myshopify.com")
-        print(f"demo API key     {key}  (also in {demo_key_file(settings)})")
-    print("webhook          POST /webhooks/shopify", flush=True)
     try:
+        key = None
+        if settings.sandbox:
+            children.append(_start_sandbox(settings, f"http://{host}:{port}/webhooks/shopify"))
+            _wait_for(f"{settings.qbo_api_base}/_sandbox/health")
+            key = asyncio.run(_seed(settings))
+        if settings.redis_url:
+            children.append(_spawn("app.cli", "worker"))
+        _banner(settings, host, port, key)
         uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port)
     finally:
         for child in children:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -37,8 +38,9 @@ async def seed_demo(container: Container) -> DemoShop:
         await _post(admin, f"/_sandbox/realms/{DEMO_REALM}", {})
         tokens = (await _post(admin, f"/_sandbox/realms/{DEMO_REALM}/tokens", {})).json()
         await _ensure(admin, "Customer", "DisplayName", DEMO_CUSTOMER)
+        income = await _find(admin, "Account", "Name", "Sales of Product Income")
         items = {
-            sku: await _ensure(admin, "Item", "Name", _item(sku, name))
+            sku: await _ensure(admin, "Item", "Name", _item(sku, name, income))
             for sku, name in DEMO_ITEMS.items()
         }
     installed = await install_shop(container.uow(), DEMO_SHOP, "Demo Store", plan="growth")
@@ -52,23 +54,31 @@ async def seed_demo(container: Container) -> DemoShop:
     return DemoShop(DEMO_SHOP, installed.api_key)
 
 
-def _item(sku: str, name: str) -> dict[str, object]:
-    return {"Name": name, "Sku": sku, "Type": "NonInventory", "IncomeAccountRef": {"value": "1"}}
+def _item(sku: str, name: str, income_account: str | None) -> dict[str, object]:
+    item: dict[str, object] = {"Name": name, "Sku": sku, "Type": "NonInventory"}
+    if income_account is not None:
+        item["IncomeAccountRef"] = {"value": income_account}
+    return item
 
 
-async def _post(admin: httpx.AsyncClient, path: str, body: dict[str, object]) -> httpx.Response:
+async def _post(admin: httpx.AsyncClient, path: str, body: Mapping[str, object]) -> httpx.Response:
     response = await admin.post(path, json=body)
     response.raise_for_status()
     return response
 
 
 async def _ensure(
-    admin: httpx.AsyncClient, entity: str, key: str, record: dict[str, object]
+    admin: httpx.AsyncClient, entity: str, key: str, record: Mapping[str, object]
 ) -> str:
-    base = f"/_sandbox/realms/{DEMO_REALM}/records/{entity}"
-    existing = (await admin.get(base)).json()
-    rows = existing if isinstance(existing, list) else existing.get("items", [])
-    for row in rows:
-        if row.get(key) == record[key]:
-            return str(row["Id"])
-    return str((await _post(admin, base, record)).json()["Id"])
+    found = await _find(admin, entity, key, record[key])
+    if found is not None:
+        return found
+    path = f"/_sandbox/realms/{DEMO_REALM}/records/{entity}"
+    return str((await _post(admin, path, record)).json()["Id"])
+
+
+async def _find(admin: httpx.AsyncClient, entity: str, key: str, value: object) -> str | None:
+    response = await admin.get(f"/_sandbox/realms/{DEMO_REALM}/records/{entity}")
+    response.raise_for_status()
+    rows = response.json()
+    return next((str(row["Id"]) for row in rows if row.get(key) == value), None)

@@ -34,8 +34,14 @@ async def client(sandbox: QboSandbox) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def consent(client: httpx.AsyncClient, **extra: str) -> dict[str, list[str]]:
-    params = {"client_id": "sandbox-client-id", "response_type": "code", "scope": SCOPE,
-              "redirect_uri": REDIRECT, "state": "st-1", **extra}  # fmt: skip
+    params = {
+        "client_id": "sandbox-client-id",
+        "response_type": "code",
+        "scope": SCOPE,
+        "redirect_uri": REDIRECT,
+        "state": "st-1",
+        **extra,
+    }
     response = await client.get("/connect/oauth2", params=params)
     assert response.status_code == 302
     location = response.headers["location"]
@@ -43,7 +49,9 @@ async def consent(client: httpx.AsyncClient, **extra: str) -> dict[str, list[str
     return parse_qs(urlsplit(location).query)
 
 
-async def token_call(client: httpx.AsyncClient, form: dict[str, str], **headers: str) -> httpx.Response:
+async def token_call(
+    client: httpx.AsyncClient, form: dict[str, str], **headers: str
+) -> httpx.Response:
     return await client.post(
         "/oauth2/v1/tokens/bearer", data=form, headers={"Authorization": basic(), **headers}
     )
@@ -64,7 +72,11 @@ async def test_consent_then_code_exchange_gives_intuit_token_response(
     callback = await consent(client)
     assert callback["state"] == ["st-1"] and callback["realmId"] == [REALM]
 
-    form = {"grant_type": "authorization_code", "code": callback["code"][0], "redirect_uri": REDIRECT}
+    form = {
+        "grant_type": "authorization_code",
+        "code": callback["code"][0],
+        "redirect_uri": REDIRECT,
+    }
     response = await token_call(client, form)
 
     assert response.status_code == 200
@@ -84,11 +96,15 @@ async def test_consent_for_a_chosen_realm_and_bad_scope(client: httpx.AsyncClien
     assert (await consent(client, realmId=OTHER_REALM))["realmId"] == [OTHER_REALM]
     refused = await consent(client, scope="openid")
     assert refused["error"] == ["invalid_scope"] and "code" not in refused
-    unknown = await client.get("/connect/oauth2", params={"client_id": "nope", "redirect_uri": REDIRECT})
+    unknown = await client.get(
+        "/connect/oauth2", params={"client_id": "nope", "redirect_uri": REDIRECT}
+    )
     assert unknown.status_code == 400
 
 
-async def test_code_needs_the_same_redirect_uri_and_a_good_client(client: httpx.AsyncClient) -> None:
+async def test_code_needs_the_same_redirect_uri_and_a_good_client(
+    client: httpx.AsyncClient,
+) -> None:
     code = (await consent(client))["code"][0]
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
 
@@ -115,7 +131,9 @@ async def test_refresh_rotates_and_the_old_token_dies_once_the_new_one_is_used(
     assert (stale.status_code, stale.json()["error"]) == (400, "invalid_grant")
 
 
-async def test_hard_expiry_is_reported_when_asked(client: httpx.AsyncClient, sandbox: QboSandbox) -> None:
+async def test_hard_expiry_is_reported_when_asked(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
     tokens = sandbox.issue_tokens(REALM)
     form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     response = await token_call(client, form, **{"x-include-refresh-token-hard-expires-in": "true"})
@@ -123,10 +141,14 @@ async def test_hard_expiry_is_reported_when_asked(client: httpx.AsyncClient, san
     assert 5 * 365 * 24 * 3600 - 60 < hard <= 5 * 365 * 24 * 3600
 
 
-async def test_revoke_disconnects_access_and_refresh(client: httpx.AsyncClient, sandbox: QboSandbox) -> None:
+async def test_revoke_disconnects_access_and_refresh(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
     tokens = sandbox.issue_tokens(REALM)
     revoked = await client.post(
-        "/v2/oauth2/tokens/revoke", json={"token": tokens["refresh_token"]}, headers={"Authorization": basic()}
+        "/v2/oauth2/tokens/revoke",
+        json={"token": tokens["refresh_token"]},
+        headers={"Authorization": basic()},
     )
     assert revoked.status_code == 200
     assert (await refresh(client, tokens["refresh_token"])).json()["error"] == "invalid_grant"
@@ -143,7 +165,9 @@ async def test_bad_token_gets_the_lower_case_gateway_fault(client: httpx.AsyncCl
     assert error["code"] == "3200" and error["element"] is None
     assert error["message"] == "message=AuthenticationFailed; errorCode=003200; statusCode=401"
     assert isinstance(body["time"], int) and body["time"] > 1_600_000_000_000
-    missing = await client.get(f"/v3/company/{REALM}/item/1", headers={"Accept": "application/json"})
+    missing = await client.get(
+        f"/v3/company/{REALM}/item/1", headers={"Accept": "application/json"}
+    )
     assert missing.status_code == 401
 
 
@@ -160,7 +184,9 @@ async def test_expired_access_token_and_revoked_refresh_tokens(
     assert (await refresh(client, tokens["refresh_token"])).json()["error"] == "invalid_grant"
 
 
-async def test_token_for_another_realm_is_forbidden(client: httpx.AsyncClient, sandbox: QboSandbox) -> None:
+async def test_token_for_another_realm_is_forbidden(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
     tokens = sandbox.issue_tokens(OTHER_REALM)
     response = await read_item(client, tokens["access_token"], realm=REALM)
 

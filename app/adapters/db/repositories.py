@@ -196,7 +196,7 @@ class AuditRepository(_Repository):
         return (await self.session.scalars(query)).all()
 
 
-def _filtered(query: Select[tuple[AuditEntry]], where: AuditFilter) -> Select[tuple[AuditEntry]]:
+def _filtered(query: Select[AuditEntry], where: AuditFilter) -> Select[AuditEntry]:
     exact = {
         AuditEntry.status: where.status,
         AuditEntry.error_code: where.error_code,

@@ -23,8 +23,8 @@ test-unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench scripts
-	$(BIN)/ruff format --check app tests bench scripts
+	$(BIN)/ruff check app tests bench scripts migrations
+	$(BIN)/ruff format --check app tests bench scripts migrations
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.adapters.db.tables import Base
+from app.adapters.db.tables import Base, UtcDateTime
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -26,10 +27,18 @@ def _url() -> str:
     return Settings().database_url
 
 
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+    # Migrations must not import app code that may change; UtcDateTime is DateTime underneath.
+    if kind == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

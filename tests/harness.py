@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,19 @@ REALM = "9130350000000001"
 SHOP = "northwind.myshopify.com"
 QBO = "http://qbo.test"
 SHOPIFY_SECRET = "test-shopify-secret"
+
+
+class DeadlineTransport(httpx.AsyncBaseTransport):
+    """ASGITransport ignores timeouts; a real socket would not wait for a hung server."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, seconds: float) -> None:
+        self.inner, self.seconds = inner, seconds
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await asyncio.wait_for(self.inner.handle_async_request(request), self.seconds)
+        except TimeoutError:
+            raise httpx.ReadTimeout("no answer in time", request=request) from None
 
 
 def order_fixture(name: str = "01_paid_single_taxed_line") -> dict[str, Any]:
@@ -90,24 +104,22 @@ class Harness:
 
 @asynccontextmanager
 async def running(settings: Settings, queue: JobQueue | None = None) -> AsyncIterator[Harness]:
+    """The app on `settings`; jobs run on `queue`, by default an in-process one started here."""
     qbo = QboSandbox(seed_realms=[REALM])
     shopify = ShopifySandbox(client_secret=SHOPIFY_SECRET)
-    local = InProcessQueue() if queue is None else None
-    container = bootstrap(
-        settings,
-        queue or local,
-        qbo_transport=httpx.ASGITransport(app=qbo.app),  # type: ignore[arg-type]
-    )
+    queue = queue or InProcessQueue()
+    transport = DeadlineTransport(httpx.ASGITransport(app=qbo.app), settings.http_timeout_s)
+    container = bootstrap(settings, queue, qbo_transport=transport)
     await truncate_all(container.engine)
-    if local is not None:
-        local.runners = bound_jobs(container)
-        local.start()
+    if isinstance(queue, InProcessQueue):
+        queue.runners = bound_jobs(container)
+        queue.start()
     app = create_app(container)
     api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test")
     try:
-        yield Harness(container, api, qbo, shopify, queue or local)  # type: ignore[arg-type]
+        yield Harness(container, api, qbo, shopify, queue)
     finally:
-        if local is not None:
-            await local.stop()
+        if isinstance(queue, InProcessQueue):
+            await queue.stop()
         await api.aclose()
         await container.aclose()

@@ -22,7 +22,7 @@ from app.sandbox.qbo_store import Realm, StoredReply
 from app.sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
 from app.sandbox.qbo_wire import (
     JsonDict,
-    QboFault,
+    QboFaultError,
     auth_failed,
     authorization_failed,
     bad_property,
@@ -81,7 +81,7 @@ class AccountingApi:
                 return stored.status, stored.body
         try:
             status, body = 200, await self._dispatch(request, realm)
-        except QboFault as fault:
+        except QboFaultError as fault:
             status, body = fault.status, fault.body()
         if request_id is not None:
             realm.replies[request_id] = StoredReply(status, body)
@@ -142,11 +142,11 @@ def _update(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
     """Full or sparse update: needs the current SyncToken, like QBO's optimistic locking."""
     existing = _read(realm, entity, str(body["Id"]))
     if entity == "Payment":
-        raise QboFault(
+        raise QboFaultError(
             "500", "Unsupported Operation", "Payment updates are not supported by this sandbox."
         )
     if str(body.get("SyncToken")) != existing["SyncToken"]:
-        raise QboFault(
+        raise QboFaultError(
             "5010",
             "Stale Object Error",
             "Stale Object Error : You and Sandbox User were working on this at the same time. "
@@ -162,7 +162,7 @@ def _update(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
 def _read(realm: Realm, entity: str, record_id: str) -> JsonDict:
     record = realm.get(entity, record_id)
     if record is None:
-        raise QboFault(
+        raise QboFaultError(
             "610",
             "Object Not Found",
             "Object Not Found : Something you're trying to use has been made inactive. "
@@ -175,9 +175,9 @@ def _envelope(entity: str, record: JsonDict) -> JsonDict:
     return {entity: record, "time": response_time()}
 
 
-def _unsupported(request: Request) -> QboFault:
+def _unsupported(request: Request) -> QboFaultError:
     path = request.url.path
-    return QboFault(
+    return QboFaultError(
         "500",
         "Unsupported Operation",
         f"Operation Could not find resource for relative : {path} of full path: {request.url} "

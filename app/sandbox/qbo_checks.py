@@ -9,7 +9,7 @@ from app.sandbox.qbo_schema import ALLOWED_FIELDS, MAX_LENGTHS
 from app.sandbox.qbo_store import Realm
 from app.sandbox.qbo_wire import (
     JsonDict,
-    QboFault,
+    QboFaultError,
     bad_property,
     invalid_reference,
     too_long,
@@ -91,7 +91,7 @@ def resolve_account(
     resolved = resolve_ref(realm, "Account", ref, element)
     account = realm.get("Account", resolved["value"]) or {}
     if types is not None and account.get("AccountType") not in types:
-        raise QboFault(
+        raise QboFaultError(
             "6000",
             "A business validation error has occurred while processing your request",
             "Business Validation Error: Invalid account type used. "
@@ -108,7 +108,7 @@ def resolve_currency(realm: Realm, body: JsonDict) -> JsonDict:
         return realm.currency_ref()
     code = ref_value(ref, "CurrencyRef").upper()
     if code != realm.home_currency and not realm.multicurrency:
-        raise QboFault(
+        raise QboFaultError(
             "6000",
             "A business validation error has occurred while processing your request",
             f"Business Validation Error: The currency {code} is not enabled for this company. "

@@ -12,7 +12,7 @@ from app.sandbox.qbo_seed import DISCOUNTS_ACCOUNT_ID, SHIPPING_ITEM_ID
 from app.sandbox.qbo_store import Realm
 from app.sandbox.qbo_wire import (
     JsonDict,
-    QboFault,
+    QboFaultError,
     bad_property,
     business_error,
     invalid_reference,
@@ -119,7 +119,7 @@ def _line_amount(raw: JsonDict, detail: JsonDict, out: JsonDict) -> Decimal:
             raise required_missing("Line.Amount")
         amount = cents(qty * price)
     elif qty is not None and price is not None and cents(qty * price) != cents(amount):
-        raise QboFault(
+        raise QboFaultError(
             "6070",
             "Amount is not equal to UnitPrice * Qty",
             f"Amount is not equal to UnitPrice * Qty. Supplied value:{cents(amount):,}",

@@ -17,7 +17,7 @@ from app.sandbox.qbo_schema import ITEM_TYPES, PEOPLE
 from app.sandbox.qbo_store import Realm
 from app.sandbox.qbo_wire import (
     JsonDict,
-    QboFault,
+    QboFaultError,
     bad_property,
     business_error,
     money,
@@ -28,8 +28,8 @@ from app.sandbox.qbo_wire import (
 _NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 
 
-def _duplicate_name(detail: str) -> QboFault:
-    return QboFault(
+def _duplicate_name(detail: str) -> QboFaultError:
+    return QboFaultError(
         "6240", "Duplicate Name Exists Error", f"The name supplied already exists. : {detail}"
     )
 
@@ -47,7 +47,7 @@ def _name_taken(
 
 
 def build_customer(realm: Realm, body: JsonDict, own_id: str | None = None) -> JsonDict:
-    """Validate a Customer payload and fill what QBO fills; raises QboFault."""
+    """Validate a Customer payload and fill what QBO fills; raises QboFaultError."""
     check_fields("Customer", body)
     check_lengths("Customer", body)
     record = copy.deepcopy(body)
@@ -109,7 +109,7 @@ def _check_email(body: JsonDict) -> None:
 
 
 def build_item(realm: Realm, body: JsonDict, own_id: str | None = None) -> JsonDict:
-    """Validate an Item payload and fill what QBO fills; raises QboFault."""
+    """Validate an Item payload and fill what QBO fills; raises QboFaultError."""
     check_fields("Item", body)
     check_lengths("Item", body)
     record = copy.deepcopy(body)

@@ -35,6 +35,8 @@ class Grant:
 
 @dataclass
 class AuthCode:
+    """A single-use authorization code bound to its redirect URI."""
+
     grant: Grant
     redirect_uri: str
     expires_at: float
@@ -43,12 +45,16 @@ class AuthCode:
 
 @dataclass
 class AccessToken:
+    """A bearer token for one realm, valid for an hour."""
+
     grant: Grant
     expires_at: float
 
 
 @dataclass
 class RefreshToken:
+    """A refresh token; `parent` is the token it was minted from (retired on first use)."""
+
     grant: Grant
     expires_at: float
     parent: str | None

@@ -22,7 +22,7 @@ from app.sandbox.qbo_schema import (
     NAME_LISTS,
     NUMERIC_FIELDS,
 )
-from app.sandbox.qbo_wire import COMPANY_TZ, JsonDict, QboFault
+from app.sandbox.qbo_wire import COMPANY_TZ, JsonDict, QboFaultError
 
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS_CAP = 1000
@@ -36,6 +36,8 @@ _OPERATORS = {"=", "<", ">", "<=", ">=", "IN", "LIKE"}
 
 @dataclass(frozen=True)
 class Condition:
+    """One `property op value(s)` term of a WHERE clause."""
+
     field: str
     op: str
     values: tuple[str | bool, ...]
@@ -53,12 +55,12 @@ class Query:
     max_results: int = DEFAULT_MAX_RESULTS
 
 
-def parse_error(detail: str) -> QboFault:
-    return QboFault("4000", "Error parsing query", f"QueryParserError: {detail}")
+def parse_error(detail: str) -> QboFaultError:
+    return QboFaultError("4000", "Error parsing query", f"QueryParserError: {detail}")
 
 
-def not_queryable(prop: str) -> QboFault:
-    return QboFault(
+def not_queryable(prop: str) -> QboFaultError:
+    return QboFaultError(
         "4001", "Invalid query", f"QueryValidationError: property '{prop}' is not queryable"
     )
 
@@ -112,7 +114,7 @@ class _Parser:
 
 
 def parse_query(text: str) -> Query:
-    """Parse a query string; raises QboFault 4000/4001 as QBO would."""
+    """Parse a query string; raises QboFaultError 4000/4001 as QBO would."""
     parser = _Parser(text)
     parser.expect("SELECT")
     count = _selection(parser)

@@ -24,7 +24,7 @@ from app.sandbox.qbo_seed import UNDEPOSITED_FUNDS_ID
 from app.sandbox.qbo_store import Realm
 from app.sandbox.qbo_wire import (
     JsonDict,
-    QboFault,
+    QboFaultError,
     bad_property,
     business_error,
     invalid_reference,
@@ -40,7 +40,7 @@ FIRST_DOC_NUMBER = 1001
 def build_sales_txn(
     realm: Realm, entity: str, body: JsonDict, own_id: str | None = None
 ) -> JsonDict:
-    """Validate a SalesReceipt or Invoice and compute what QBO computes; raises QboFault."""
+    """Validate a SalesReceipt or Invoice and compute what QBO computes; raises QboFaultError."""
     check_fields(entity, body)
     check_lengths(entity, body)
     record = copy.deepcopy(body)
@@ -144,7 +144,7 @@ def _doc_number(realm: Realm, entity: str, body: JsonDict, own_id: str | None) -
         return str(max([FIRST_DOC_NUMBER - 1, *numeric]) + 1)
     for other in others:
         if other.get("DocNumber") == given:
-            raise QboFault(
+            raise QboFaultError(
                 "6140",
                 "Duplicate Document Number Error",
                 "Duplicate Document Number Error : You must specify a different number. "

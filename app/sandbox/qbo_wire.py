@@ -70,7 +70,7 @@ def number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-class QboFault(Exception):
+class QboFaultError(Exception):
     """An upper-case fault to send back; raised anywhere inside request handling."""
 
     def __init__(
@@ -93,14 +93,14 @@ class QboFault(Exception):
         return {"Fault": {"Error": [error], "type": self.fault_type}, "time": response_time()}
 
 
-def invalid_reference(element: str) -> QboFault:
-    return QboFault(
+def invalid_reference(element: str) -> QboFaultError:
+    return QboFaultError(
         "2500", "Invalid Reference Id", f"Invalid Reference Id : {element}", element=element
     )
 
 
-def required_missing(name: str) -> QboFault:
-    return QboFault(
+def required_missing(name: str) -> QboFaultError:
+    return QboFaultError(
         "2020",
         "Required param missing, need to supply the required value for the API",
         f"Required parameter {name} is missing in the request",
@@ -108,8 +108,8 @@ def required_missing(name: str) -> QboFault:
     )
 
 
-def too_long(element: str, maximum: int, supplied: int) -> QboFault:
-    return QboFault(
+def too_long(element: str, maximum: int, supplied: int) -> QboFaultError:
+    return QboFaultError(
         "2050",
         "String length is either shorter or longer than supported by specification",
         "String length specified does not match the supported length. "
@@ -118,16 +118,16 @@ def too_long(element: str, maximum: int, supplied: int) -> QboFault:
     )
 
 
-def bad_property(detail: str) -> QboFault:
-    return QboFault(
+def bad_property(detail: str) -> QboFaultError:
+    return QboFaultError(
         "2010",
         "Request has invalid or unsupported property",
         f"Property Name:{detail} specified is unsupported or invalid",
     )
 
 
-def business_error(detail: str, *, element: str = "") -> QboFault:
-    return QboFault(
+def business_error(detail: str, *, element: str = "") -> QboFaultError:
+    return QboFaultError(
         "6000",
         "A business validation error has occurred while processing your request",
         f"Business Validation Error: {detail}",

@@ -57,6 +57,8 @@ class GraphQLError(Exception):
 
 @dataclass
 class Selection:
+    """A field in a selection set, with its alias, arguments and sub-selections."""
+
     name: str
     alias: str | None = None
     args: dict[str, Any] = field(default_factory=dict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -30,7 +32,6 @@ from app.services.outcomes import RetryLater
 
 LEASE = timedelta(minutes=2)
 BUSY_RETRY_S = 5.0
-REQUEST_NAMESPACE = uuid.UUID("6f1c0b7e-2f55-4b7a-9a51-3c1f1d1e5a10")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,14 @@ class _Loaded:
     config: SyncConfig
     products: dict[str, str]
     customers: dict[str, str]
-    uncertain: bool
+    record_id: int
+    pending_request_id: str | None
+    pending_payload_hash: str | None
+
+    @property
+    def uncertain(self) -> bool:
+        """A create was sent and its outcome never recorded: it may exist in QBO."""
+        return self.pending_request_id is not None
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,9 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
             config=SyncConfig.from_dict(await uow.configs.get(job.shop_id)),
             products=await uow.mappings.as_dict(job.shop_id, "product"),
             customers=await uow.mappings.as_dict(job.shop_id, "customer"),
-            uncertain=record.error_code == ErrorCode.qbo_timeout,
+            record_id=record.id,
+            pending_request_id=record.pending_request_id,
+            pending_payload_hash=record.pending_payload_hash,
         )
         await uow.commit()
     return loaded
@@ -119,7 +129,7 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
             raise hold
         session = await deps.tokens.session(job.shop_id)
         payload = await _payload(deps, session, loaded)
-        document = await _post(deps, session, job, loaded, payload)
+        document = await _post(deps, session, loaded, payload)
         return _Outcome(SyncStatus.synced, document=document)
     except SyncError as error:
         status = SyncStatus.on_hold if error.code == ErrorCode.on_hold else SyncStatus.error
@@ -143,7 +153,7 @@ async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict
 
 
 async def _post(
-    deps: SyncDeps, session: QboSession, job: _Job, loaded: _Loaded, payload: dict[str, Any]
+    deps: SyncDeps, session: QboSession, loaded: _Loaded, payload: dict[str, Any]
 ) -> QboDocument:
     doc_number = str(payload["DocNumber"])
     if loaded.uncertain:
@@ -151,10 +161,9 @@ async def _post(
         existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
         if existing is not None:
             return _adopt(existing, loaded.order, payload)
+    rid = await _request_id(deps, loaded, payload)
     try:
-        return await deps.qbo.create_sales_receipt(
-            session, payload, request_id=request_id(job, payload)
-        )
+        return await deps.qbo.create_sales_receipt(session, payload, request_id=rid)
     except ExternalRejected as exc:
         if not any(fault.code == "6140" for fault in exc.faults):
             raise
@@ -164,10 +173,20 @@ async def _post(
         return _adopt(existing, loaded.order, payload)
 
 
-def request_id(job: _Job, payload: dict[str, Any]) -> str:
-    """Same order and same payload → same QBO requestid, so a replay creates nothing new."""
-    content = repr(sorted(payload.items()))
-    return str(uuid.uuid5(REQUEST_NAMESPACE, f"{job.shop_id}:{job.shopify_id}:{content}"))
+async def _request_id(deps: SyncDeps, loaded: _Loaded, payload: dict[str, Any]) -> str:
+    """The QBO requestid, stored before the call so a crash or timeout can replay it.
+
+    Only an unanswered create of the same payload is replayed: QBO answers a replayed id
+    with its first response, so a fixed order must go out under a new id.
+    """
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    if loaded.pending_request_id and loaded.pending_payload_hash == digest:
+        return loaded.pending_request_id
+    rid = str(uuid.uuid4())
+    async with deps.uow() as uow:
+        await uow.records.remember_request(loaded.record_id, rid, digest)
+        await uow.commit()
+    return rid
 
 
 def _adopt(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboDocument:
@@ -206,6 +225,8 @@ async def _record(
         record.last_attempt_at = now
         record.next_attempt_at = now + timedelta(seconds=delay) if delay is not None else None
         record.lease_owner = record.lease_until = None
+        if outcome.document is not None or (error is not None and error.fault is not None):
+            record.pending_request_id = record.pending_payload_hash = None
         if outcome.document is not None:
             record.qbo_id = outcome.document.id
             record.qbo_doc_number = outcome.document.doc_number

@@ -2,16 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 13:21:33.220485
+Create Date: 2026-11-25 13:28:41.447177
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-# SQLite auto-increments only INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
-BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -22,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "shops",
-        sa.Column("id", BigId, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("domain", sa.String(length=255), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("plan", sa.String(length=20), nullable=False),
@@ -32,7 +29,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "webhook_inbox",
-        sa.Column("id", BigId, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("shop_domain", sa.String(length=255), nullable=False),
         sa.Column("topic", sa.String(length=64), nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
@@ -51,8 +48,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "api_keys",
-        sa.Column("id", BigId, nullable=False),
-        sa.Column("shop_id", BigId, nullable=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
@@ -69,8 +66,8 @@ def upgrade() -> None:
 
     op.create_table(
         "audit_entries",
-        sa.Column("id", BigId, nullable=False),
-        sa.Column("shop_id", BigId, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("entity", sa.String(length=20), nullable=False),
         sa.Column("shopify_id", sa.String(length=32), nullable=False),
         sa.Column("label", sa.String(length=64), nullable=False),
@@ -96,8 +93,8 @@ def upgrade() -> None:
 
     op.create_table(
         "connections",
-        sa.Column("id", BigId, nullable=False),
-        sa.Column("shop_id", BigId, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("provider", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("external_id", sa.String(length=64), nullable=True),
@@ -115,8 +112,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "mappings",
-        sa.Column("id", BigId, nullable=False),
-        sa.Column("shop_id", BigId, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("source_key", sa.String(length=255), nullable=False),
         sa.Column("source_label", sa.String(length=255), nullable=False),
@@ -132,8 +129,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "orders",
-        sa.Column("id", BigId, nullable=False),
-        sa.Column("shop_id", BigId, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("shopify_id", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("financial_status", sa.String(length=32), nullable=True),
@@ -151,7 +148,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "sync_configs",
-        sa.Column("shop_id", BigId, nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -164,8 +161,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "sync_records",
-        sa.Column("id", BigId, nullable=False),
-        sa.Column("shop_id", BigId, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("entity", sa.String(length=20), nullable=False),
         sa.Column("shopify_id", sa.String(length=32), nullable=False),
         sa.Column("label", sa.String(length=64), nullable=False),
@@ -178,6 +175,8 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lease_owner", sa.String(length=36), nullable=True),
+        sa.Column("pending_request_id", sa.String(length=50), nullable=True),
+        sa.Column("pending_payload_hash", sa.String(length=64), nullable=True),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

@@ -11,7 +11,7 @@ from arq.worker import Worker
 from app.workers.arq_queue import ArqJobQueue
 from app.workers.settings import FUNCTIONS
 from tests.conftest import REDIS_URL
-from tests.harness import REALM, SHOP, Harness, order_fixture, running, make_settings
+from tests.harness import REALM, SHOP, Harness, make_settings, order_fixture, running
 
 
 @pytest.fixture

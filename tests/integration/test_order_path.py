@@ -15,9 +15,9 @@ from tests.harness import (
     SHOP,
     SHOPIFY_SECRET,
     Harness,
+    make_settings,
     order_fixture,
     running,
-    make_settings,
 )
 
 

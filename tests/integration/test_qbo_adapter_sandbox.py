@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,23 +19,11 @@ from app.domain.faults import (
 )
 from app.domain.ports import QboSession
 from app.sandbox.qbo import QboSandbox
+from tests.harness import DeadlineTransport
 
 BASE = "https://sandbox-quickbooks.api.intuit.com"
 REALM = "9130355123"
 REDIRECT = "https://ledgerport.test/v1/qbo/callback"
-
-
-class DeadlineTransport(httpx.AsyncBaseTransport):
-    """ASGITransport ignores timeouts; a real socket would not wait for a hung server."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, seconds: float) -> None:
-        self.inner, self.seconds = inner, seconds
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await asyncio.wait_for(self.inner.handle_async_request(request), self.seconds)
-        except TimeoutError:
-            raise httpx.ReadTimeout("no answer in time", request=request) from None
 
 
 @pytest.fixture

@@ -158,6 +158,15 @@ class SyncRecordRepository(_Repository):
         result = await self.session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
 
+    async def remember_request(self, record_id: int, request_id: str, payload_hash: str) -> None:
+        statement = (
+            update(SyncRecord)
+            .where(SyncRecord.id == record_id)
+            .values(pending_request_id=request_id, pending_payload_hash=payload_hash)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(statement)
+
     async def list(
         self, shop_id: int, *, status: str | None = None, limit: int = 100
     ) -> Sequence[SyncRecord]:

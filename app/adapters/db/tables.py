@@ -187,6 +187,10 @@ class SyncRecord(Base):
     last_attempt_at: Mapped[datetime | None]
     # A lease, not a held row lock: one worker at a time talks to QBO for this record.
     lease_owner: Mapped[str | None] = mapped_column(String(36))
+    # Set before a create is sent, cleared once QBO's answer is known: while set, the next
+    # attempt looks the document up first and, for the same payload, replays the same id.
+    pending_request_id: Mapped[str | None] = mapped_column(String(50))
+    pending_payload_hash: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

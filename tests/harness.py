@@ -103,9 +103,11 @@ class Harness:
 
 
 @asynccontextmanager
-async def running(settings: Settings, queue: JobQueue | None = None) -> AsyncIterator[Harness]:
+async def running(
+    settings: Settings, queue: JobQueue | None = None, qbo: QboSandbox | None = None
+) -> AsyncIterator[Harness]:
     """The app on `settings`; jobs run on `queue`, by default an in-process one started here."""
-    qbo = QboSandbox(seed_realms=[REALM])
+    qbo = qbo or QboSandbox(seed_realms=[REALM])
     shopify = ShopifySandbox(client_secret=SHOPIFY_SECRET)
     queue = queue or InProcessQueue()
     transport = DeadlineTransport(httpx.ASGITransport(app=qbo.app), settings.http_timeout_s)

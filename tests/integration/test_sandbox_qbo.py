@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,17 +19,6 @@ TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[-+]\d\d:\d\d$")
 @pytest.fixture
 def sandbox() -> QboSandbox:
     return QboSandbox(seed_realms=[REALM])
-
-
-@pytest.fixture
-async def client(sandbox: QboSandbox) -> AsyncIterator[httpx.AsyncClient]:
-    token = sandbox.issue_tokens(REALM)["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    transport = httpx.ASGITransport(app=sandbox.app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://qbo.test", headers=headers
-    ) as http:
-        yield http
 
 
 def item_line(amount: Any, item_id: str = "1", **detail: Any) -> dict[str, Any]:

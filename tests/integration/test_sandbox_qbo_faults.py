@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -42,17 +41,6 @@ def sandbox(clock: FakeClock) -> QboSandbox:
     return QboSandbox(
         seed_realms=[REALM], requests_per_minute=5, requests_per_second=3, clock=clock
     )
-
-
-@pytest.fixture
-async def client(sandbox: QboSandbox) -> AsyncIterator[httpx.AsyncClient]:
-    token = sandbox.issue_tokens(REALM)["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    transport = httpx.ASGITransport(app=sandbox.app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://qbo.test", headers=headers
-    ) as http:
-        yield http
 
 
 def throttle_error(response: httpx.Response) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -23,17 +22,6 @@ def sandbox() -> QboSandbox:
         sandbox.add(REALM, "Customer", {"DisplayName": name, "PrimaryEmailAddr": email})
     sandbox.add(REALM, "Customer", {"DisplayName": "Gone Away", "Active": False})
     return sandbox
-
-
-@pytest.fixture
-async def client(sandbox: QboSandbox) -> AsyncIterator[httpx.AsyncClient]:
-    token = sandbox.issue_tokens(REALM)["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    transport = httpx.ASGITransport(app=sandbox.app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://qbo.test", headers=headers
-    ) as http:
-        yield http
 
 
 async def query(client: httpx.AsyncClient, text: str) -> httpx.Response:

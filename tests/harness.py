@@ -117,7 +117,10 @@ async def running(
         queue.runners = bound_jobs(container)
         queue.start()
     app = create_app(container)
-    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test")
+    api = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url="http://api.test",
+    )
     try:
         yield Harness(container, api, qbo, shopify, queue)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class InvalidParam(BaseModel):
@@ -98,7 +100,19 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, headers=getattr(exc, "headers", None))
 
 
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    problem = Problem(
+        title="Internal error",
+        status=500,
+        detail="The request failed on our side; nothing you sent was at fault. Retrying is safe.",
+        code="internal_error",
+    )
+    return problem_response(problem)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -48,7 +48,10 @@ class Ingested:
     duplicate: bool
 
 
-def _authenticate_and_parse(headers: WebhookHeaders, raw_body: bytes, secret: str) -> None:
+def _authenticate_and_parse(
+    headers: WebhookHeaders, raw_body: bytes, secret: str
+) -> tuple[str, str]:
+    """Returns (topic, shop domain) of an authentic delivery with a JSON object body."""
     if not verify_hmac(raw_body, headers.hmac, secret):
         raise WebhookRejected(
             401,
@@ -56,32 +59,35 @@ def _authenticate_and_parse(headers: WebhookHeaders, raw_body: bytes, secret: st
             "X-Shopify-Hmac-Sha256 does not match the body",
             "X-Shopify-Hmac-Sha256",
         )
-    for name, value in (
-        ("X-Shopify-Topic", headers.topic),
-        ("X-Shopify-Shop-Domain", headers.shop_domain),
-    ):
-        if not value:
-            raise WebhookRejected(400, "Missing webhook header", f"{name} is required", name)
+    topic = _required("X-Shopify-Topic", headers.topic)
+    shop_domain = _required("X-Shopify-Shop-Domain", headers.shop_domain)
     try:
         document = json.loads(raw_body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WebhookRejected(400, "Malformed webhook body", f"not JSON: {exc}", "body") from exc
     if not isinstance(document, dict):
         raise WebhookRejected(400, "Malformed webhook body", "expected a JSON object", "body")
+    return topic, shop_domain
+
+
+def _required(name: str, value: str | None) -> str:
+    if not value:
+        raise WebhookRejected(400, "Missing webhook header", f"{name} is required", name)
+    return value
 
 
 async def ingest_webhook(
     uow: SqlUnitOfWork, headers: WebhookHeaders, raw_body: bytes, secret: str
 ) -> Ingested:
     """Stores an authentic delivery once per (shop, topic, event id) and queues its processing."""
-    _authenticate_and_parse(headers, raw_body, secret)
+    topic, shop_domain = _authenticate_and_parse(headers, raw_body, secret)
     # Shopify's Event-Id is shared by every delivery of one merchant action; fall back to the
     # webhook id, then the body, so that a retry of the same bytes is still recognised.
     event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
     async with uow:
         delivery_id = await uow.inbox.add_if_new(
-            shop_domain=headers.shop_domain,
-            topic=headers.topic,
+            shop_domain=shop_domain,
+            topic=topic,
             event_id=event_id,
             webhook_id=headers.webhook_id,
             api_version=headers.api_version,
@@ -89,12 +95,17 @@ async def ingest_webhook(
             body=raw_body.decode(),
             status="received",
         )
+        duplicate = delivery_id is None
+        if duplicate:
+            # A repeat of a delivery still unprocessed (its job was lost, say, when the queue
+            # was down at the first attempt) queues it again; the job id keeps it single.
+            delivery_id = await uow.inbox.unprocessed_id(shop_domain, topic, event_id)
         if delivery_id is not None:
             uow.enqueue_after_commit(
                 "process_webhook", delivery_id, job_id=f"webhook:{delivery_id}"
             )
         await uow.commit()
-    return Ingested(delivery_id=delivery_id, duplicate=delivery_id is None)
+    return Ingested(delivery_id=None if duplicate else delivery_id, duplicate=duplicate)
 
 
 async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:

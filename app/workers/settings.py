@@ -21,7 +21,7 @@ MAX_TRIES = 8
 def _arq_job(name: str, job: Callable[..., Awaitable[None]]) -> Function:
     async def run(ctx: dict[str, Any], *args: Any) -> None:
         try:
-            await job(ctx["container"], *args)
+            await job(ctx["container"], *args, attempt=ctx["job_try"])
         except RetryLater as retry:
             raise Retry(defer=retry.defer_s) from retry
 

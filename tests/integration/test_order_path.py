@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.adapters.db.tables import OrderRow, SyncRecord, WebhookDelivery
+from app.adapters.queue.inprocess import InProcessQueue
 from app.sandbox.shopify import sign_webhook
 from tests.harness import (
     REALM,
@@ -175,3 +176,34 @@ async def test_webhook_body_is_stored_verbatim_before_the_200(h: Harness) -> Non
         "evt-raw",
         SHOP,
     )
+
+
+class QueueDownOnce(InProcessQueue):
+    """The queue refuses the first job, as Redis would when it is briefly unreachable."""
+
+    refused = False
+
+    async def enqueue(self, function: str, *args: object, job_id: str) -> None:
+        if not self.refused:
+            self.refused = True
+            raise ConnectionError("queue unreachable")
+        await super().enqueue(function, *args, job_id=job_id)
+
+
+async def test_a_delivery_whose_job_was_lost_is_processed_on_shopifys_retry(
+    database_url: str,
+) -> None:
+    async with running(make_settings(database_url), queue=QueueDownOnce()) as h:
+        shop = await h.install()
+        h.add_customer("Maya Okafor", "maya.okafor@example.com")
+        await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+
+        first = await h.deliver(order_fixture(), event_id="evt-lost")
+        assert first.status_code == 500  # stored, but Shopify must try again
+        assert first.json()["code"] == "internal_error"
+        assert await count(h, WebhookDelivery) == 1
+        retry = await h.deliver(order_fixture(), event_id="evt-lost")
+        await settle(h)
+
+        assert retry.status_code == 200 and retry.json()["duplicate"] is True
+        assert len(h.qbo.documents(REALM, "SalesReceipt")) == 1

@@ -13,7 +13,7 @@ async def test_a_job_id_already_queued_or_running_is_not_queued_again() -> None:
     runs: list[str] = []
     gate = asyncio.Event()
 
-    async def job(name: str) -> None:
+    async def job(name: str, *, attempt: int) -> None:
         runs.append(name)
         await gate.wait()
 
@@ -35,8 +35,8 @@ async def test_retry_later_runs_the_job_again_up_to_max_tries() -> None:
     queue = InProcessQueue(max_tries=3)
     attempts: list[int] = []
 
-    async def flaky() -> None:
-        attempts.append(len(attempts) + 1)
+    async def flaky(*, attempt: int) -> None:
+        attempts.append(attempt)
         raise RetryLater(0.0, "not yet")
 
     queue.runners = {"flaky": flaky}

@@ -73,8 +73,14 @@ class InboxRepository(_Repository):
     async def get(self, delivery_id: int) -> WebhookDelivery | None:
         return await self.session.get(WebhookDelivery, delivery_id)
 
-    async def count(self) -> int:
-        return len((await self.session.scalars(select(WebhookDelivery.id))).all())
+    async def unprocessed_id(self, shop_domain: str, topic: str, event_id: str) -> int | None:
+        query = select(WebhookDelivery.id).where(
+            WebhookDelivery.shop_domain == shop_domain,
+            WebhookDelivery.topic == topic,
+            WebhookDelivery.event_id == event_id,
+            WebhookDelivery.status == "received",
+        )
+        return await self.session.scalar(query)
 
 
 class OrderRepository(_Repository):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -24,6 +25,10 @@ class InProcessQueue:
         self._active: set[str] = set()
         self._workers: list[asyncio.Task[None]] = []
         self._timers: set[asyncio.TimerHandle] = set()
+        self._running = 0
+        self._closing = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def enqueue(self, function: str, *args: Any, job_id: str) -> None:
         if job_id in self._active:
@@ -40,18 +45,26 @@ class InProcessQueue:
             await self._queue.join()
             await asyncio.sleep(0.01)
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Lets running jobs finish (a cancelled job could leave a transaction open), then
+        stops. Queued jobs are dropped: the webhook inbox and sync records still say what is
+        unfinished."""
+        self._closing = True
         for timer in self._timers:
             timer.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace_s)
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
 
     async def _work(self) -> None:
-        while True:
+        while not self._closing:
             function, args, job_id, attempt = await self._queue.get()
+            self._running += 1
+            self._idle.clear()
             try:
-                await self.runners[function](*args)
+                await self.runners[function](*args, attempt=attempt)
                 self._active.discard(job_id)
             except RetryLater as retry:
                 self._retry(function, args, job_id, attempt, retry)
@@ -59,6 +72,9 @@ class InProcessQueue:
                 log.exception("job %s failed", job_id)
                 self._active.discard(job_id)
             finally:
+                self._running -= 1
+                if not self._running:
+                    self._idle.set()
                 self._queue.task_done()
 
     def _retry(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.adapters.db.tables import SyncRecord
 from app.adapters.db.uow import SqlUnitOfWork
 from app.domain.config import SyncConfig
 from app.domain.errors import ErrorCode, SyncError
@@ -73,7 +74,7 @@ class _Outcome:
     status: SyncStatus
     document: QboDocument | None = None
     error: SyncError | None = None
-    note: str | None = None
+    adopted: bool = False  # an existing QBO receipt was recognised as this order's
 
 
 async def sync_order(
@@ -129,8 +130,8 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
             raise hold
         session = await deps.tokens.session(job.shop_id)
         payload = await _payload(deps, session, loaded)
-        document = await _post(deps, session, loaded, payload)
-        return _Outcome(SyncStatus.synced, document=document)
+        document, adopted = await _post(deps, session, loaded, payload)
+        return _Outcome(SyncStatus.synced, document=document, adopted=adopted)
     except SyncError as error:
         status = SyncStatus.on_hold if error.code == ErrorCode.on_hold else SyncStatus.error
         return _Outcome(status, error=error)
@@ -154,23 +155,24 @@ async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict
 
 async def _post(
     deps: SyncDeps, session: QboSession, loaded: _Loaded, payload: dict[str, Any]
-) -> QboDocument:
+) -> tuple[QboDocument, bool]:
+    """The receipt in QBO, and whether it already existed there."""
     doc_number = str(payload["DocNumber"])
     if loaded.uncertain:
         # The last attempt may have committed in QBO without us hearing back.
         existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
         if existing is not None:
-            return _adopt(existing, loaded.order, payload)
+            return _adopt(existing, loaded.order, payload), True
     rid = await _request_id(deps, loaded, payload)
     try:
-        return await deps.qbo.create_sales_receipt(session, payload, request_id=rid)
+        return await deps.qbo.create_sales_receipt(session, payload, request_id=rid), False
     except ExternalRejected as exc:
         if not any(fault.code == "6140" for fault in exc.faults):
             raise
         existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
         if existing is None:
             raise
-        return _adopt(existing, loaded.order, payload)
+        return _adopt(existing, loaded.order, payload), True
 
 
 async def _request_id(deps: SyncDeps, loaded: _Loaded, payload: dict[str, Any]) -> str:
@@ -211,25 +213,12 @@ def _adopt(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboD
 async def _record(
     deps: SyncDeps, job: _Job, loaded: _Loaded, outcome: _Outcome, duration_ms: int
 ) -> float | None:
-    now = deps.clock()
-    error = outcome.error
+    """Writes the outcome to the sync record and the audit log; returns the retry delay."""
     async with deps.uow() as uow:
         record = await uow.records.get(job.shop_id, Entity.order, job.shopify_id)
         assert record is not None
-        counted = error is None or counts_as_attempt(error.code)
-        record.attempts += 1 if counted else 0
-        delay = retry_delay(error, record.attempts) if error is not None else None
-        record.status = outcome.status
-        record.error_code = error.code if error else None
-        record.message = error.message if error else None
-        record.last_attempt_at = now
-        record.next_attempt_at = now + timedelta(seconds=delay) if delay is not None else None
-        record.lease_owner = record.lease_until = None
-        if outcome.document is not None or (error is not None and error.fault is not None):
-            record.pending_request_id = record.pending_payload_hash = None
-        if outcome.document is not None:
-            record.qbo_id = outcome.document.id
-            record.qbo_doc_number = outcome.document.doc_number
+        delay = _apply(record, outcome, deps.clock())
+        error = outcome.error
         if error is not None and error.code == ErrorCode.qbo_auth:
             connection = await uow.connections.get(job.shop_id, "quickbooks")
             if connection is not None:
@@ -241,7 +230,7 @@ async def _record(
             label=loaded.order.name,
             status=outcome.status,
             error_code=error.code if error else None,
-            message=error.message if error else _synced_message(outcome.document),
+            message=error.message if error else _synced_message(outcome),
             detail=_detail(error),
             qbo_id=outcome.document.id if outcome.document else None,
             actor=job.actor,
@@ -252,9 +241,31 @@ async def _record(
     return delay
 
 
-def _synced_message(document: QboDocument | None) -> str:
+def _apply(record: SyncRecord, outcome: _Outcome, now: datetime) -> float | None:
+    error = outcome.error
+    if error is None or counts_as_attempt(error.code):
+        record.attempts += 1
+    delay = retry_delay(error, record.attempts) if error is not None else None
+    record.status = outcome.status
+    record.error_code = error.code if error else None
+    record.message = error.message if error else None
+    record.last_attempt_at = now
+    record.next_attempt_at = now + timedelta(seconds=delay) if delay is not None else None
+    record.lease_owner = record.lease_until = None
+    # QBO answered (a document or a fault): the create is no longer in doubt.
+    if outcome.document is not None or (error is not None and error.fault is not None):
+        record.pending_request_id = record.pending_payload_hash = None
+    if outcome.document is not None:
+        record.qbo_id = outcome.document.id
+        record.qbo_doc_number = outcome.document.doc_number
+    return delay
+
+
+def _synced_message(outcome: _Outcome) -> str:
+    document = outcome.document
     assert document is not None
-    return f"Created QuickBooks sales receipt {document.doc_number} (id {document.id})"
+    verb = "Found the matching" if outcome.adopted else "Created"
+    return f"{verb} QuickBooks sales receipt {document.doc_number} (id {document.id})"
 
 
 def _detail(error: SyncError | None) -> dict[str, Any] | None:

@@ -128,8 +128,9 @@ async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
 async def _store_order(
     uow: SqlUnitOfWork, shop_id: int, body: str, delivery: WebhookDelivery
 ) -> None:
+    payload = json.loads(body)
     try:
-        order = parse_order(json.loads(body))
+        order = parse_order(payload)
     except InvalidPayload as exc:
         delivery.status, delivery.note = "failed", str(exc)
         return
@@ -140,14 +141,14 @@ async def _store_order(
         name=order.name,
         financial_status=order.financial_status,
         fulfillment_status=order.fulfillment_status,
-        payload=json.loads(body),
+        payload=payload,
     )
     record = await uow.records.get_or_create(
         shop_id, Entity.order, order.id, label=order.name, status=SyncStatus.pending
     )
     delivery.status = "processed"
     if changed and record.status != SyncStatus.synced:
-        record.status = SyncStatus.pending if record.status != SyncStatus.error else record.status
+        record.status = SyncStatus.pending  # queued again: on hold or failed before
         uow.enqueue_after_commit(
             "sync_order",
             shop_id,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.adapters.db.tables import Connection, SyncRecord
+from app.adapters.db.tables import AuditEntry, Connection, SyncRecord
 from app.adapters.queue.inprocess import InProcessQueue
 from app.services.shops import map_product
 from app.services.sync_order import sync_order
@@ -41,8 +41,6 @@ async def record(h: Harness) -> SyncRecord:
 
 async def audit(h: Harness) -> list[dict[str, Any]]:
     async with h.container.sessions() as session:
-        from app.adapters.db.tables import AuditEntry
-
         rows = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
     return [{"status": r.status, "code": r.error_code, "actor": r.actor} for r in rows]
 
@@ -245,6 +243,10 @@ async def test_after_a_lost_answer_a_matching_receipt_in_qbo_is_adopted(h: Harne
     [receipt] = h.qbo.documents(REALM, "SalesReceipt")
     rec = await record(h)
     assert (rec.status, rec.qbo_id, rec.pending_request_id) == ("synced", receipt["Id"], None)
+    async with h.container.sessions() as session:
+        last = await session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
+    assert last is not None and last.message is not None
+    assert last.message.startswith("Found the matching QuickBooks sales receipt SH1001")
 
 
 async def test_a_different_receipt_with_our_number_is_a_duplicate_error(h: Harness) -> None:

@@ -20,7 +20,7 @@ from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.quickbooks.client import QuickBooksClient
 from app.adapters.quickbooks.oauth import QboOAuthClient
 from app.domain.ports import JobQueue
-from app.services.connections import TokenKeeper
+from app.services.connections import RefreshLocks, TokenKeeper
 from app.services.sync_order import SyncDeps
 from app.settings import Settings
 
@@ -41,13 +41,14 @@ class Container:
     clock: Callable[[], datetime]
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    refresh_locks: RefreshLocks = field(default_factory=RefreshLocks)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self.queue)
 
     @property
     def tokens(self) -> TokenKeeper:
-        return TokenKeeper(self.uow, self.oauth, self.cipher, self.clock)
+        return TokenKeeper(self.uow, self.oauth, self.cipher, self.clock, self.refresh_locks)
 
     @property
     def sync_deps(self) -> SyncDeps:

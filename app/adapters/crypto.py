@@ -12,6 +12,20 @@ class TokenCipher:
     def encrypt(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode())
 
+    def seal(self, plaintext: str) -> str:
+        """An authenticated, timestamped, URL-safe token (e.g. an OAuth `state`)."""
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def unseal(self, token: str, *, max_age_s: int, now: float | None = None) -> str:
+        """The sealed text, if the token is ours and younger than `max_age_s`."""
+        try:
+            data = token.encode()
+            if now is None:
+                return self._fernet.decrypt(data, ttl=max_age_s).decode()
+            return self._fernet.decrypt_at_time(data, max_age_s, int(now)).decode()
+        except (InvalidToken, UnicodeError) as exc:
+            raise ValueError("not a valid or current token") from exc
+
     def decrypt(self, ciphertext: bytes) -> str:
         try:
             return self._fernet.decrypt(ciphertext).decode()

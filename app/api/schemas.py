@@ -77,3 +77,34 @@ class AuditPage(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+class ConnectionOut(BaseModel):
+    provider: str
+    status: str = Field(description="healthy, unhealthy, disconnected or not_connected")
+    reason: str | None = Field(None, description="Why it is not healthy, in words")
+    external_id: str | None = Field(None, description="The QBO company (realm) id")
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+
+
+class ConnectionsOut(BaseModel):
+    items: list[ConnectionOut]
+
+
+class AuthorizeOut(BaseModel):
+    authorize_url: str = Field(description="Send the person here to approve access at Intuit")
+
+
+class ConnectedOut(BaseModel):
+    shop: str
+    provider: str
+    status: str
+    requeued: int = Field(description="Orders queued again that had failed with qbo_auth")
+
+
+class DisconnectedOut(BaseModel):
+    status: str
+    revoked_at_provider: bool = Field(
+        description="False when Intuit could not be reached; the tokens are forgotten anyway"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,17 +20,34 @@ HEALTHY, UNHEALTHY = "healthy", "unhealthy"
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
+class RefreshLocks:
+    """One asyncio lock per shop: the row lock below does not exist on SQLite, and within one
+    process it also saves a second coroutine from queueing on the database."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def __call__(self, shop_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(shop_id, asyncio.Lock())
+
+
 @dataclass(frozen=True)
 class TokenKeeper:
     uow: Callable[[], SqlUnitOfWork]
     oauth: QboOAuthPort
     cipher: TokenCipher
     clock: Callable[[], datetime]
+    locks: RefreshLocks
 
     async def session(self, shop_id: int) -> QboSession:
         """A QboSession with a live token, refreshing (and storing the rotation) when due."""
+        async with self.locks(shop_id):
+            return await self._session(shop_id)
+
+    async def _session(self, shop_id: int) -> QboSession:
         async with self.uow() as uow:
-            # The row lock keeps two workers from spending one rotating refresh token.
+            # The row lock keeps two worker processes from spending one rotating refresh
+            # token: the second waits here, then finds the first one's fresh access token.
             connection = await uow.connections.get(shop_id, QUICKBOOKS, for_update=True)
             if connection is None or connection.status != HEALTHY or not connection.refresh_token:
                 raise SyncError(ErrorCode.qbo_auth, "QuickBooks is not connected for this shop")

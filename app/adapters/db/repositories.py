@@ -173,6 +173,14 @@ class SyncRecordRepository(_Repository):
         )
         await self.session.execute(statement)
 
+    async def with_error(self, shop_id: int, error_code: str) -> Sequence[SyncRecord]:
+        query = select(SyncRecord).where(
+            SyncRecord.shop_id == shop_id,
+            SyncRecord.status == "error",
+            SyncRecord.error_code == error_code,
+        )
+        return (await self.session.scalars(query)).all()
+
     async def list(
         self, shop_id: int, *, status: str | None = None, limit: int = 100
     ) -> Sequence[SyncRecord]:

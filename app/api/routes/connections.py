@@ -1,0 +1,111 @@
+"""Connections: QBO status, consent (connect and reconnect), callback and disconnect."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import ContainerDep, ShopDep, UowDep
+from app.api.errors import AppError, InvalidParam, responses
+from app.api.schemas import (
+    AuthorizeOut,
+    ConnectedOut,
+    ConnectionOut,
+    ConnectionsOut,
+    DisconnectedOut,
+)
+from app.bootstrap import Container
+from app.domain.faults import ExternalAuthExpired, ExternalError
+from app.services.connections import QUICKBOOKS
+from app.services.quickbooks_connection import ConnectionRefused, QboConnector
+
+router = APIRouter(tags=["connections"])
+SHOP_PREFIX = "/v1/shops/{shop}/connections"
+
+
+def _connector(container: Container) -> QboConnector:
+    settings = container.settings
+    return QboConnector(
+        container.uow, container.oauth, container.cipher, settings.qbo_redirect_uri,
+        container.clock,
+    )  # fmt: skip
+
+
+@router.get(SHOP_PREFIX, response_model=ConnectionsOut, responses=responses(401, 404))
+async def list_connections(shop: ShopDep, uow: UowDep) -> ConnectionsOut:
+    """The shop's connections and their health. Tokens are never returned."""
+    async with uow:
+        connection = await uow.connections.get(shop.id, QUICKBOOKS)
+    if connection is None:
+        return ConnectionsOut(items=[ConnectionOut(provider=QUICKBOOKS, status="not_connected")])
+    item = ConnectionOut(
+        provider=QUICKBOOKS,
+        status=connection.status,
+        reason=connection.status_reason,
+        external_id=connection.external_id,
+        access_expires_at=connection.access_expires_at,
+        refresh_expires_at=connection.refresh_expires_at,
+    )
+    return ConnectionsOut(items=[item])
+
+
+@router.post(
+    f"{SHOP_PREFIX}/quickbooks/authorize",
+    response_model=AuthorizeOut,
+    responses=responses(401, 404),
+)
+async def authorize_quickbooks(shop: ShopDep, container: ContainerDep) -> AuthorizeOut:
+    """Starts connecting (or reconnecting) QuickBooks: returns Intuit's consent URL. Its
+    `state` is sealed, expires in 10 minutes and names this shop."""
+    return AuthorizeOut(authorize_url=_connector(container).authorize_url(shop.domain))
+
+
+@router.get(
+    "/v1/connections/quickbooks/callback",
+    response_model=ConnectedOut,
+    responses=responses(400, 503),
+)
+async def quickbooks_callback(
+    container: ContainerDep,
+    state: Annotated[str, Query(description="As Intuit returns it")],
+    code: Annotated[str | None, Query()] = None,
+    realm_id: Annotated[str | None, Query(alias="realmId")] = None,
+    error: Annotated[str | None, Query(description="Set by Intuit when consent failed")] = None,
+) -> ConnectedOut:
+    """Where Intuit sends the person back (QBO_REDIRECT_URI). Authenticated by `state`."""
+    try:
+        connector = _connector(container)
+        connector.shop_of(state)
+        if error is not None:
+            raise ConnectionRefused("error", f"Intuit reported {error}; nothing was connected")
+        if not code or not realm_id:
+            field = "code" if not code else "realmId"
+            raise ConnectionRefused(field, "missing from Intuit's redirect")
+        shop, requeued = await connector.complete(state, code, realm_id)
+    except ConnectionRefused as exc:
+        raise _refused(exc.field, exc.detail) from exc
+    except ExternalAuthExpired as exc:
+        raise _refused("code", "Intuit refused the code: it expired or was used") from exc
+    except ExternalError as exc:
+        raise AppError(503, "qbo_unavailable", "Intuit did not answer", exc.message) from exc
+    return ConnectedOut(shop=shop, provider=QUICKBOOKS, status="healthy", requeued=requeued)
+
+
+@router.delete(
+    f"{SHOP_PREFIX}/quickbooks",
+    response_model=DisconnectedOut,
+    responses=responses(401, 404),
+)
+async def disconnect_quickbooks(shop: ShopDep, container: ContainerDep) -> DisconnectedOut:
+    """Revokes LedgerPort's access at Intuit and forgets the tokens. Syncing stops until the
+    shop connects again."""
+    revoked = await _connector(container).disconnect(shop.id)
+    return DisconnectedOut(status="disconnected", revoked_at_provider=revoked)
+
+
+def _refused(field: str, detail: str) -> AppError:
+    return AppError(
+        400, "connection_refused", "QuickBooks connection failed", detail,
+        [InvalidParam(name=field, reason=detail)],
+    )  # fmt: skip

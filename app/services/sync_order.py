@@ -32,6 +32,7 @@ from app.services.customers import resolve_customer
 from app.services.outcomes import RetryLater
 
 LEASE = timedelta(minutes=2)
+REQUEST_IDS = uuid.UUID("6f1c0b7e-2f55-4b7a-9a51-3c1f1d1e5a10")
 BUSY_RETRY_S = 5.0
 
 
@@ -60,6 +61,7 @@ class _Loaded:
     products: dict[str, str]
     customers: dict[str, str]
     record_id: int
+    attempts: int
     pending_request_id: str | None
     pending_payload_hash: str | None
 
@@ -116,6 +118,7 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
             products=await uow.mappings.as_dict(job.shop_id, "product"),
             customers=await uow.mappings.as_dict(job.shop_id, "customer"),
             record_id=record.id,
+            attempts=record.attempts,
             pending_request_id=record.pending_request_id,
             pending_payload_hash=record.pending_payload_hash,
         )
@@ -178,13 +181,15 @@ async def _post(
 async def _request_id(deps: SyncDeps, loaded: _Loaded, payload: dict[str, Any]) -> str:
     """The QBO requestid, stored before the call so a crash or timeout can replay it.
 
-    Only an unanswered create of the same payload is replayed: QBO answers a replayed id
-    with its first response, so a fixed order must go out under a new id.
+    Deterministic: the same logical write (record, payload, attempt) always sends the same id.
+    An unanswered create of the same payload replays its id; after QBO answered with a
+    fault the attempt count has moved on, so a fixed order goes out under a new id (QBO
+    would answer a replayed id with its first response, fault included).
     """
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     if loaded.pending_request_id and loaded.pending_payload_hash == digest:
         return loaded.pending_request_id
-    rid = str(uuid.uuid4())
+    rid = str(uuid.uuid5(REQUEST_IDS, f"{loaded.record_id}:{loaded.attempts}:{digest}"))
     async with deps.uow() as uow:
         await uow.records.remember_request(loaded.record_id, rid, digest)
         await uow.commit()

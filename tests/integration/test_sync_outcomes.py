@@ -73,6 +73,8 @@ async def test_qbo_commits_but_times_out_then_the_retry_adopts_the_receipt(h: Ha
     assert (first.status, first.error_code) == ("error", "qbo_timeout")
     assert first.next_attempt_at is not None  # qbo_timeout retries by itself
     assert len(h.qbo.documents(REALM, "SalesReceipt")) == 1  # QBO did commit
+    creates = [r for r in h.qbo.requests if r.method == "POST" and "salesreceipt" in r.path]
+    assert len(creates) == 3 and len({r.query["requestid"] for r in creates}) == 1
 
     await sync_order(h.container.sync_deps, shop_id, first.shopify_id, "auto_retry")
 

@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from app.adapters.queue.inprocess import InProcessQueue
 from app.api import errors
-from app.api.routes import audit, connections, health, webhooks
+from app.api.routes import audit, connections, health, quickbooks, webhooks
 from app.api.routes import errors as error_routes
 from app.bootstrap import Container, bootstrap
 from app.settings import Settings
@@ -66,6 +66,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     errors.install(app)
-    for module in (webhooks, error_routes, connections, audit, health):
+    for module in (webhooks, error_routes, connections, quickbooks, audit, health):
         app.include_router(module.router)
     return app

@@ -108,3 +108,14 @@ class DisconnectedOut(BaseModel):
     revoked_at_provider: bool = Field(
         description="False when Intuit could not be reached; the tokens are forgotten anyway"
     )
+
+
+class QboOptionOut(BaseModel):
+    id: str
+    name: str
+    active: bool
+    kind: str | None = Field(None, description="AccountType for accounts, Type for items")
+
+
+class QboOptions(BaseModel):
+    items: list[QboOptionOut]

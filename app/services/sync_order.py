@@ -224,6 +224,8 @@ async def _record(
         assert record is not None
         delay = _apply(record, outcome, deps.clock())
         error = outcome.error
+        if outcome.document is not None:
+            await _learn_customer(uow, job.shop_id, loaded, outcome.document)
         if error is not None and error.code == ErrorCode.qbo_auth:
             connection = await uow.connections.get(job.shop_id, "quickbooks")
             if connection is not None:
@@ -244,6 +246,22 @@ async def _record(
         )
         await uow.commit()
     return delay
+
+
+async def _learn_customer(
+    uow: SqlUnitOfWork, shop_id: int, loaded: _Loaded, document: QboDocument
+) -> None:
+    """Remembers a customer QBO matched, so the buyer's next order needs no lookup."""
+    customer = loaded.order.customer
+    if customer is None or document.customer_id is None:
+        return
+    key = f"customer:{customer.id}"
+    if key in loaded.customers or loaded.config.customers.strategy == "generic":
+        return
+    await uow.mappings.put(
+        shop_id, "customer", key, document.customer_id,
+        source_label=customer.display_name or "", origin="auto",
+    )  # fmt: skip
 
 
 def _apply(record: SyncRecord, outcome: _Outcome, now: datetime) -> float | None:

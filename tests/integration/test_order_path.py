@@ -207,3 +207,21 @@ async def test_a_delivery_whose_job_was_lost_is_processed_on_shopifys_retry(
 
         assert retry.status_code == 200 and retry.json()["duplicate"] is True
         assert len(h.qbo.documents(REALM, "SalesReceipt")) == 1
+
+
+async def test_a_returning_buyer_costs_one_qbo_request_per_order(h: Harness) -> None:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    second = {**order_fixture(), "id": 5910002001002, "name": "#1002", "order_number": 1002}
+
+    await h.deliver(order_fixture())
+    await settle(h)
+    await h.deliver(second)
+    await settle(h)
+
+    api_calls = [r for r in h.qbo.requests if "/v3/company/" in r.path]
+    customer_lookups = [r for r in api_calls if "FROM Customer" in r.query.get("query", "")]
+    assert len(h.qbo.documents(REALM, "SalesReceipt")) == 2
+    assert len(customer_lookups) == 1  # the second order used the learned mapping
+    assert len(api_calls) == 3

@@ -12,6 +12,7 @@ FILTERABLE: dict[str, frozenset[str]] = {
     "Item": frozenset({"Id", "Active", "Name", "Sku"}),
     "Account": frozenset({"Id", "Active", "Name", "AccountType"}),
     "TaxCode": frozenset({"Id", "Active", "Name"}),
+    "TaxRate": frozenset({"Id", "Active", "Name"}),
     "SalesReceipt": frozenset({"Id", "DocNumber"}),
 }
 

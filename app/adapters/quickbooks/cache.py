@@ -1,0 +1,101 @@
+"""QBO reference data (accounts, tax codes and rates, items, customers) kept per realm.
+
+Dropdowns and configuration checks read these lists often and QBO charges each read against
+the company's 500 requests a minute, so they are kept for a while, reloaded on request, and
+dropped as soon as LedgerPort itself writes to the list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app.domain.ports import QboDocument, QboOption, QboRef, QboSession, QuickBooksPort
+
+REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate")
+MAX_OPTIONS = 10_000
+
+
+class ReferenceCache:
+    """Per process; each worker keeps its own copy, so a write elsewhere shows after `ttl_s`."""
+
+    def __init__(
+        self,
+        qbo: QuickBooksPort,
+        *,
+        ttl_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._qbo, self._ttl_s, self._clock = qbo, ttl_s, clock
+        self._lists: dict[tuple[str, str], tuple[float, list[QboOption]]] = {}
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    async def options(
+        self, session: QboSession, entity: str, *, refresh: bool = False
+    ) -> list[QboOption]:
+        """Active and inactive records of `entity`; one QBO load per realm at a time."""
+        if entity not in REFERENCE_ENTITIES:
+            raise ValueError(f"{entity} is not reference data")
+        key = (session.realm_id, entity)
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            cached = self._lists.get(key)
+            if cached is not None and not refresh and self._clock() - cached[0] < self._ttl_s:
+                return cached[1]
+            loaded = await self._qbo.list_entities(
+                session, entity, active_only=False, max_results=MAX_OPTIONS
+            )
+            self._lists[key] = (self._clock(), loaded)
+            return loaded
+
+    def invalidate(self, realm_id: str, entity: str | None = None) -> None:
+        for key in [k for k in self._lists if k[0] == realm_id and entity in (None, k[1])]:
+            del self._lists[key]
+
+
+class CachingQuickBooks:
+    """QuickBooksPort that keeps the reference cache true to LedgerPort's own writes."""
+
+    def __init__(self, inner: QuickBooksPort, cache: ReferenceCache) -> None:
+        self.inner, self.cache = inner, cache
+
+    async def find_customer(
+        self, session: QboSession, *, email: str | None, display_name: str | None
+    ) -> QboRef | None:
+        return await self.inner.find_customer(session, email=email, display_name=display_name)
+
+    async def find_item(
+        self, session: QboSession, *, sku: str | None = None, name: str | None = None
+    ) -> QboRef | None:
+        return await self.inner.find_item(session, sku=sku, name=name)
+
+    async def create_customer(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboRef:
+        try:
+            return await self.inner.create_customer(session, payload, request_id=request_id)
+        finally:  # even a timeout may have created it
+            self.cache.invalidate(session.realm_id, "Customer")
+
+    async def find_sales_receipt(
+        self, session: QboSession, *, doc_number: str
+    ) -> QboDocument | None:
+        return await self.inner.find_sales_receipt(session, doc_number=doc_number)
+
+    async def create_sales_receipt(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboDocument:
+        return await self.inner.create_sales_receipt(session, payload, request_id=request_id)
+
+    async def list_entities(
+        self,
+        session: QboSession,
+        entity: str,
+        *,
+        active_only: bool = True,
+        max_results: int = 1000,
+    ) -> list[QboOption]:
+        options = await self.cache.options(session, entity)
+        chosen = [o for o in options if o.active or not active_only]
+        return chosen[:max_results]

@@ -1,0 +1,70 @@
+"""QBO reference data for the SPA's dropdowns (mappings, configuration)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import ContainerDep, ShopDep
+from app.api.errors import AppError, responses
+from app.api.schemas import QboOptionOut, QboOptions
+from app.domain.errors import CATALOGUE, ErrorCode, SyncError
+from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRateLimited
+
+router = APIRouter(prefix="/v1/shops/{shop}/quickbooks", tags=["quickbooks"])
+
+
+class ReferenceKind(StrEnum):
+    customers = "customers"
+    items = "items"
+    accounts = "accounts"
+    tax_codes = "tax-codes"
+    tax_rates = "tax-rates"
+
+
+ENTITY = {
+    ReferenceKind.customers: "Customer",
+    ReferenceKind.items: "Item",
+    ReferenceKind.accounts: "Account",
+    ReferenceKind.tax_codes: "TaxCode",
+    ReferenceKind.tax_rates: "TaxRate",
+}
+
+
+@router.get("/{kind}", response_model=QboOptions, responses=responses(401, 404, 409, 429, 503))
+async def list_quickbooks_options(
+    shop: ShopDep,
+    container: ContainerDep,
+    kind: ReferenceKind,
+    active_only: bool = True,
+    refresh: Annotated[bool, Query(description="Reload from QuickBooks now")] = False,
+    q: Annotated[str | None, Query(description="Only names containing this text")] = None,
+) -> QboOptions:
+    """Records of the shop's QuickBooks company, cached for a few minutes per company."""
+    try:
+        session = await container.tokens.session(shop.id)
+        options = await container.reference.options(session, ENTITY[kind], refresh=refresh)
+    except (SyncError, ExternalError) as exc:
+        raise qbo_problem(exc) from exc
+    needle = (q or "").casefold()
+    items = [
+        QboOptionOut(id=o.id, name=o.name, active=o.active, kind=o.kind)
+        for o in options
+        if (o.active or not active_only) and needle in o.name.casefold()
+    ]
+    return QboOptions(items=items)
+
+
+def qbo_problem(exc: SyncError | ExternalError) -> AppError:
+    """What the API says when QuickBooks itself is the obstacle."""
+    if isinstance(exc, ExternalAuthExpired) or (
+        isinstance(exc, SyncError) and exc.code == ErrorCode.qbo_auth
+    ):
+        info = CATALOGUE[ErrorCode.qbo_auth]
+        return AppError(409, ErrorCode.qbo_auth, info.title, info.meaning)
+    if isinstance(exc, ExternalRateLimited):
+        info = CATALOGUE[ErrorCode.rate_limited]
+        return AppError(429, ErrorCode.rate_limited, info.title, info.meaning)
+    return AppError(503, ErrorCode.qbo_timeout, "QuickBooks did not answer", exc.message)

@@ -48,10 +48,15 @@ class Ingested:
     duplicate: bool
 
 
+MAX_BODY_BYTES = 5 * 1024 * 1024  # an order with hundreds of lines is well under 1 MiB
+
+
 def _authenticate_and_parse(
     headers: WebhookHeaders, raw_body: bytes, secret: str
 ) -> tuple[str, str]:
     """Returns (topic, shop domain) of an authentic delivery with a JSON object body."""
+    if len(raw_body) > MAX_BODY_BYTES:
+        raise WebhookRejected(413, "Webhook body too large", f"over {MAX_BODY_BYTES} bytes", "body")
     if not verify_hmac(raw_body, headers.hmac, secret):
         raise WebhookRejected(
             401,
@@ -85,6 +90,12 @@ async def ingest_webhook(
     # webhook id, then the body, so that a retry of the same bytes is still recognised.
     event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
     async with uow:
+        if await uow.shops.get_by_domain(shop_domain) is None:
+            raise WebhookRejected(
+                401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
+                "X-Shopify-Shop-Domain",
+            )  # fmt: skip
+        handled = topic in ORDER_TOPICS
         delivery_id = await uow.inbox.add_if_new(
             shop_domain=shop_domain,
             topic=topic,
@@ -93,14 +104,15 @@ async def ingest_webhook(
             api_version=headers.api_version,
             triggered_at=headers.triggered_at,
             body=raw_body.decode(),
-            status="received",
+            status="received" if handled else "ignored",
+            note=None if handled else f"topic {topic} is not handled yet",
         )
         duplicate = delivery_id is None
         if duplicate:
             # A repeat of a delivery still unprocessed (its job was lost, say, when the queue
             # was down at the first attempt) queues it again; the job id keeps it single.
             delivery_id = await uow.inbox.unprocessed_id(shop_domain, topic, event_id)
-        if delivery_id is not None:
+        if delivery_id is not None and handled:
             uow.enqueue_after_commit(
                 "process_webhook", delivery_id, job_id=f"webhook:{delivery_id}"
             )
@@ -115,7 +127,7 @@ async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
         if delivery is None or delivery.status != "received":
             return
         shop = await uow.shops.get_by_domain(delivery.shop_domain)
-        if shop is None:
+        if shop is None:  # uninstalled and erased since the delivery was stored
             delivery.status, delivery.note = "ignored", "no such shop is installed"
         elif delivery.topic not in ORDER_TOPICS:
             delivery.status, delivery.note = "ignored", f"topic {delivery.topic} is not handled yet"

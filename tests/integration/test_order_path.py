@@ -225,3 +225,32 @@ async def test_a_returning_buyer_costs_one_qbo_request_per_order(h: Harness) -> 
     assert len(h.qbo.documents(REALM, "SalesReceipt")) == 2
     assert len(customer_lookups) == 1  # the second order used the learned mapping
     assert len(api_calls) == 3
+
+
+async def test_a_shop_that_never_installed_us_is_401_and_nothing_is_stored(h: Harness) -> None:
+    await h.install()
+    response = await h.deliver(order_fixture(), shop="stranger.myshopify.com")
+    assert response.status_code == 401
+    assert response.json()["invalid_params"][0]["name"] == "X-Shopify-Shop-Domain"
+    assert await count(h, WebhookDelivery) == 0
+
+
+async def test_a_huge_body_is_413_and_nothing_is_stored(h: Harness) -> None:
+    await h.install()
+    huge = {**order_fixture(), "note": "x" * (6 * 1024 * 1024)}
+    response = await h.deliver(huge)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert await count(h, WebhookDelivery) == 0
+
+
+async def test_a_topic_we_do_not_handle_is_acknowledged_and_recorded_as_ignored(
+    h: Harness,
+) -> None:
+    await h.install()
+    response = await h.deliver({"id": 1, "title": "Tee"}, topic="products/update")
+    assert response.status_code == 200
+    async with h.container.sessions() as session:
+        delivery = await session.scalar(select(WebhookDelivery))
+    assert delivery is not None and delivery.status == "ignored"
+    assert await count(h, OrderRow) == 0

@@ -9,13 +9,30 @@ from fastapi import APIRouter, Header, Request
 from app.api.deps import ContainerDep
 from app.api.errors import AppError, InvalidParam, responses
 from app.api.schemas import WebhookAccepted
-from app.services.webhooks import WebhookHeaders, WebhookRejected, ingest_webhook
+from app.services.webhooks import (
+    MAX_BODY_BYTES,
+    WebhookHeaders,
+    WebhookRejected,
+    ingest_webhook,
+)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 Hdr = Annotated[str | None, Header()]
 
 
-@router.post("/shopify", response_model=WebhookAccepted, responses=responses(400, 401))
+async def _bounded_body(request: Request) -> bytes:
+    """The raw body, refused as soon as it passes MAX_BODY_BYTES (not read whole first)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise WebhookRejected(413, "Webhook body too large", f"over {MAX_BODY_BYTES} bytes",
+                                  "body")  # fmt: skip
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/shopify", response_model=WebhookAccepted, responses=responses(400, 401, 413))
 async def receive_shopify_webhook(
     request: Request,
     container: ContainerDep,
@@ -40,9 +57,12 @@ async def receive_shopify_webhook(
     )
     secret = container.settings.shopify_client_secret.get_secret_value()
     try:
-        result = await ingest_webhook(container.uow(), headers, await request.body(), secret)
+        body = await _bounded_body(request)
+        result = await ingest_webhook(container.uow(), headers, body, secret)
     except WebhookRejected as exc:
         params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
-        code = "invalid_signature" if exc.status == 401 else "invalid_webhook"
+        code = {401: "unauthorized_webhook", 413: "webhook_too_large"}.get(
+            exc.status, "invalid_webhook"
+        )
         raise AppError(exc.status, code, exc.title, exc.detail, params) from exc
     return WebhookAccepted(delivery_id=result.delivery_id, duplicate=result.duplicate)

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         alias="QBO_REDIRECT_URI",
     )
     qbo_minor_version: int = Field(default=75, alias="QBO_MINOR_VERSION")
+    # Per-realm limits (QBO reference §2); a shorter "minute" scales them for tests and benches.
+    qbo_requests_per_minute: int = Field(default=500, ge=1, alias="QBO_REQUESTS_PER_MINUTE")
+    qbo_requests_per_second: int = Field(default=10, ge=1, alias="QBO_REQUESTS_PER_SECOND")
+    qbo_max_concurrent: int = Field(default=10, ge=1, alias="QBO_MAX_CONCURRENT")
+    qbo_batch_per_minute: int = Field(default=40, ge=1, alias="QBO_BATCH_PER_MINUTE")
+    qbo_limit_minute_seconds: float = Field(default=60.0, gt=0, alias="QBO_LIMIT_MINUTE_SECONDS")
 
     shopify_api_base: str = Field(
         default=f"{SANDBOX_SHOPIFY}/shops/{{shop}}/admin/api", alias="SHOPIFY_API_BASE"

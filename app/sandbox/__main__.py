@@ -11,6 +11,7 @@ from collections.abc import Generator, Sequence
 import uvicorn
 
 from app.sandbox.qbo import QboSandbox
+from app.sandbox.qbo_limits import canonical_kind
 from app.sandbox.shopify import ShopifySandbox
 
 DEFAULT_REALM = "9130350000000001"
@@ -43,13 +44,57 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--qbo-client-secret", default="sandbox-client-secret")
     parser.add_argument("--shopify-client-secret", default="sandbox-shopify-secret")
     parser.add_argument("--log-level", default="info")
+    limits = parser.add_argument_group("QBO limits and faults")
+    limits.add_argument("--requests-per-minute", type=int, default=500, metavar="N")
+    limits.add_argument("--requests-per-second", type=int, default=10, metavar="N")
+    limits.add_argument("--max-concurrent", type=int, default=None, metavar="N")
+    limits.add_argument("--batch-per-minute", type=int, default=40, metavar="N")
+    limits.add_argument(
+        "--minute-seconds", type=float, default=60.0, metavar="S", help='length of a "minute"'
+    )
+    limits.add_argument("--latency-ms", type=float, default=0.0, metavar="MS")
+    limits.add_argument(
+        "--fault-rate",
+        action="append",
+        type=_fault_rate,
+        default=[],
+        metavar="KIND=P",
+        help="fail accounting requests at random, e.g. server_error=0.05 (repeatable)",
+    )
+    limits.add_argument("--seed", type=int, default=None, help="seed for --fault-rate draws")
     return parser.parse_args(argv)
 
 
-async def serve(args: argparse.Namespace) -> None:
-    qbo = QboSandbox(
-        args.qbo_client_id, args.qbo_client_secret, seed_realms=args.realms or [DEFAULT_REALM]
+def _fault_rate(text: str) -> tuple[str, float]:
+    kind, _, rate = text.partition("=")
+    try:
+        probability = float(rate)
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError("the probability must be between 0 and 1")
+        return canonical_kind(kind.strip()), probability
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected KIND=PROBABILITY ({exc})") from None
+
+
+def build_qbo(args: argparse.Namespace) -> QboSandbox:
+    """The QBO sandbox the command line asks for."""
+    return QboSandbox(
+        args.qbo_client_id,
+        args.qbo_client_secret,
+        seed_realms=args.realms or [DEFAULT_REALM],
+        requests_per_minute=args.requests_per_minute,
+        requests_per_second=args.requests_per_second,
+        max_concurrent=args.max_concurrent,
+        batch_per_minute=args.batch_per_minute,
+        minute_seconds=args.minute_seconds,
+        fault_rates=dict(args.fault_rate),
+        latency_ms=args.latency_ms,
+        seed=args.seed,
     )
+
+
+async def serve(args: argparse.Namespace) -> None:
+    qbo = build_qbo(args)
     shopify = ShopifySandbox(args.shopify_client_secret, webhook_address=args.webhook_address)
     servers = [
         _Server(

@@ -10,42 +10,32 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from app.sandbox.qbo_api import AccountingApi, gateway_fault_response
 from app.sandbox.qbo_limits import DEFAULT_HANG_SECONDS, FaultInjector, RateLimiter
+from app.sandbox.qbo_log import RecordedRequest, RequestLog
 from app.sandbox.qbo_oauth import OAuthServer
 from app.sandbox.qbo_seed import seed_realm
+from app.sandbox.qbo_stats import StatsRecorder
 from app.sandbox.qbo_store import Realm
 from app.sandbox.qbo_wire import JsonDict
 
-_SECRET_HEADERS = {"authorization", "cookie", "x-shopify-access-token"}
-_SECRET_FIELDS = ("code=", "refresh_token=", "client_secret=", '"token"')
-
-
-@dataclass
-class RecordedRequest:
-    """One request as the sandbox saw it, secrets removed."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes = b""
-    status: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
 
 class QboSandbox:
-    """In-memory QBO companies plus the ASGI app (`.app`) that serves them over HTTP."""
+    """In-memory QBO companies plus the ASGI app (`.app`) that serves them over HTTP.
+
+    Limits default to Intuit's (500/min and 10/s per realm, 40 batch calls/min);
+    `minute_seconds` shrinks the "minute" for tests. `fault_rates` maps a fault kind
+    (see qbo_limits.FAULT_KINDS) to its probability per accounting request, drawn from
+    `seed`; `latency_ms` delays every admitted request.
+    """
 
     def __init__(
         self,
@@ -56,18 +46,33 @@ class QboSandbox:
         requests_per_minute: int = 500,
         requests_per_second: int = 10,
         max_concurrent: int | None = None,
+        batch_per_minute: int = 40,
+        minute_seconds: float = 60.0,
+        fault_rates: Mapping[str, float] | None = None,
+        latency_ms: float = 0.0,
+        seed: int | None = None,
         redirect_uris: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.realms: dict[str, Realm] = {}
         self.requests: list[RecordedRequest] = []
         self.oauth = OAuthServer(client_id, client_secret, clock, tuple(redirect_uris))
-        self.limiter = RateLimiter(requests_per_minute, requests_per_second, max_concurrent, clock)
-        self.faults = FaultInjector()
-        self._api = AccountingApi(self.realms, self.oauth, self.limiter, self.faults)
+        self.limiter = RateLimiter(
+            requests_per_minute,
+            requests_per_second,
+            max_concurrent,
+            clock,
+            batch_per_minute=batch_per_minute,
+            minute_seconds=minute_seconds,
+        )
+        self.faults = FaultInjector(fault_rates, seed=seed)
+        self._stats = StatsRecorder(clock, minute_seconds)
+        self._api = AccountingApi(
+            self.realms, self.oauth, self.limiter, self.faults, self._stats, latency_ms
+        )
         for realm_id in seed_realms:
             self.add_realm(realm_id)
-        self.app: ASGIApp = _RequestLog(self._build_app(), self.requests)
+        self.app: ASGIApp = RequestLog(self._build_app(), self.requests)
 
     # -- Python API for tests -------------------------------------------------------------
 
@@ -113,6 +118,34 @@ class QboSandbox:
             kind, count=count, realm_id=realm_id, path_contains=path_contains, seconds=seconds
         )
 
+    def set_fault_rates(
+        self,
+        rates: Mapping[str, float],
+        *,
+        seed: int | None = None,
+        seconds: float = DEFAULT_HANG_SECONDS,
+    ) -> None:
+        """Fail accounting requests at random: {"server_error": 0.05, ...}; {} turns it off."""
+        self.faults.set_rates(rates, seed=seed, seconds=seconds)
+
+    @property
+    def latency_ms(self) -> float:
+        return self._api.latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        if value < 0:
+            raise ValueError("latency_ms must not be negative")
+        self._api.latency_ms = float(value)
+
+    def stats(self, realm_id: str) -> dict[str, int]:
+        """requests, throttled, max_per_minute, max_per_second, max_concurrent, batch_calls
+        and max_batch_per_minute seen for the realm since the last reset."""
+        return self._stats.snapshot(realm_id)
+
+    def reset_stats(self) -> None:
+        self._stats.reset()
+
     def _realm(self, realm_id: str) -> Realm:
         if realm_id not in self.realms:
             raise KeyError(f"no sandbox realm {realm_id!r}; call add_realm first")
@@ -134,6 +167,8 @@ class QboSandbox:
                 methods=["GET", "POST"],
             ),
             Route("/_sandbox/faults", self._admin_fault, methods=["POST"]),
+            Route("/_sandbox/stats", self._admin_stats, methods=["GET"]),
+            Route("/_sandbox/stats/reset", self._admin_reset_stats, methods=["POST"]),
             Route("/_sandbox/health", _health, methods=["GET"]),
             Route("/_sandbox/tokens/expire", self._admin_expire, methods=["POST"]),
         ]
@@ -178,10 +213,31 @@ class QboSandbox:
     async def _admin_fault(self, request: Request) -> Response:
         args = await _json_or_empty(request)
         try:
-            self.inject_fault(str(args.pop("kind", "")), **args)
-        except (TypeError, ValueError) as exc:
+            if "rates" in args or "latency_ms" in args:
+                self._configure_faults(args)
+            else:
+                self.inject_fault(str(args.pop("kind", "")), **args)
+        except (TypeError, ValueError, AttributeError) as exc:
             return JSONResponse({"error": str(exc)}, 400)
-        return JSONResponse({"queued": len(self.faults.pending)}, 201)
+        state = {"rates": self.faults.rates, "latency_ms": self.latency_ms}
+        return JSONResponse({"queued": len(self.faults.pending), **state}, 201)
+
+    def _configure_faults(self, args: JsonDict) -> None:
+        if "rates" in args:
+            seconds = float(args.get("seconds", DEFAULT_HANG_SECONDS))
+            self.set_fault_rates(dict(args["rates"]), seed=args.get("seed"), seconds=seconds)
+        if "latency_ms" in args:
+            self.latency_ms = float(args["latency_ms"])
+
+    async def _admin_stats(self, request: Request) -> Response:
+        realm_id = request.query_params.get("realm")
+        if realm_id is None:
+            return JSONResponse(self._stats.all())
+        return JSONResponse(self.stats(realm_id))
+
+    async def _admin_reset_stats(self, request: Request) -> Response:
+        self.reset_stats()
+        return Response(status_code=204)
 
     async def _admin_expire(self, request: Request) -> Response:
         args = await _json_or_empty(request)
@@ -201,34 +257,3 @@ async def _json_or_empty(request: Request) -> JsonDict:
     raw = await request.body()
     parsed = json.loads(raw) if raw.strip() else {}
     return parsed if isinstance(parsed, dict) else {}
-
-
-class _RequestLog:
-    """Pure ASGI middleware: records method, path, query, headers and body of every call."""
-
-    def __init__(self, app: ASGIApp, log: list[RecordedRequest]) -> None:
-        self.inner, self.log = app, log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.inner(scope, receive, send)
-            return
-        request = Request(scope)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS}
-        entry = RecordedRequest(scope["method"], scope["path"], dict(request.query_params), headers)
-        self.log.append(entry)
-
-        async def receive_logged() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                entry.body += message.get("body", b"")
-                if any(marker in entry.body.decode(errors="replace") for marker in _SECRET_FIELDS):
-                    entry.body = b"<redacted>"
-            return message
-
-        async def send_logged(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-            await send(message)
-
-        await self.inner(scope, receive_logged, send_logged)

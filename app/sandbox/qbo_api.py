@@ -1,7 +1,8 @@
 """The `/v3/company/{realmId}/…` accounting endpoints behind the fake Intuit gateway.
 
-Order of the gateway's checks: injected faults, bearer token, throttle, requestid replay,
-then the accounting service itself (which answers in the upper-case fault dialect).
+Order of the gateway's checks: injected faults, bearer token, throttle, added latency,
+requestid replay, then the accounting service itself (which answers in the upper-case
+fault dialect). Every request is counted in the realm's stats, whatever its answer.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.sandbox.qbo_batch import MAX_BATCH_REQUEST_ID, run_batch
 from app.sandbox.qbo_limits import FaultInjector, InjectedFault, RateLimiter
-from app.sandbox.qbo_names import build_customer, build_item
 from app.sandbox.qbo_oauth import OAuthServer
 from app.sandbox.qbo_query import parse_error, parse_query, run_query
 from app.sandbox.qbo_schema import PATH_ENTITIES, WRITABLE
+from app.sandbox.qbo_stats import StatsRecorder
 from app.sandbox.qbo_store import Realm, StoredReply
-from app.sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
 from app.sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
@@ -33,9 +34,9 @@ from app.sandbox.qbo_wire import (
     throttled,
     too_long,
 )
+from app.sandbox.qbo_writes import read_entity, write_entity
 
 MAX_REQUEST_ID = 50
-_SERVER_FIELDS = ("MetaData", "domain", "sparse", "SyncToken", "Id")
 
 
 class AccountingApi:
@@ -47,12 +48,22 @@ class AccountingApi:
         oauth: OAuthServer,
         limiter: RateLimiter,
         faults: FaultInjector,
+        stats: StatsRecorder,
+        latency_ms: float = 0.0,
     ) -> None:
         self.realms, self.oauth = realms, oauth
-        self.limiter, self.faults = limiter, faults
+        self.limiter, self.faults, self.stats = limiter, faults, stats
+        self.latency_ms = latency_ms
 
     async def handle(self, request: Request) -> Response:
         realm_id: str = request.path_params["realm"]
+        batch = _is_batch(request)
+        with self.stats.track(realm_id, batch=batch) as seen:
+            response = await self._gateway(request, realm_id, batch)
+            seen.status = response.status_code
+            return response
+
+    async def _gateway(self, request: Request, realm_id: str, batch: bool) -> Response:
         fault = self.faults.take(request.url.path, realm_id)
         if fault is not None and fault.kind != "commit_then_timeout":
             return await gateway_fault_response(fault)
@@ -60,10 +71,12 @@ class AccountingApi:
         realm = self.realms.get(realm_id)
         if denied is not None or realm is None:
             return denied or authorization_failed()
-        if not self.limiter.try_acquire(realm_id):
+        if not self.limiter.try_acquire(realm_id, batch=batch):
             return throttled()
         try:
-            status, body = await self._replayable(request, realm)
+            if self.latency_ms > 0:  # the slot stays taken while the "network" is slow
+                await asyncio.sleep(self.latency_ms / 1000)
+            status, body = await self._replayable(request, realm, batch)
             response = render(body, status, request.headers.get("accept", ""))
             if fault is not None:  # committed, but the client never hears back in time
                 await asyncio.sleep(fault.seconds)
@@ -71,11 +84,14 @@ class AccountingApi:
         finally:
             self.limiter.release(realm_id)
 
-    async def _replayable(self, request: Request, realm: Realm) -> tuple[int, JsonDict]:
+    async def _replayable(
+        self, request: Request, realm: Realm, batch: bool
+    ) -> tuple[int, JsonDict]:
         request_id = request.query_params.get("requestid")
         if request_id is not None:
-            if len(request_id) > MAX_REQUEST_ID or not request_id:
-                return 400, too_long("requestid", MAX_REQUEST_ID, len(request_id)).body()
+            limit = MAX_BATCH_REQUEST_ID if batch else MAX_REQUEST_ID
+            if len(request_id) > limit or not request_id:
+                return 400, too_long("requestid", limit, len(request_id)).body()
             if request_id in realm.replies:
                 stored = realm.replies[request_id]
                 return stored.status, stored.body
@@ -92,17 +108,19 @@ class AccountingApi:
         head = segments[0].lower() if segments else ""
         if head == "query" and len(segments) == 1:
             return await self._query(request, realm)
+        if _is_batch(request):
+            return run_batch(realm, await _json_body(request))
         entity = PATH_ENTITIES.get(head)
         if entity is None:
             raise _unsupported(request)
         if request.method == "GET" and entity == "Preferences" and len(segments) == 1:
-            return _envelope(entity, _read(realm, entity, "1"))
+            return _envelope(entity, read_entity(realm, entity, "1"))
         if request.method == "GET" and len(segments) == 2:
-            return _envelope(entity, _read(realm, entity, segments[1]))
+            return _envelope(entity, read_entity(realm, entity, segments[1]))
         if request.method == "POST" and len(segments) == 1 and entity in WRITABLE:
             if request.query_params.get("operation") not in (None, "update", "create"):
                 raise _unsupported(request)
-            return _envelope(entity, self._write(realm, entity, await _json_body(request)))
+            return _envelope(entity, write_entity(realm, entity, await _json_body(request)))
         raise _unsupported(request)
 
     async def _query(self, request: Request, realm: Realm) -> JsonDict:
@@ -118,57 +136,9 @@ class AccountingApi:
         query = parse_query(text)
         return {"QueryResponse": run_query(query, realm.all(query.entity)), "time": response_time()}
 
-    def _write(self, realm: Realm, entity: str, body: JsonDict) -> JsonDict:
-        if body.get("Id") not in (None, ""):
-            return _update(realm, entity, body)
-        if entity == "Payment":
-            record, applications = build_payment(realm, body)
-            stored = realm.insert(entity, record)
-            apply_payment(realm, stored, applications)
-            return stored
-        return realm.insert(entity, _build(realm, entity, body, None))
 
-
-def _build(realm: Realm, entity: str, body: JsonDict, own_id: str | None) -> JsonDict:
-    clean = {k: v for k, v in body.items() if k not in _SERVER_FIELDS}
-    if entity == "Customer":
-        return build_customer(realm, clean, own_id)
-    if entity == "Item":
-        return build_item(realm, clean, own_id)
-    return build_sales_txn(realm, entity, clean, own_id)
-
-
-def _update(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
-    """Full or sparse update: needs the current SyncToken, like QBO's optimistic locking."""
-    existing = _read(realm, entity, str(body["Id"]))
-    if entity == "Payment":
-        raise QboFaultError(
-            "500", "Unsupported Operation", "Payment updates are not supported by this sandbox."
-        )
-    if str(body.get("SyncToken")) != existing["SyncToken"]:
-        raise QboFaultError(
-            "5010",
-            "Stale Object Error",
-            "Stale Object Error : You and Sandbox User were working on this at the same time. "
-            "Sandbox User finished before you did, so your work was not saved.",
-        )
-    merged = {**existing, **body} if body.get("sparse") is True else dict(body)
-    record = _build(realm, entity, merged, existing["Id"])
-    record.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData", "domain")})
-    record["sparse"] = False
-    return realm.replace(entity, record)
-
-
-def _read(realm: Realm, entity: str, record_id: str) -> JsonDict:
-    record = realm.get(entity, record_id)
-    if record is None:
-        raise QboFaultError(
-            "610",
-            "Object Not Found",
-            "Object Not Found : Something you're trying to use has been made inactive. "
-            "Check the fields with accounts, customers, items, vendors or employees.",
-        )
-    return record
+def _is_batch(request: Request) -> bool:
+    return request.method == "POST" and request.path_params["rest"].strip("/").lower() == "batch"
 
 
 def _envelope(entity: str, record: JsonDict) -> JsonDict:

@@ -22,6 +22,7 @@ PATH_ENTITIES = {
     "taxrate": "TaxRate",
     "paymentmethod": "PaymentMethod",
     "salesreceipt": "SalesReceipt",
+    "refundreceipt": "RefundReceipt",
     "invoice": "Invoice",
     "payment": "Payment",
     "companyinfo": "CompanyInfo",
@@ -29,7 +30,7 @@ PATH_ENTITIES = {
 }
 
 # Entities the API may create or update (the rest are read and query only here).
-WRITABLE = {"Customer", "Item", "SalesReceipt", "Invoice", "Payment"}
+WRITABLE = {"Customer", "Item", "SalesReceipt", "RefundReceipt", "Invoice", "Payment"}
 
 # Name lists hide inactive records from queries unless the query filters on Active.
 NAME_LISTS = _names("Customer Vendor Employee Item Account TaxCode TaxRate PaymentMethod")
@@ -37,7 +38,12 @@ NAME_LISTS = _names("Customer Vendor Employee Item Account TaxCode TaxRate Payme
 # DisplayName is unique across these three entities, inactive ones included.
 PEOPLE = ("Customer", "Vendor", "Employee")
 
-TXN_TYPE_LABEL = {"SalesReceipt": "Sales Receipt", "Invoice": "Invoice", "Payment": "Payment"}
+TXN_TYPE_LABEL = {
+    "SalesReceipt": "Sales Receipt",
+    "RefundReceipt": "Refund Receipt",
+    "Invoice": "Invoice",
+    "Payment": "Payment",
+}
 
 _META = {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime"}
 _NAMES = _names(
@@ -58,6 +64,7 @@ FILTERABLE: dict[str, set[str]] = {
     "TaxRate": _META | {"Name", "Active"},
     "PaymentMethod": _META | {"Name", "Active", "Type"},
     "SalesReceipt": _META | _TXN,
+    "RefundReceipt": _META | _TXN,
     "Invoice": _META | _TXN | {"Balance", "DueDate"},
     "Payment": _META | {"TxnDate", "CustomerRef", "TotalAmt"},
     "CompanyInfo": _META,
@@ -83,6 +90,7 @@ _SALES_TXN = _COMMON | _names(
 
 ALLOWED_FIELDS: dict[str, set[str]] = {
     "SalesReceipt": _SALES_TXN,
+    "RefundReceipt": _SALES_TXN | {"CheckPayment", "PaymentType"},
     "Invoice": _SALES_TXN
     | _names(
         "DueDate Deposit AllowIPNPayment AllowOnlinePayment "
@@ -150,6 +158,7 @@ MAX_LENGTHS: dict[str, dict[str, int]] = {
     ),
     "Item": {"Name": 100, "Sku": 100, "Description": 4000, "PurchaseDesc": 1000},
     "SalesReceipt": {"DocNumber": 21, "PrivateNote": 4000, "PaymentRefNum": 21},
+    "RefundReceipt": {"DocNumber": 21, "PrivateNote": 4000, "PaymentRefNum": 21},
     "Invoice": {"DocNumber": 21, "PrivateNote": 4000},
     "Payment": {"PrivateNote": 4000, "PaymentRefNum": 21},
 }

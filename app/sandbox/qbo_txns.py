@@ -1,4 +1,4 @@
-"""SalesReceipt, Invoice and Payment: header validation, totals and defaults as QBO does."""
+"""Sales receipts, refund receipts, invoices and payments: header rules, totals, defaults."""
 
 from __future__ import annotations
 
@@ -40,7 +40,10 @@ FIRST_DOC_NUMBER = 1001
 def build_sales_txn(
     realm: Realm, entity: str, body: JsonDict, own_id: str | None = None
 ) -> JsonDict:
-    """Validate a SalesReceipt or Invoice and compute what QBO computes; raises QboFaultError."""
+    """Validate a SalesReceipt, RefundReceipt or Invoice and compute what QBO computes.
+
+    Raises QboFaultError.
+    """
     check_fields(entity, body)
     check_lengths(entity, body)
     record = copy.deepcopy(body)
@@ -65,7 +68,7 @@ def build_sales_txn(
         "CustomField": [],
     }.items():
         record.setdefault(key, value)
-    if entity == "SalesReceipt":
+    if entity in ("SalesReceipt", "RefundReceipt"):
         record["Balance"] = 0
     else:
         deposit = optional_decimal(body, "Deposit", "Deposit") or Decimal(0)
@@ -156,6 +159,8 @@ def _doc_number(realm: Realm, entity: str, body: JsonDict, own_id: str | None) -
 
 def _deposit_and_payment(realm: Realm, entity: str, body: JsonDict, record: JsonDict) -> None:
     deposit = body.get("DepositToAccountRef")
+    if deposit is None and entity == "RefundReceipt":
+        raise required_missing("DepositToAccountRef")  # the account the refund is paid from
     if deposit is None and entity in ("SalesReceipt", "Payment"):
         deposit = {"value": UNDEPOSITED_FUNDS_ID}
     if deposit is not None:

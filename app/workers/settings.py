@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -10,11 +11,12 @@ from arq.connections import RedisSettings
 from arq.worker import Function
 
 from app.bootstrap import bootstrap
-from app.services.outcomes import RetryLater
+from app.services.outcomes import RetryLater, crash_backoff
 from app.settings import Settings
 from app.workers.arq_queue import ArqJobQueue
 from app.workers.jobs import JOBS
 
+log = logging.getLogger(__name__)
 MAX_TRIES = 8
 
 
@@ -24,6 +26,10 @@ def _arq_job(name: str, job: Callable[..., Awaitable[None]]) -> Function:
             await job(ctx["container"], *args, attempt=ctx["job_try"])
         except RetryLater as retry:
             raise Retry(defer=retry.defer_s) from retry
+        except Exception as exc:
+            # A crash (a deadlock, a lost connection) must not strand the work: try again.
+            log.exception("job %s failed on try %s", name, ctx["job_try"])
+            raise Retry(defer=crash_backoff(ctx["job_try"])) from exc
 
     run.__name__ = name
     # keep_result=0: a finished job must not block the same job id from running again.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -254,3 +255,30 @@ async def test_a_topic_we_do_not_handle_is_acknowledged_and_recorded_as_ignored(
         delivery = await session.scalar(select(WebhookDelivery))
     assert delivery is not None and delivery.status == "ignored"
     assert await count(h, OrderRow) == 0
+
+
+async def test_simultaneous_events_for_one_order_end_in_one_order_with_the_newest_state(
+    h: Harness,
+) -> None:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    versions = [
+        {**order_fixture(), "updated_at": f"2025-03-14T10:2{n}:31-04:00", "note": f"v{n}"}
+        for n in range(5)
+    ]
+    topics = ["orders/create", "orders/updated", "orders/paid", "orders/updated", "orders/edited"]
+
+    responses = await asyncio.gather(
+        *(
+            h.deliver(v, topic=t, event_id=f"evt-{n}")
+            for n, (v, t) in enumerate(zip(versions, topics, strict=True))
+        )
+    )
+    await settle(h)
+
+    assert [r.status_code for r in responses] == [200] * 5
+    async with h.container.sessions() as session:
+        rows = (await session.scalars(select(OrderRow))).all()
+    assert len(rows) == 1 and rows[0].payload["note"] == "v4"
+    assert len(h.qbo.documents(REALM, "SalesReceipt")) == 1

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
 from app.adapters.quickbooks.client import QuickBooksClient
+from app.adapters.quickbooks.limiter import NoLimiter
 from app.adapters.quickbooks.query import Query
 from app.domain.faults import (
     ExternalAuthExpired,
@@ -119,12 +121,14 @@ def _auth_fault() -> dict[str, Any]:
     return {"fault": {"error": [error], "type": "AUTHENTICATION"}, "time": 1533811101733}
 
 
-class RecordingLimiter:
+class RecordingLimiter(NoLimiter):
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    async def acquire(self, realm_id: str) -> None:
+    @asynccontextmanager
+    async def slot(self, realm_id: str, *, batch: bool = False) -> AsyncIterator[None]:
         self.calls.append(realm_id)
+        yield
 
 
 @pytest.fixture

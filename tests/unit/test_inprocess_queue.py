@@ -45,3 +45,20 @@ async def test_retry_later_runs_the_job_again_up_to_max_tries() -> None:
     await queue.join()
     await queue.stop()
     assert attempts == [1, 2, 3]
+
+
+async def test_a_job_that_crashes_is_tried_again() -> None:
+    queue = InProcessQueue(max_tries=3)
+    attempts: list[int] = []
+
+    async def crashes_once(*, attempt: int) -> None:
+        attempts.append(attempt)
+        if attempt == 1:
+            raise RuntimeError("deadlock detected")
+
+    queue.runners = {"crashes_once": crashes_once}
+    queue.start()
+    await queue.enqueue("crashes_once", job_id="c")
+    await queue.join()
+    await queue.stop()
+    assert attempts == [1, 2]

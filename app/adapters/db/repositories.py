@@ -93,19 +93,27 @@ class OrderRepository(_Repository):
     async def upsert(
         self, shop_id: int, shopify_id: str, *, updated_at: datetime | None, **values: Any
     ) -> tuple[OrderRow, bool]:
-        """Keeps the newest payload; a stale or repeated one changes nothing (False)."""
-        row = await self.get(shop_id, shopify_id)
-        if row is None:
-            row = OrderRow(shop_id=shop_id, shopify_id=shopify_id, shopify_updated_at=updated_at)
-            row.version = 1
-            for name, value in values.items():
-                setattr(row, name, value)
-            self.session.add(row)
-            await self.session.flush()
+        """Keeps the newest payload; a stale or repeated one changes nothing (False).
+
+        Two deliveries of one order may be processed at once (orders/create and orders/paid
+        arrive together), so the insert tolerates a concurrent twin and the update locks.
+        """
+        inserted = await self.session.scalar(
+            self._insert(OrderRow)
+            .values(shop_id=shop_id, shopify_id=shopify_id, shopify_updated_at=updated_at,
+                    version=1, **values)
+            .on_conflict_do_nothing(index_elements=["shop_id", "shopify_id"])
+            .returning(OrderRow.id)
+        )  # fmt: skip
+        query = select(OrderRow).where(
+            OrderRow.shop_id == shop_id, OrderRow.shopify_id == shopify_id
+        )
+        row = await self.session.scalar(query.with_for_update())
+        assert row is not None
+        if inserted is not None:
             return row, True
-        is_newer = updated_at is None or row.shopify_updated_at is None
-        if not is_newer and updated_at is not None and row.shopify_updated_at is not None:
-            is_newer = updated_at > row.shopify_updated_at
+        known = row.shopify_updated_at
+        is_newer = updated_at is None or known is None or updated_at > known
         if not is_newer or row.payload == values.get("payload"):
             return row, False
         for name, value in values.items():

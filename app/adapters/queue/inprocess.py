@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from app.services.outcomes import RetryLater
+from app.services.outcomes import RetryLater, crash_backoff
 
 Runner = Callable[..., Awaitable[None]]
 log = logging.getLogger(__name__)
@@ -69,8 +69,10 @@ class InProcessQueue:
             except RetryLater as retry:
                 self._retry(function, args, job_id, attempt, retry)
             except Exception:
-                log.exception("job %s failed", job_id)
-                self._active.discard(job_id)
+                # As in the arq worker: a crash is retried, it must not strand the work.
+                log.exception("job %s failed on try %d", job_id, attempt)
+                crashed = RetryLater(crash_backoff(attempt), "crashed")
+                self._retry(function, args, job_id, attempt, crashed)
             finally:
                 self._running -= 1
                 if not self._running:

@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from tenacity import (
@@ -17,28 +17,17 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from app.adapters.quickbooks.faults import error_for_response
+from app.adapters.quickbooks.batch import batch_body, batch_items
+from app.adapters.quickbooks.faults import THROTTLE_DEFAULT_WAIT, error_for_response
+from app.adapters.quickbooks.limiter import NoLimiter, RealmLimiter
 from app.adapters.quickbooks.query import MAX_RESULTS, Query
-from app.domain.faults import ExternalRateLimited, ExternalUnavailable
+from app.domain.faults import ExternalRateLimited, ExternalRejected, ExternalUnavailable
 from app.domain.ports import QboDocument, QboOption, QboRef, QboSession
 
 MAX_REQUEST_ID = 50  # reference §1: requestid is unique per realm, at most 50 characters
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _CENT = Decimal("0.01")
 Json = dict[str, Any]
-
-
-class RealmLimiter(Protocol):
-    """Waits until one more request to the realm fits its rate limits."""
-
-    async def acquire(self, realm_id: str) -> None: ...
-
-
-class NoLimiter:
-    """A limiter that never waits (tests, single-process use with few orders)."""
-
-    async def acquire(self, realm_id: str) -> None:
-        return None
 
 
 class QuickBooksClient:
@@ -114,6 +103,35 @@ class QuickBooksClient:
     ) -> QboDocument:
         return _document(await self._create(session, "SalesReceipt", payload, request_id))
 
+    async def batch_create(
+        self,
+        session: QboSession,
+        entity: str,
+        payloads: list[tuple[str, dict[str, Any]]],
+        *,
+        request_id: str,
+    ) -> dict[str, QboDocument | ExternalRejected]:
+        """Create up to 30 `entity` records in one batch call; keyed by bId (≤10 chars).
+
+        Partial success: each item is its document or its own `ExternalRejected`. Errors
+        of the call itself raise as for a single create. `request_id` (≤36 chars) and the
+        bIds are resent unchanged on retries, so QBO replays rather than creates again.
+        """
+        body = await self._request(
+            session,
+            "POST",
+            "batch",
+            params={"requestid": request_id},
+            json=batch_body(entity, payloads, request_id),
+            batch=True,
+        )
+        bids = [bid for bid, _ in payloads]
+        items = batch_items(entity, body, bids, [session.access_token])
+        return {
+            bid: item if isinstance(item, ExternalRejected) else _document(item)
+            for bid, item in items.items()
+        }
+
     async def list_entities(
         self,
         session: QboSession,
@@ -162,6 +180,7 @@ class QuickBooksClient:
         *,
         params: dict[str, str],
         json: Json | None = None,
+        batch: bool = False,
     ) -> Json:
         if not _REALM.match(session.realm_id):
             raise ValueError("realm_id is not a QBO company id")
@@ -175,7 +194,10 @@ class QuickBooksClient:
             sleep=self._sleep,
             reraise=True,
         )
-        return await retrying(self._send, session.realm_id, method, url, params, headers, json)
+        # Every attempt sends the same params and body: a retry reuses requestid and bIds.
+        return await retrying(
+            self._send, session.realm_id, method, url, params, headers, json, batch=batch
+        )
 
     async def _send(
         self,
@@ -185,18 +207,25 @@ class QuickBooksClient:
         params: dict[str, str],
         headers: dict[str, str],
         json: Json | None,
+        batch: bool = False,  # a /batch call: QBO also counts it against 40 batches/min
     ) -> Json:
-        await self._limiter.acquire(realm_id)
         try:
-            response = await self._http.request(
-                method, url, params=params, headers=headers, json=json
-            )
+            # The slot is held only while the request is in flight, not while we parse.
+            async with self._limiter.slot(realm_id, batch=batch):
+                response = await self._http.request(
+                    method, url, params=params, headers=headers, json=json
+                )
         except httpx.TimeoutException as exc:
             # The write may have committed: the retry replays the same requestid.
             raise ExternalUnavailable("QBO did not answer in time") from exc
         except httpx.RequestError as exc:
             raise ExternalUnavailable(f"could not reach QBO ({type(exc).__name__})") from exc
         error = error_for_response(response)
+        if isinstance(error, ExternalRateLimited):
+            # Our windows missed (another app on the realm, QBO's own view): hold the realm
+            # back for the window, or every worker would walk into the same 429.
+            wait = THROTTLE_DEFAULT_WAIT if error.retry_after is None else error.retry_after
+            await self._limiter.penalize(realm_id, wait)
         if error is not None:
             raise error
         try:

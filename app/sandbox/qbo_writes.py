@@ -1,0 +1,64 @@
+"""Create, update and read of one record: shared by single calls and batch items."""
+
+from __future__ import annotations
+
+from app.sandbox.qbo_names import build_customer, build_item
+from app.sandbox.qbo_store import Realm
+from app.sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
+from app.sandbox.qbo_wire import JsonDict, QboFaultError
+
+_SERVER_FIELDS = ("MetaData", "domain", "sparse", "SyncToken", "Id")
+
+
+def write_entity(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
+    """Create (no Id) or update (Id + SyncToken) a record; raises QboFaultError."""
+    if body.get("Id") not in (None, ""):
+        return _update(realm, entity, body)
+    if entity == "Payment":
+        record, applications = build_payment(realm, body)
+        stored = realm.insert(entity, record)
+        apply_payment(realm, stored, applications)
+        return stored
+    return realm.insert(entity, _build(realm, entity, body, None))
+
+
+def read_entity(realm: Realm, entity: str, record_id: str) -> JsonDict:
+    record = realm.get(entity, record_id)
+    if record is None:
+        raise QboFaultError(
+            "610",
+            "Object Not Found",
+            "Object Not Found : Something you're trying to use has been made inactive. "
+            "Check the fields with accounts, customers, items, vendors or employees.",
+        )
+    return record
+
+
+def _build(realm: Realm, entity: str, body: JsonDict, own_id: str | None) -> JsonDict:
+    clean = {k: v for k, v in body.items() if k not in _SERVER_FIELDS}
+    if entity == "Customer":
+        return build_customer(realm, clean, own_id)
+    if entity == "Item":
+        return build_item(realm, clean, own_id)
+    return build_sales_txn(realm, entity, clean, own_id)
+
+
+def _update(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
+    """Full or sparse update: needs the current SyncToken, like QBO's optimistic locking."""
+    existing = read_entity(realm, entity, str(body["Id"]))
+    if entity == "Payment":
+        raise QboFaultError(
+            "500", "Unsupported Operation", "Payment updates are not supported by this sandbox."
+        )
+    if str(body.get("SyncToken")) != existing["SyncToken"]:
+        raise QboFaultError(
+            "5010",
+            "Stale Object Error",
+            "Stale Object Error : You and Sandbox User were working on this at the same time. "
+            "Sandbox User finished before you did, so your work was not saved.",
+        )
+    merged = {**existing, **body} if body.get("sparse") is True else dict(body)
+    record = _build(realm, entity, merged, existing["Id"])
+    record.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData", "domain")})
+    record["sparse"] = False
+    return realm.replace(entity, record)

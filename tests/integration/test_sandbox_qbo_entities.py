@@ -1,0 +1,100 @@
+"""RefundReceipt and TaxRate in the fake QBO: create, read and query as Intuit documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from app.sandbox.qbo import QboSandbox
+
+REALM = "9130350000000001"
+API = f"/v3/company/{REALM}"
+
+
+@pytest.fixture
+def sandbox() -> QboSandbox:
+    return QboSandbox(seed_realms=[REALM])
+
+
+def refund(**extra: Any) -> dict[str, Any]:
+    detail = {"ItemRef": {"value": "1"}, "Qty": 3, "UnitPrice": 30, "TaxCodeRef": {"value": "TAX"}}
+    line = {"Amount": 90, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail}
+    return {"Line": [line], "DepositToAccountRef": {"value": "1"}, **extra}
+
+
+async def query(client: httpx.AsyncClient, text: str) -> dict[str, Any]:
+    response = await client.get(f"{API}/query", params={"query": text})
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()["QueryResponse"]
+    return found
+
+
+async def test_refund_receipt_create_read_and_query(client: httpx.AsyncClient) -> None:
+    tax = {"TxnTaxCodeRef": {"value": "2"}}
+    created = await client.post(f"{API}/refundreceipt", json=refund(TxnTaxDetail=tax))
+
+    assert created.status_code == 200, created.text
+    record = created.json()["RefundReceipt"]
+    assert record["DepositToAccountRef"] == {"value": "1", "name": "Checking"}
+    assert (record["TotalAmt"], record["Balance"], record["DocNumber"]) == (95.4, 0, "1001")
+    assert record["TxnTaxDetail"]["TaxLine"][0]["TaxLineDetail"]["TaxRateRef"] == {"value": "1"}
+    read = await client.get(f"{API}/refundreceipt/{record['Id']}")
+    assert read.json()["RefundReceipt"] == record
+    found = await query(client, "select * from RefundReceipt where DocNumber = '1001'")
+    assert [r["Id"] for r in found["RefundReceipt"]] == [record["Id"]]
+
+
+async def test_refund_receipt_needs_a_deposit_account_of_the_right_type(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
+    body = refund()
+    del body["DepositToAccountRef"]
+    missing = await client.post(f"{API}/refundreceipt", json=body)
+    income = await client.post(
+        f"{API}/refundreceipt", json=refund(DepositToAccountRef={"value": "5"})
+    )
+
+    assert missing.status_code == 400
+    assert missing.json()["Fault"]["Error"][0]["element"] == "DepositToAccountRef"
+    assert missing.json()["Fault"]["Error"][0]["code"] == "2020"
+    assert income.json()["Fault"]["Error"][0]["code"] == "6000"
+    assert sandbox.documents(REALM, "RefundReceipt") == []
+
+
+async def test_refund_receipt_doc_numbers_are_unique_per_entity(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await client.post(f"{API}/refundreceipt", json=refund(DocNumber="RF-1"))
+    second = await client.post(f"{API}/refundreceipt", json=refund(DocNumber="RF-1"))
+
+    assert first.status_code == 200
+    detail = second.json()["Fault"]["Error"][0]["Detail"]
+    assert "DocNumber=RF-1 is assigned to TxnType=Refund Receipt" in detail
+
+
+async def test_every_seeded_tax_code_rate_can_be_read_and_queried(
+    client: httpx.AsyncClient,
+) -> None:
+    codes = (await query(client, "select * from TaxCode"))["TaxCode"]
+    refs = {
+        detail["TaxRateRef"]["value"]
+        for code in codes
+        for detail in (code.get("SalesTaxRateList") or {}).get("TaxRateDetail", [])
+    }
+
+    assert refs
+    for rate_id in refs:
+        read = await client.get(f"{API}/taxrate/{rate_id}")
+        assert read.status_code == 200 and read.json()["TaxRate"]["RateValue"] == 6
+    rates = (await query(client, "select * from TaxRate where Name = 'Kentucky'"))["TaxRate"]
+    assert [r["Id"] for r in rates] == sorted(refs)
+    assert {"AgencyRef", "Active", "SyncToken", "MetaData"} <= set(rates[0])
+
+
+async def test_tax_rates_are_read_only(client: httpx.AsyncClient) -> None:
+    answer = await client.post(f"{API}/taxrate", json={"Name": "New", "RateValue": 1})
+
+    assert answer.status_code == 400
+    assert answer.json()["Fault"]["Error"][0]["Message"] == "Unsupported Operation"

@@ -8,5 +8,5 @@ trap 'rm -rf "$scratch"' EXIT
 export DATABASE_URL="sqlite+aiosqlite:///$scratch/gen.db"
 .venv/bin/alembic upgrade head
 .venv/bin/alembic revision --autogenerate -m "$1"
-.venv/bin/ruff check --fix --quiet migrations
 .venv/bin/ruff format migrations
+.venv/bin/ruff check --fix --quiet migrations

@@ -23,6 +23,7 @@ async def install_shop(uow: SqlUnitOfWork, domain: str, name: str, plan: str = "
     """Creates the shop (or finds it) and issues a new API key for it."""
     async with uow:
         shop = await uow.shops.get_by_domain(domain) or await uow.shops.add(domain, name, plan)
+        shop.uninstalled_at = None  # installing again resumes syncing
         key, key_hash = new_api_key()
         await uow.api_keys.add(shop.id, key_hash, key[:8], "installed")
         await uow.commit()

@@ -107,6 +107,9 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
     async with deps.uow() as uow:
         record = await uow.records.get(job.shop_id, Entity.order, job.shopify_id)
         row = await uow.orders.get(job.shop_id, job.shopify_id)
+        shop = await uow.shops.get(job.shop_id)
+        if shop is None or shop.uninstalled_at is not None:
+            return None  # the record stays pending; a reinstall picks it up
         if record is None or row is None or record.status == SyncStatus.synced:
             return None
         now = deps.clock()

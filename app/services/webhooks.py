@@ -10,6 +10,8 @@ from app.adapters.db.tables import WebhookDelivery, utcnow
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.shopify.webhooks import verify_hmac
 from app.domain.models import Entity, InvalidPayload, SyncStatus, parse_order
+from app.services.privacy import redact_shop
+from app.services.topics import SHOP_TOPICS, handle_shop_topic
 
 ORDER_TOPICS = frozenset(
     {
@@ -19,8 +21,10 @@ ORDER_TOPICS = frozenset(
         "orders/fulfilled",
         "orders/partially_fulfilled",
         "orders/edited",
+        "orders/cancelled",
     }
 )
+HANDLED_TOPICS = ORDER_TOPICS | SHOP_TOPICS
 
 
 class WebhookRejected(Exception):
@@ -95,7 +99,7 @@ async def ingest_webhook(
                 401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
                 "X-Shopify-Shop-Domain",
             )  # fmt: skip
-        handled = topic in ORDER_TOPICS
+        handled = topic in HANDLED_TOPICS
         delivery_id = await uow.inbox.add_if_new(
             shop_domain=shop_domain,
             topic=topic,
@@ -129,10 +133,18 @@ async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
         shop = await uow.shops.get_by_domain(delivery.shop_domain)
         if shop is None:  # uninstalled and erased since the delivery was stored
             delivery.status, delivery.note = "ignored", "no such shop is installed"
-        elif delivery.topic not in ORDER_TOPICS:
-            delivery.status, delivery.note = "ignored", f"topic {delivery.topic} is not handled yet"
-        else:
+        elif delivery.topic == "shop/redact":
+            await redact_shop(uow, shop.id, shop.domain)  # this delivery goes with it
+            await uow.commit()
+            return
+        elif delivery.topic in SHOP_TOPICS:
+            payload = json.loads(delivery.body)
+            delivery.note = await handle_shop_topic(uow, shop, delivery.topic, payload)
+            delivery.status = "processed"
+        elif delivery.topic in ORDER_TOPICS:
             await _store_order(uow, shop.id, delivery.body, delivery)
+        else:
+            delivery.status, delivery.note = "ignored", f"topic {delivery.topic} is not handled yet"
         delivery.processed_at = utcnow()
         await uow.commit()
 
@@ -151,6 +163,7 @@ async def _store_order(
         order.id,
         updated_at=order.updated_at,
         name=order.name,
+        shopify_customer_id=order.customer.id if order.customer else None,
         financial_status=order.financial_status,
         fulfillment_status=order.fulfillment_status,
         payload=payload,

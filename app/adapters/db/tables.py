@@ -70,6 +70,8 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(String(255))
     plan: Mapped[str] = mapped_column(String(20), default="free")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by app/uninstalled: nothing syncs until the shop installs LedgerPort again.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class ApiKey(Base):
@@ -155,6 +157,8 @@ class OrderRow(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     shopify_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64), default="")
+    # Privacy requests find a customer's orders by it.
+    shopify_customer_id: Mapped[str | None] = mapped_column(String(32), index=True)
     financial_status: Mapped[str | None] = mapped_column(String(32))
     fulfillment_status: Mapped[str | None] = mapped_column(String(32))
     shopify_updated_at: Mapped[datetime | None]
@@ -215,4 +219,19 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(16))
     run_id: Mapped[str | None] = mapped_column(String(36))
     duration_ms: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacyRequest(Base):
+    """A Shopify privacy webhook and what LedgerPort did about it."""
+
+    __tablename__ = "privacy_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # customers/data_request | customers/redact
+    shopify_customer_id: Mapped[str | None] = mapped_column(String(32))
+    # data_request: what we hold about the customer, for the merchant to hand over.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

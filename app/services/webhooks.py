@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from app.adapters.db.tables import WebhookDelivery, utcnow
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.shopify.webhooks import verify_hmac
-from app.domain.models import Entity, InvalidPayload, SyncStatus, parse_order
+from app.domain.models import Actor, InvalidPayload
+from app.services.orders import store_order
 from app.services.privacy import redact_shop
 from app.services.topics import SHOP_TOPICS, handle_shop_topic
 
@@ -152,32 +153,9 @@ async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
 async def _store_order(
     uow: SqlUnitOfWork, shop_id: int, body: str, delivery: WebhookDelivery
 ) -> None:
-    payload = json.loads(body)
     try:
-        order = parse_order(payload)
+        await store_order(uow, shop_id, json.loads(body), Actor.webhook)
     except InvalidPayload as exc:
         delivery.status, delivery.note = "failed", str(exc)
         return
-    row, changed = await uow.orders.upsert(
-        shop_id,
-        order.id,
-        updated_at=order.updated_at,
-        name=order.name,
-        shopify_customer_id=order.customer.id if order.customer else None,
-        financial_status=order.financial_status,
-        fulfillment_status=order.fulfillment_status,
-        payload=payload,
-    )
-    record = await uow.records.get_or_create(
-        shop_id, Entity.order, order.id, label=order.name, status=SyncStatus.pending
-    )
     delivery.status = "processed"
-    if changed and record.status != SyncStatus.synced:
-        record.status = SyncStatus.pending  # queued again: on hold or failed before
-        uow.enqueue_after_commit(
-            "sync_order",
-            shop_id,
-            order.id,
-            "webhook",
-            job_id=f"sync_order:{shop_id}:{order.id}:v{row.version}",
-        )

@@ -1,0 +1,38 @@
+"""The one way an order enters LedgerPort, whether a webhook, a backfill or a sweep brought it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.models import Entity, SyncStatus, parse_order
+
+
+async def store_order(
+    uow: SqlUnitOfWork, shop_id: int, payload: dict[str, Any], actor: str
+) -> bool:
+    """Keeps the newest state of the order and queues its sync when that state is new.
+
+    Returns whether anything changed. Raises InvalidPayload for an order we cannot read.
+    """
+    order = parse_order(payload)
+    row, changed = await uow.orders.upsert(
+        shop_id,
+        order.id,
+        updated_at=order.updated_at,
+        name=order.name,
+        shopify_customer_id=order.customer.id if order.customer else None,
+        financial_status=order.financial_status,
+        fulfillment_status=order.fulfillment_status,
+        payload=payload,
+    )
+    record = await uow.records.get_or_create(
+        shop_id, Entity.order, order.id, label=order.name, status=SyncStatus.pending
+    )
+    if changed and record.status != SyncStatus.synced:
+        record.status = SyncStatus.pending  # queued again: on hold or failed before
+        uow.enqueue_after_commit(
+            "sync_order", shop_id, order.id, actor,
+            job_id=f"sync_order:{shop_id}:{order.id}:v{row.version}",
+        )  # fmt: skip
+    return changed

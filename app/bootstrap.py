@@ -27,8 +27,13 @@ from app.adapters.quickbooks.limiter import (
     RedisLimiter,
 )
 from app.adapters.quickbooks.oauth import QboOAuthClient
+from app.adapters.shopify.graphql import ShopifyGraphQL
+from app.adapters.shopify.oauth import ShopifyOAuth
 from app.domain.ports import JobQueue
+from app.metrics import SWEEP_CAUGHT
+from app.services.backfill import BackfillDeps
 from app.services.connections import RefreshLocks, TokenKeeper
+from app.services.shopify_connection import ShopifyTokenKeeper
 from app.services.sync_order import SyncDeps
 from app.settings import Settings
 
@@ -47,10 +52,14 @@ class Container:
     oauth: QboOAuthClient
     cipher: TokenCipher
     clock: Callable[[], datetime]
+    shopify_oauth: ShopifyOAuth
+    shopify: ShopifyGraphQL
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     limiter_redis: Redis | None = None
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     refresh_locks: RefreshLocks = field(default_factory=RefreshLocks)
+    # Separate from QBO's: one job may hold a QBO session while it asks for a Shopify one.
+    shopify_refresh_locks: RefreshLocks = field(default_factory=RefreshLocks)
     reference: ReferenceCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +71,17 @@ class Container:
     @property
     def tokens(self) -> TokenKeeper:
         return TokenKeeper(self.uow, self.oauth, self.cipher, self.clock, self.refresh_locks)
+
+    @property
+    def backfill_deps(self) -> BackfillDeps:
+        return BackfillDeps(self.uow, self.shopify, self.shopify_tokens, self.clock,
+                            SWEEP_CAUGHT.inc)  # fmt: skip
+
+    @property
+    def shopify_tokens(self) -> ShopifyTokenKeeper:
+        return ShopifyTokenKeeper(
+            self.uow, self.shopify_oauth, self.cipher, self.clock, self.shopify_refresh_locks
+        )
 
     @property
     def sync_deps(self) -> SyncDeps:
@@ -80,7 +100,11 @@ def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         # One writer at a time: wait for the lock instead of failing with "database is locked".
         return create_async_engine(url, connect_args={"timeout": 30})
-    return create_async_engine(url, pool_pre_ping=True)
+    # Twenty connections, none beyond: an overflow connection is closed when returned, so a
+    # busy process would reconnect per request. No pre-ping, which costs a round trip per
+    # checkout; a dead connection fails one statement and invalidates the pool, and recycling
+    # retires connections before a server or proxy idle timeout can cut them.
+    return create_async_engine(url, pool_size=20, max_overflow=0, pool_recycle=1800)
 
 
 def make_limiter(settings: Settings) -> tuple[RealmLimiter, Redis | None]:
@@ -98,11 +122,30 @@ def make_limiter(settings: Settings) -> tuple[RealmLimiter, Redis | None]:
     return RedisLimiter(redis, config), redis
 
 
+def make_shopify_oauth(
+    settings: Settings,
+    clock: Callable[[], datetime],
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[ShopifyOAuth, httpx.AsyncClient]:
+    """Shopify's OAuth adapter and the client it owns (the caller closes it)."""
+    timeout = httpx.Timeout(settings.http_timeout_s, connect=5.0)
+    http = httpx.AsyncClient(timeout=timeout, transport=transport)
+    oauth = ShopifyOAuth(
+        http,
+        api_base_template=settings.shopify_api_base,
+        client_id=settings.shopify_client_id,
+        client_secret=settings.shopify_client_secret.get_secret_value(),
+        clock=clock,
+    )
+    return oauth, http
+
+
 def bootstrap(
     settings: Settings,
     queue: JobQueue,
     *,
     qbo_transport: httpx.AsyncBaseTransport | None = None,
+    shopify_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_clock,
 ) -> Container:
     """Builds every adapter once. The caller owns the container and must `aclose()` it."""
@@ -122,6 +165,7 @@ def bootstrap(
         clock=clock,
     )
     limiter, limiter_redis = make_limiter(settings)
+    shopify_oauth, shopify_http = make_shopify_oauth(settings, clock, shopify_transport)
     return Container(
         settings=settings,
         engine=engine,
@@ -131,6 +175,10 @@ def bootstrap(
         oauth=oauth,
         cipher=TokenCipher(settings.fernet_key),
         clock=clock,
-        http_clients=[qbo_http, oauth_http],
+        shopify_oauth=shopify_oauth,
+        shopify=ShopifyGraphQL(
+            shopify_http, settings.shopify_api_base, settings.shopify_api_version
+        ),
+        http_clients=[qbo_http, oauth_http, shopify_http],
         limiter_redis=limiter_redis,
     )

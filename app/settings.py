@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     shopify_client_secret: SecretStr = Field(
         default=SecretStr(SANDBOX_SHOPIFY_CLIENT_SECRET), alias="SHOPIFY_CLIENT_SECRET"
     )
+    # What LedgerPort asks the merchant for at install (comma-separated Shopify access scopes).
+    shopify_scopes: str = Field(
+        default="read_orders,read_products,read_customers", alias="SHOPIFY_SCOPES"
+    )
+    shopify_redirect_uri: str = Field(
+        default="http://127.0.0.1:8000/v1/shopify/callback", alias="SHOPIFY_REDIRECT_URI"
+    )
 
     encryption_key: SecretStr | None = Field(default=None, alias="LEDGERPORT_ENCRYPTION_KEY")
     sandbox: bool = Field(default=True, alias="LEDGERPORT_SANDBOX")

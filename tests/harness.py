@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from cryptography.fernet import Fernet
 from app.adapters.queue.inprocess import InProcessQueue
 from app.api.main import create_app
 from app.bootstrap import Container, bootstrap
-from app.domain.ports import JobQueue
+from app.domain.ports import JobQueue, TokenSet
 from app.sandbox.qbo import QboSandbox
 from app.sandbox.shopify import ShopifySandbox
+from app.services.connections import store_tokens
 from app.services.shops import Installed, connect_quickbooks, install_shop, map_product
 from app.settings import Settings
 from app.workers.jobs import bound_jobs
@@ -98,6 +100,16 @@ class Harness:
         shop = kw.pop("shop", SHOP)
         return await self.shopify.deliver(self.api, "/webhooks/shopify", topic, shop, payload, **kw)
 
+    async def connect_shopify(self, installed: Installed) -> None:
+        """A healthy Shopify connection holding the sandbox's standing access token."""
+        far = datetime.now(UTC) + timedelta(days=365)
+        tokens = TokenSet(self.shopify.access_token, "sandbox-refresh", far, far)
+        async with self.container.uow() as uow:
+            connection = await uow.connections.get_or_create(installed.shop_id, "shopify")
+            connection.external_id = installed.domain
+            store_tokens(connection, tokens, self.container.cipher)
+            await uow.commit()
+
     def auth(self, installed: Installed) -> dict[str, str]:
         return {"Authorization": f"Bearer {installed.api_key}"}
 
@@ -111,7 +123,8 @@ async def running(
     shopify = ShopifySandbox(client_secret=SHOPIFY_SECRET)
     queue = queue or InProcessQueue()
     transport = DeadlineTransport(httpx.ASGITransport(app=qbo.app), settings.http_timeout_s)
-    container = bootstrap(settings, queue, qbo_transport=transport)
+    to_shopify = DeadlineTransport(httpx.ASGITransport(app=shopify.app), settings.http_timeout_s)
+    container = bootstrap(settings, queue, qbo_transport=transport, shopify_transport=to_shopify)
     await truncate_all(container.engine)
     if isinstance(queue, InProcessQueue):
         queue.runners = bound_jobs(container)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,11 +11,19 @@ from fastapi.routing import APIRoute
 
 from app.adapters.queue.inprocess import InProcessQueue
 from app.api import errors
-from app.api.routes import audit, connections, health, quickbooks, webhooks
+from app.api.routes import (
+    audit,
+    connections,
+    health,
+    quickbooks,
+    shopify_install,
+    sync,
+    webhooks,
+)
 from app.api.routes import errors as error_routes
 from app.bootstrap import Container, bootstrap
 from app.settings import Settings
-from app.workers.jobs import bound_jobs
+from app.workers.jobs import SWEEP_EVERY_MINUTES, bound_jobs
 
 DESCRIPTION = (
     "Keeps a Shopify store's books in QuickBooks Online. Errors are RFC 9457 problem+json; "
@@ -43,17 +52,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         return
     local = InProcessQueue()
     container = bootstrap(settings, local)
-    await start_local_worker(container, local)
+    sweeper = start_local_worker(container, local)
     app.state.container = container
     yield
+    sweeper.cancel()
     await local.stop()
     await container.aclose()
 
 
-async def start_local_worker(container: Container, queue: InProcessQueue) -> None:
-    """The embedded default: jobs run in this process."""
+def start_local_worker(container: Container, queue: InProcessQueue) -> asyncio.Task[None]:
+    """The embedded default: jobs run in this process, and so does the sweep's clock."""
     queue.runners = bound_jobs(container)
     queue.start()
+    return asyncio.create_task(_sweep_clock(container, queue))
+
+
+async def _sweep_clock(container: Container, queue: InProcessQueue) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_EVERY_MINUTES * 60)
+        stamp = container.clock().strftime("%Y%m%d%H%M")
+        await queue.enqueue("sweep_all", job_id=f"sweep_all:{stamp}")
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -66,6 +84,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     errors.install(app)
-    for module in (webhooks, error_routes, connections, quickbooks, audit, health):
+    routers = (
+        webhooks, error_routes, connections, quickbooks, sync, audit, health, shopify_install,
+    )  # fmt: skip
+    for module in routers:
         app.include_router(module.router)
     return app

@@ -119,3 +119,32 @@ class QboOptionOut(BaseModel):
 
 class QboOptions(BaseModel):
     items: list[QboOptionOut]
+
+
+class SyncRequest(BaseModel):
+    """Either order ids (sync those now, whatever their triggers) or a date range (fetch the
+    orders Shopify updated in it and feed them in like webhooks)."""
+
+    order_ids: list[str] | None = Field(None, min_length=1, max_length=1000)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class RunStarted(BaseModel):
+    run_id: str
+    queued: int
+    unknown_order_ids: list[str] = Field(
+        default_factory=list, description="Ids LedgerPort holds no order for"
+    )
+
+
+class RunOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    found: int
+    queued: int
+    outcomes: dict[str, int] = Field(description="Attempts this run made, by resulting status")
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.sandbox.shopify_graphql import execute
+from app.sandbox.shopify_graphql import GraphQLApi
+from app.sandbox.shopify_oauth import ShopifyOAuthSandbox
 
 JsonDict = dict[str, Any]
 _VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
@@ -72,12 +74,17 @@ class ShopifySandbox:
         access_token: str = "shpat_sandbox_access_token",
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 5.0,
+        client_id: str = "sandbox-shopify-client",
     ) -> None:
         self.client_secret, self.api_version = client_secret, api_version
         self.webhook_address, self.access_token = webhook_address, access_token
         self.transport, self.timeout = transport, timeout  # Shopify gives up after 5 s
         self.orders: dict[str, dict[int, JsonDict]] = {}
         self.deliveries: dict[str, Delivery] = {}
+        # OAuth codes and tokens; the GraphQL endpoint accepts what it issues (valid_token).
+        self.tokens = ShopifyOAuthSandbox(client_id, client_secret)
+        # Cost buckets (1000 points, 50/s by default) and bulk operations; tests resize them.
+        self.graphql = GraphQLApi()
         self._order_ids = itertools.count(5_910_000_000_001)
         self.app = Starlette(
             routes=[
@@ -90,8 +97,15 @@ class ShopifySandbox:
                     self._graphql,
                     methods=["POST"],
                 ),
+                *self.tokens.routes(),
+                Route("/_sandbox/bulk/{id:int}.jsonl", self._bulk_file, methods=["GET"]),
             ]
         )
+
+    def valid_token(self, shop: str, token: str) -> bool:
+        """The fixed sandbox token, or a live one issued to `shop` through OAuth."""
+        fixed = hmac.compare_digest(token.encode(), self.access_token.encode())
+        return fixed or self.tokens.valid(shop, token)
 
     # -- Python API ---------------------------------------------------------------------
 
@@ -134,6 +148,38 @@ class ShopifySandbox:
         delivery = Delivery(str(uuid.uuid4()), topic, shop_domain, address, headers, body)
         self.deliveries[delivery.id] = delivery
         return await self._send(client, delivery)
+
+    async def emit(
+        self,
+        client: httpx.AsyncClient,
+        address: str,
+        topic: str,
+        shop_domain: str,
+        payloads: list[JsonDict],
+        *,
+        drop_rate: float = 0.0,
+        duplicate_rate: float = 0.0,
+        shuffle: bool = False,
+        seed: int | None = None,
+    ) -> list[Delivery]:
+        """Delivers like a real, imperfect Shopify: some deliveries lost for good (never
+        retried), some sent twice, in any order. Every delivery is recorded; a lost one has
+        no status."""
+        rng = random.Random(seed)
+        order = list(payloads)
+        if shuffle:
+            rng.shuffle(order)
+        sent: list[Delivery] = []
+        for payload in order:
+            headers, body = self.build_delivery(topic, shop_domain, payload)
+            delivery = Delivery(str(uuid.uuid4()), topic, shop_domain, address, headers, body)
+            self.deliveries[delivery.id] = delivery
+            sent.append(delivery)
+            if rng.random() < drop_rate:
+                continue
+            for _ in range(2 if rng.random() < duplicate_rate else 1):
+                await self._send(client, delivery)
+        return sent
 
     async def redeliver(self, client: httpx.AsyncClient, delivery_id: str) -> httpx.Response:
         """Resend a recorded delivery byte for byte, headers included."""
@@ -220,15 +266,23 @@ class ShopifySandbox:
 
     async def _graphql(self, request: Request) -> Response:
         token = request.headers.get("x-shopify-access-token", "")
-        if not hmac.compare_digest(token.encode(), self.access_token.encode()):
+        if not self.valid_token(request.path_params["shop"], token):
             return JSONResponse({"errors": _INVALID_TOKEN}, 401)
         if not _VERSION.match(request.path_params["version"]):
             return JSONResponse({"errors": "Not Found"}, 404)
         query, variables = await _graphql_request(request)
         if query is None:
             return JSONResponse({"errors": [{"message": "No query string was present"}]}, 400)
-        orders = self.orders.get(request.path_params["shop"], {})
-        return JSONResponse(execute(query, variables, orders))
+        shop = request.path_params["shop"]
+        base = str(request.base_url)
+        body = self.graphql.execute(shop, query, variables, self.orders.get(shop, {}), base)
+        return JSONResponse(body)
+
+    async def _bulk_file(self, request: Request) -> Response:
+        op = self.graphql.bulk.operations.get(request.path_params["id"])
+        if op is None or op.status != "COMPLETED":
+            return JSONResponse({"errors": "Not Found"}, 404)
+        return Response(op.jsonl(), media_type="application/jsonl")
 
 
 async def _health(request: Request) -> Response:

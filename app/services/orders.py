@@ -9,7 +9,11 @@ from app.domain.models import Entity, SyncStatus, parse_order
 
 
 async def store_order(
-    uow: SqlUnitOfWork, shop_id: int, payload: dict[str, Any], actor: str
+    uow: SqlUnitOfWork,
+    shop_id: int,
+    payload: dict[str, Any],
+    actor: str,
+    run_id: str | None = None,
 ) -> bool:
     """Keeps the newest state of the order and queues its sync when that state is new.
 
@@ -32,7 +36,7 @@ async def store_order(
     if changed and record.status != SyncStatus.synced:
         record.status = SyncStatus.pending  # queued again: on hold or failed before
         uow.enqueue_after_commit(
-            "sync_order", shop_id, order.id, actor,
+            "sync_order", shop_id, order.id, actor, run_id,
             job_id=f"sync_order:{shop_id}:{order.id}:v{row.version}",
         )  # fmt: skip
     return changed

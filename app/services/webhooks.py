@@ -58,8 +58,8 @@ MAX_BODY_BYTES = 5 * 1024 * 1024  # an order with hundreds of lines is well unde
 
 def _authenticate_and_parse(
     headers: WebhookHeaders, raw_body: bytes, secret: str
-) -> tuple[str, str]:
-    """Returns (topic, shop domain) of an authentic delivery with a JSON object body."""
+) -> tuple[str, str, str]:
+    """Returns (topic, shop domain, body text) of an authentic delivery with a JSON object."""
     if len(raw_body) > MAX_BODY_BYTES:
         raise WebhookRejected(413, "Webhook body too large", f"over {MAX_BODY_BYTES} bytes", "body")
     if not verify_hmac(raw_body, headers.hmac, secret):
@@ -72,12 +72,13 @@ def _authenticate_and_parse(
     topic = _required("X-Shopify-Topic", headers.topic)
     shop_domain = _required("X-Shopify-Shop-Domain", headers.shop_domain)
     try:
-        document = json.loads(raw_body)
+        text = raw_body.decode()  # decoded once: parsed here, stored as is
+        document = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WebhookRejected(400, "Malformed webhook body", f"not JSON: {exc}", "body") from exc
     if not isinstance(document, dict):
         raise WebhookRejected(400, "Malformed webhook body", "expected a JSON object", "body")
-    return topic, shop_domain
+    return topic, shop_domain, text
 
 
 def _required(name: str, value: str | None) -> str:
@@ -90,17 +91,16 @@ async def ingest_webhook(
     uow: SqlUnitOfWork, headers: WebhookHeaders, raw_body: bytes, secret: str
 ) -> Ingested:
     """Stores an authentic delivery once per (shop, topic, event id) and queues its processing."""
-    topic, shop_domain = _authenticate_and_parse(headers, raw_body, secret)
+    topic, shop_domain, body = _authenticate_and_parse(headers, raw_body, secret)
     # Shopify's Event-Id is shared by every delivery of one merchant action; fall back to the
     # webhook id, then the body, so that a retry of the same bytes is still recognised.
     event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
     async with uow:
-        if await uow.shops.get_by_domain(shop_domain) is None:
-            raise WebhookRejected(
-                401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
-                "X-Shopify-Shop-Domain",
-            )  # fmt: skip
+        # The one write below is a single INSERT: no transaction round trips around it.
+        await uow.inbox.commit_each_statement()
         handled = topic in HANDLED_TOPICS
+        # Inserted only if the shop is installed. The shop is looked up on its own only when
+        # nothing was inserted, to tell an unknown shop (rolled back, 401) from a repeat.
         delivery_id = await uow.inbox.add_if_new(
             shop_domain=shop_domain,
             topic=topic,
@@ -108,11 +108,16 @@ async def ingest_webhook(
             webhook_id=headers.webhook_id,
             api_version=headers.api_version,
             triggered_at=headers.triggered_at,
-            body=raw_body.decode(),
+            body=body,
             status="received" if handled else "ignored",
             note=None if handled else f"topic {topic} is not handled yet",
         )
         duplicate = delivery_id is None
+        if duplicate and await uow.shops.get_by_domain(shop_domain) is None:
+            raise WebhookRejected(
+                401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
+                "X-Shopify-Shop-Domain",
+            )  # fmt: skip
         if duplicate:
             # A repeat of a delivery still unprocessed (its job was lost, say, when the queue
             # was down at the first attempt) queues it again; the job id keeps it single.

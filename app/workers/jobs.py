@@ -7,6 +7,7 @@ from functools import partial
 
 from app.bootstrap import Container
 from app.domain.models import Actor
+from app.services import backfill as backfill_service
 from app.services.sync_order import sync_order as sync_order_service
 from app.services.webhooks import process_delivery
 
@@ -21,18 +22,41 @@ async def sync_order(
     shopify_id: str,
     actor: str,
     run_id: str | None = None,
+    force: bool = False,
     *,
     attempt: int = 1,
 ) -> None:
-    """`attempt` counts the queue's tries: every run after the first is an automatic retry."""
+    """`attempt` counts the queue's tries: every run after the first is an automatic retry.
+    `force` (a person asked) syncs the order whatever its triggers say."""
     actor = Actor.auto_retry if attempt > 1 else actor
-    await sync_order_service(container.sync_deps, shop_id, shopify_id, actor, run_id)
+    await sync_order_service(container.sync_deps, shop_id, shopify_id, actor, run_id, force)
+
+
+async def backfill(container: Container, shop_id: int, run_id: str, *, attempt: int = 1) -> None:
+    await backfill_service.run_backfill(container.backfill_deps, shop_id, run_id)
+
+
+async def sweep(container: Container, shop_id: int, *, attempt: int = 1) -> None:
+    await backfill_service.sweep(container.backfill_deps, shop_id)
+
+
+async def sweep_all(container: Container, *, attempt: int = 1) -> None:
+    """Queues one sweep per shop connected to Shopify (the cron calls this)."""
+    async with container.uow() as uow:
+        shop_ids = await uow.connections.healthy_shop_ids("shopify")
+    stamp = container.clock().strftime("%Y%m%d%H%M")
+    for shop_id in shop_ids:
+        await container.queue.enqueue("sweep", shop_id, job_id=f"sweep:{shop_id}:{stamp}")
 
 
 JOBS: dict[str, Callable[..., Awaitable[None]]] = {
     "process_webhook": process_webhook,
     "sync_order": sync_order,
+    "backfill": backfill,
+    "sweep": sweep,
+    "sweep_all": sweep_all,
 }
+SWEEP_EVERY_MINUTES = 5
 
 
 def bound_jobs(container: Container) -> dict[str, Callable[..., Awaitable[None]]]:

@@ -6,15 +6,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from arq import Retry, func
+from arq import Retry, cron, func
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 from arq.worker import Function
 
 from app.bootstrap import bootstrap
 from app.services.outcomes import RetryLater, crash_backoff
 from app.settings import Settings
 from app.workers.arq_queue import ArqJobQueue
-from app.workers.jobs import JOBS
+from app.workers.jobs import JOBS, SWEEP_EVERY_MINUTES, sweep_all
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 8
@@ -54,10 +55,17 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return RedisSettings.from_dsn(settings.redis_url)
 
 
+async def sweep_cron(ctx: dict[str, Any]) -> None:
+    await sweep_all(ctx["container"])
+
+
 class WorkerSettings:
     """For `arq app.workers.settings.WorkerSettings`; `python -m app.cli worker` is the same."""
 
     functions: ClassVar[list[Function]] = FUNCTIONS
+    cron_jobs: ClassVar[list[CronJob]] = [
+        cron(sweep_cron, minute=set(range(0, 60, SWEEP_EVERY_MINUTES)), run_at_startup=False)
+    ]
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = 10

@@ -172,7 +172,7 @@ async def test_graphql_reads_a_stored_order(
         "name": "#1077",
         "totalPriceSet": {"shopMoney": {"amount": "53.00", "currencyCode": "USD"}},
     }
-    assert body["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 2000.0
+    assert body["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 1000.0
     missing = await graphql(client, {"query": '{ order(id: "gid://shopify/Order/1") { id } }'})
     assert missing.json()["data"] == {"order": None}
 

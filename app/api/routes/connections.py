@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.adapters.db.tables import Connection
 from app.api.deps import ContainerDep, ShopDep, UowDep
 from app.api.errors import AppError, InvalidParam, responses
 from app.api.schemas import (
@@ -19,6 +20,7 @@ from app.bootstrap import Container
 from app.domain.faults import ExternalAuthExpired, ExternalError
 from app.services.connections import QUICKBOOKS
 from app.services.quickbooks_connection import ConnectionRefused, QboConnector
+from app.services.shopify_connection import SHOPIFY
 
 router = APIRouter(tags=["connections"])
 SHOP_PREFIX = "/v1/shops/{shop}/connections"
@@ -34,20 +36,28 @@ def _connector(container: Container) -> QboConnector:
 
 @router.get(SHOP_PREFIX, response_model=ConnectionsOut, responses=responses(401, 404))
 async def list_connections(shop: ShopDep, uow: UowDep) -> ConnectionsOut:
-    """The shop's connections and their health. Tokens are never returned."""
+    """The shop's connections and their health: QuickBooks always, Shopify once the shop
+    was installed through Shopify's OAuth. Tokens are never returned."""
     async with uow:
         connection = await uow.connections.get(shop.id, QUICKBOOKS)
+        shopify = await uow.connections.get(shop.id, SHOPIFY)
+    items = [_item(QUICKBOOKS, connection)]
+    if shopify is not None:
+        items.append(_item(SHOPIFY, shopify))
+    return ConnectionsOut(items=items)
+
+
+def _item(provider: str, connection: Connection | None) -> ConnectionOut:
     if connection is None:
-        return ConnectionsOut(items=[ConnectionOut(provider=QUICKBOOKS, status="not_connected")])
-    item = ConnectionOut(
-        provider=QUICKBOOKS,
+        return ConnectionOut(provider=provider, status="not_connected")
+    return ConnectionOut(
+        provider=provider,
         status=connection.status,
         reason=connection.status_reason,
         external_id=connection.external_id,
         access_expires_at=connection.access_expires_at,
         refresh_expires_at=connection.refresh_expires_at,
     )
-    return ConnectionsOut(items=[item])
 
 
 @router.post(

@@ -1,0 +1,196 @@
+"""Installing LedgerPort on a Shopify shop (OAuth code grant) and keeping its token live."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from app.adapters.crypto import TokenCipher
+from app.adapters.db.tables import Connection
+from app.adapters.db.uow import SqlUnitOfWork
+from app.adapters.shopify.oauth import ShopifyOAuth
+from app.domain.faults import ExternalAuthExpired
+from app.domain.ports import TokenSet
+from app.services.api_keys import new_api_key
+from app.services.connections import (
+    HEALTHY,
+    REFRESH_MARGIN,
+    RefreshLocks,
+    mark_unhealthy,
+    store_tokens,
+)
+
+SHOPIFY = "shopify"
+STATE_PURPOSE = "shopify-install"
+STATE_MAX_AGE_S = 600
+# Shopify's own libraries accept a signed query up to 90 s away from their clock.
+TIMESTAMP_TOLERANCE_S = 90
+
+
+class InstallRefused(Exception):
+    """The install request or callback cannot go on; `field` names the parameter at fault."""
+
+    def __init__(self, field: str, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.field, self.detail, self.status = field, detail, status
+
+
+@dataclass(frozen=True)
+class ShopInstalled:
+    shop: str
+    status: str
+    api_key: str | None  # only when this install created the shop
+
+
+@dataclass(frozen=True)
+class ShopifyInstaller:
+    """Shopify's install entry (→ consent page) and the OAuth callback (→ stored tokens)."""
+
+    uow: Callable[[], SqlUnitOfWork]
+    oauth: ShopifyOAuth
+    cipher: TokenCipher
+    clock: Callable[[], datetime]
+    scopes: str
+    redirect_uri: str
+
+    def begin(self, query: Mapping[str, str]) -> str:
+        """The consent URL for a signed install request. `state` is sealed, expires in 10
+        minutes and names the shop, so a callback can only complete the shop that started."""
+        shop = self._verified(query)
+        state = json.dumps({"p": STATE_PURPOSE, "shop": shop, "n": secrets.token_hex(8)})
+        return self.oauth.authorize_url(
+            shop, self.scopes, self.redirect_uri, self.cipher.seal(state)
+        )
+
+    def check_callback(self, query: Mapping[str, str]) -> tuple[str, str]:
+        """(shop, code) of a genuine callback for the shop its state was issued to."""
+        shop = self._verified(query)
+        if self._state_shop(query.get("state", "")) != shop:
+            raise InstallRefused("shop", "differs from the shop this install was started for")
+        code = query.get("code", "")
+        if not code:
+            raise InstallRefused("code", "missing from Shopify's redirect")
+        return shop, code
+
+    async def complete(self, query: Mapping[str, str]) -> ShopInstalled:
+        """Exchanges the code, then creates or reuses the shop and stores its tokens."""
+        shop, code = self.check_callback(query)
+        tokens = await self.oauth.exchange_code(shop, code)
+        try:
+            return await self._store(shop, tokens)
+        except IntegrityError:
+            # Two callbacks for one new shop: the other created it first; join it.
+            return await self._store(shop, tokens)
+
+    async def _store(self, domain: str, tokens: TokenSet) -> ShopInstalled:
+        async with self.uow() as uow:
+            shop = await uow.shops.get_by_domain(domain)
+            api_key = None
+            if shop is None:
+                shop = await uow.shops.add(domain, domain.removesuffix(".myshopify.com"))
+                api_key, key_hash = new_api_key()
+                await uow.api_keys.add(shop.id, key_hash, api_key[:8], "installed")
+            shop.uninstalled_at = None  # installed again: syncing resumes
+            connection = await uow.connections.get_or_create(shop.id, SHOPIFY)
+            store_tokens(connection, tokens, self.cipher)
+            await uow.commit()
+        return ShopInstalled(domain, HEALTHY, api_key)
+
+    def _verified(self, query: Mapping[str, str]) -> str:
+        if not self.oauth.verify_query_hmac(query):
+            raise InstallRefused("hmac", "does not match the query; not signed by Shopify", 401)
+        shop = query.get("shop", "")
+        if not self.oauth.valid_shop_domain(shop):
+            raise InstallRefused("shop", "must be a <name>.myshopify.com domain")
+        try:
+            stamp = float(query.get("timestamp", ""))
+        except ValueError:
+            raise InstallRefused("timestamp", "must be Unix seconds") from None
+        if abs(self.clock().timestamp() - stamp) > TIMESTAMP_TOLERANCE_S:
+            raise InstallRefused("timestamp", "too old or in the future; install again")
+        return shop
+
+    def _state_shop(self, state: str) -> str:
+        try:
+            text = self.cipher.unseal(
+                state, max_age_s=STATE_MAX_AGE_S, now=self.clock().timestamp()
+            )
+            claims = json.loads(text)
+        except ValueError as exc:
+            raise InstallRefused("state", "unknown or expired; install again") from exc
+        if not isinstance(claims, dict) or claims.get("p") != STATE_PURPOSE:
+            raise InstallRefused("state", "not a Shopify install state")
+        return str(claims.get("shop"))
+
+
+@dataclass(frozen=True)
+class ShopifySession:
+    """What every Admin API call needs: the shop's domain and a live access token."""
+
+    shop: str
+    access_token: str
+
+
+@dataclass(frozen=True)
+class ShopifyTokenKeeper:
+    """Live Shopify access tokens: refreshed a little before expiry, one refresh at a time
+    per shop (the in-process lock, then the row lock across worker processes), because each
+    refresh rotates the refresh token."""
+
+    uow: Callable[[], SqlUnitOfWork]
+    oauth: ShopifyOAuth
+    cipher: TokenCipher
+    clock: Callable[[], datetime]
+    locks: RefreshLocks
+
+    async def session(self, shop_id: int) -> ShopifySession:
+        """A session with a live token. Raises `ExternalAuthExpired` when the shop must
+        install LedgerPort again (never connected, uninstalled, or the refresh refused)."""
+        async with self.locks(shop_id):
+            return await self._session(shop_id)
+
+    async def _session(self, shop_id: int) -> ShopifySession:
+        async with self.uow() as uow:
+            shop = await uow.shops.get(shop_id)
+            connection = await uow.connections.get(shop_id, SHOPIFY, for_update=True)
+            if shop is None or connection is None or connection.status != HEALTHY:
+                raise ExternalAuthExpired("Shopify is not connected for this shop")
+            if not self._due(connection):
+                return self._session_of(shop.domain, connection)
+            if connection.refresh_token is None or self._refresh_expired(connection):
+                mark_unhealthy(connection, "Shopify refresh token expired; install the app again")
+                await uow.commit()
+                raise ExternalAuthExpired("Shopify refresh token expired")
+            try:
+                refresh = self.cipher.decrypt(connection.refresh_token)
+                tokens = await self.oauth.refresh(shop.domain, refresh)
+            except ExternalAuthExpired as exc:
+                mark_unhealthy(
+                    connection, "Shopify refused the refresh token; install the app again"
+                )
+                await uow.commit()
+                raise ExternalAuthExpired(f"Shopify refused the refresh token: {exc}") from exc
+            store_tokens(connection, tokens, self.cipher)
+            await uow.commit()
+            return self._session_of(shop.domain, connection)
+
+    def _due(self, connection: Connection) -> bool:
+        expires = connection.access_expires_at
+        return (
+            not connection.access_token
+            or expires is None
+            or expires - REFRESH_MARGIN <= self.clock()
+        )
+
+    def _refresh_expired(self, connection: Connection) -> bool:
+        expires = connection.refresh_expires_at
+        return expires is not None and expires <= self.clock()
+
+    def _session_of(self, domain: str, connection: Connection) -> ShopifySession:
+        assert connection.access_token is not None
+        return ShopifySession(domain, self.cipher.decrypt(connection.access_token))

@@ -16,7 +16,7 @@ from app.services.api_keys import KEY_PREFIX, hash_key
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lp_…`")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 

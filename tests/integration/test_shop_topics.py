@@ -156,3 +156,44 @@ async def test_customer_redact_leaves_no_trace_in_a_full_database_dump(pg: Harne
     order = await one(h, OrderRow)
     assert order.payload["total_price"] == "53.00"  # the accounting facts stay
     assert order.payload["line_items"][0]["sku"] == "TEE-ORG-HG-M"
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["orders/create", "orders/updated", "orders/paid", "orders/fulfilled",
+     "orders/partially_fulfilled", "orders/edited"],
+)  # fmt: skip
+async def test_every_order_topic_stores_the_order_and_syncs_it(h: Harness, topic: str) -> None:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    payload = order_fixture()
+    if topic.endswith("fulfilled"):
+        payload = {
+            **payload,
+            "fulfillment_status": "partial" if "partially" in topic else "fulfilled",
+        }
+
+    response = await h.deliver(payload, topic=topic)
+    await settle(h)
+
+    assert response.status_code == 200
+    assert (await one(h, WebhookDelivery)).status == "processed"
+    assert (await one(h, SyncRecord)).status == "synced"
+
+
+async def test_an_update_that_arrives_before_its_create_keeps_the_newest_state(
+    h: Harness,
+) -> None:
+    await h.install()
+    created = order_fixture()
+    updated = {**created, "updated_at": "2025-03-14T12:00:00-04:00", "note": "leave at door"}
+
+    await h.deliver(updated, topic="orders/updated", event_id="evt-upd")
+    await settle(h)
+    await h.deliver(created, topic="orders/create", event_id="evt-create")
+    await settle(h)
+
+    async with h.container.sessions() as session:
+        rows = (await session.scalars(select(OrderRow))).all()
+    assert len(rows) == 1 and rows[0].payload["note"] == "leave at door"

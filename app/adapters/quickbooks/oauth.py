@@ -10,11 +10,9 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from app.adapters.quickbooks.faults import THROTTLE_DEFAULT_WAIT, retry_after_seconds, scrub
+from app.adapters.oauth_errors import token_endpoint_error
 from app.domain.faults import (
-    ExternalAuthExpired,
     ExternalError,
-    ExternalRateLimited,
     ExternalRejected,
     ExternalUnavailable,
 )
@@ -23,7 +21,6 @@ from app.domain.ports import TokenSet
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 # Opt-in header that makes Intuit return the 5-year hard cap of the refresh token.
 HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
-_AUTH_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
 
 
 class _TokenResponse(BaseModel):
@@ -126,34 +123,10 @@ class QboOAuthClient:
             raise ExternalUnavailable(message) from exc
 
     def _error(self, response: httpx.Response, secrets: list[str]) -> ExternalError | None:
-        status = response.status_code
-        if 200 <= status < 300:
-            return None
-        code, description = _oauth_error(response)
         hidden = [*secrets, self._client_secret]
-        message = scrub(f"Intuit refused the request ({status} {code}: {description})", hidden)
-        if status == 429:
-            wait = retry_after_seconds(response)
-            return ExternalRateLimited(
-                message, status=status, retry_after=THROTTLE_DEFAULT_WAIT if wait is None else wait
-            )
-        if status >= 500:
-            return ExternalUnavailable(
-                message, status=status, retry_after=retry_after_seconds(response)
-            )
-        if status == 401 or code in _AUTH_ERRORS:
-            return ExternalAuthExpired(message + "; reconnect QuickBooks", status=status)
-        return ExternalRejected(message, status)
-
-
-def _oauth_error(response: httpx.Response) -> tuple[str, str]:
-    try:
-        body = response.json()
-    except ValueError:
-        return "unknown_error", "no readable body"
-    if not isinstance(body, dict):
-        return "unknown_error", "no readable body"
-    return str(body.get("error") or "unknown_error"), str(body.get("error_description") or "")
+        return token_endpoint_error(
+            response, vendor="Intuit", remedy="reconnect QuickBooks", secrets=hidden
+        )
 
 
 def _refresh_expiry(now: datetime, body: _TokenResponse) -> datetime | None:

@@ -19,18 +19,15 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from app.adapters.quickbooks.faults import THROTTLE_DEFAULT_WAIT, retry_after_seconds, scrub
+from app.adapters.oauth_errors import token_endpoint_error
 from app.domain.faults import (
-    ExternalAuthExpired,
     ExternalError,
-    ExternalRateLimited,
     ExternalRejected,
     ExternalUnavailable,
 )
 from app.domain.ports import TokenSet
 
 _SHOP = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
-_AUTH_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
 _UNSIGNED = frozenset({"hmac", "signature"})
 
 
@@ -145,33 +142,7 @@ class ShopifyOAuth:
             raise ExternalUnavailable(message) from exc
 
     def _error(self, response: httpx.Response, secrets: list[str]) -> ExternalError | None:
-        status = response.status_code
-        if 200 <= status < 300:
-            return None
-        code, description = _oauth_error(response)
         hidden = [*secrets, self._client_secret]
-        message = scrub(f"Shopify refused the request ({status} {code}: {description})", hidden)
-        if status == 429:
-            wait = retry_after_seconds(response)
-            return ExternalRateLimited(
-                message, status=status, retry_after=THROTTLE_DEFAULT_WAIT if wait is None else wait
-            )
-        if status >= 500:
-            return ExternalUnavailable(
-                message, status=status, retry_after=retry_after_seconds(response)
-            )
-        if status == 401 or code in _AUTH_ERRORS:
-            return ExternalAuthExpired(message + "; install the app again", status=status)
-        return ExternalRejected(message, status)
-
-
-def _oauth_error(response: httpx.Response) -> tuple[str, str]:
-    try:
-        body = response.json()
-    except ValueError:
-        return "unknown_error", "no readable body"
-    if not isinstance(body, dict):
-        return "unknown_error", "no readable body"
-    # OAuth errors are {"error", "error_description"}; other Shopify errors are {"errors"}.
-    error = body.get("error") or "unknown_error"
-    return str(error), str(body.get("error_description") or body.get("errors") or "")
+        return token_endpoint_error(
+            response, vendor="Shopify", remedy="install the app again", secrets=hidden
+        )

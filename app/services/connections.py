@@ -51,7 +51,7 @@ class TokenKeeper:
             connection = await uow.connections.get(shop_id, QUICKBOOKS, for_update=True)
             if connection is None or connection.status != HEALTHY or not connection.refresh_token:
                 raise SyncError(ErrorCode.qbo_auth, "QuickBooks is not connected for this shop")
-            if not self._due(connection):
+            if not access_due(connection, self.clock()):
                 return self._session_of(connection)
             try:
                 tokens = await self.oauth.refresh(self.cipher.decrypt(connection.refresh_token))
@@ -63,17 +63,17 @@ class TokenKeeper:
             await uow.commit()
             return self._session_of(connection)
 
-    def _due(self, connection: Connection) -> bool:
-        expires = connection.access_expires_at
-        return (
-            not connection.access_token
-            or expires is None
-            or expires - REFRESH_MARGIN <= self.clock()
-        )
-
     def _session_of(self, connection: Connection) -> QboSession:
         assert connection.access_token is not None and connection.external_id is not None
         return QboSession(connection.external_id, self.cipher.decrypt(connection.access_token))
+
+
+def access_due(connection: Connection, now: datetime) -> bool:
+    """Whether the stored access token must be refreshed before use."""
+    expires = connection.access_expires_at
+    if not connection.access_token or expires is None:
+        return True
+    return expires - REFRESH_MARGIN <= now
 
 
 def store_tokens(connection: Connection, tokens: TokenSet, cipher: TokenCipher) -> None:

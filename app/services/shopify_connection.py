@@ -19,8 +19,8 @@ from app.domain.ports import TokenSet
 from app.services.api_keys import new_api_key
 from app.services.connections import (
     HEALTHY,
-    REFRESH_MARGIN,
     RefreshLocks,
+    access_due,
     mark_unhealthy,
     store_tokens,
 )
@@ -160,7 +160,7 @@ class ShopifyTokenKeeper:
             connection = await uow.connections.get(shop_id, SHOPIFY, for_update=True)
             if shop is None or connection is None or connection.status != HEALTHY:
                 raise ExternalAuthExpired("Shopify is not connected for this shop")
-            if not self._due(connection):
+            if not access_due(connection, self.clock()):
                 return self._session_of(shop.domain, connection)
             if connection.refresh_token is None or self._refresh_expired(connection):
                 mark_unhealthy(connection, "Shopify refresh token expired; install the app again")
@@ -178,14 +178,6 @@ class ShopifyTokenKeeper:
             store_tokens(connection, tokens, self.cipher)
             await uow.commit()
             return self._session_of(shop.domain, connection)
-
-    def _due(self, connection: Connection) -> bool:
-        expires = connection.access_expires_at
-        return (
-            not connection.access_token
-            or expires is None
-            or expires - REFRESH_MARGIN <= self.clock()
-        )
 
     def _refresh_expired(self, connection: Connection) -> bool:
         expires = connection.refresh_expires_at

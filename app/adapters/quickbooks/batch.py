@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.adapters.quickbooks.faults import parse_faults, scrub
-from app.domain.faults import ExternalRejected, ExternalUnavailable, QboFault
+from app.adapters.quickbooks.faults import parse_faults, scrub_fault
+from app.domain.faults import ExternalRejected, ExternalUnavailable
 
 MAX_BATCH_ITEMS = 30
 MAX_BATCH_REQUEST_ID = 36  # a batch requestid is shorter than a single call's 50
@@ -62,20 +62,10 @@ def batch_items(
 def item_rejection(bid: str, fault: object, secrets: list[str]) -> ExternalRejected:
     """One item's Fault as a permanent rejection of that item (HTTP status of a 400)."""
     raw = json.dumps({"Fault": fault}).encode()
-    faults = [_scrubbed(f, secrets) for f in parse_faults(400, "application/json", raw)]
+    faults = [scrub_fault(f, secrets) for f in parse_faults(400, "application/json", raw)]
     described = "; ".join(
         " ".join(p for p in (f.code, f.message) if p) + (f": {f.detail}" if f.detail else "")
         for f in faults
     )
     message = f"QBO rejected batch item {bid}" + (f": {described}" if described else "")
     return ExternalRejected(message, 400, faults)
-
-
-def _scrubbed(fault: QboFault, secrets: list[str]) -> QboFault:
-    return QboFault(
-        code=fault.code,
-        message=scrub(fault.message, secrets),
-        detail=scrub(fault.detail, secrets),
-        element=fault.element,
-        type=fault.type,
-    )

@@ -145,7 +145,7 @@ def error_for_response(response: httpx.Response) -> ExternalError | None:
         return ExternalUnavailable(
             _describe("QBO had a transient error", faults, secrets), status=400
         )
-    scrubbed = [_scrub_fault(f, secrets) for f in faults]
+    scrubbed = [scrub_fault(f, secrets) for f in faults]
     return ExternalRejected(
         _describe(f"QBO rejected the request ({status})", faults, secrets), status, scrubbed
     )
@@ -194,7 +194,7 @@ def _describe(prefix: str, faults: list[QboFault], secrets: list[str]) -> str:
     return scrub(f"{prefix}: " + "; ".join(parts), secrets)
 
 
-def _scrub_fault(fault: QboFault, secrets: list[str]) -> QboFault:
+def scrub_fault(fault: QboFault, secrets: list[str]) -> QboFault:
     return QboFault(
         code=fault.code,
         message=scrub(fault.message, secrets),

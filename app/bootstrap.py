@@ -6,9 +6,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 import httpx
 from redis.asyncio import Redis
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db.inbox_writer import InboxWriter
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.quickbooks.cache import CachingQuickBooks, ReferenceCache
 from app.adapters.quickbooks.client import QuickBooksClient
@@ -35,6 +39,7 @@ from app.services.backfill import BackfillDeps
 from app.services.connections import RefreshLocks, TokenKeeper
 from app.services.shopify_connection import ShopifyTokenKeeper
 from app.services.sync_order import SyncDeps
+from app.services.webhooks import queue_processing
 from app.settings import Settings
 
 
@@ -61,9 +66,11 @@ class Container:
     # Separate from QBO's: one job may hold a QBO session while it asks for a Shopify one.
     shopify_refresh_locks: RefreshLocks = field(default_factory=RefreshLocks)
     reference: ReferenceCache = field(init=False)
+    inbox: InboxWriter = field(init=False)
 
     def __post_init__(self) -> None:
         self.reference = ReferenceCache(self.qbo)
+        self.inbox = InboxWriter(self.engine, partial(queue_processing, self.queue))
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self.queue)
@@ -89,6 +96,7 @@ class Container:
         return SyncDeps(self.uow, qbo, self.tokens, self.clock, self.worker_id)
 
     async def aclose(self) -> None:
+        await self.inbox.aclose()
         for client in self.http_clients:
             await client.aclose()
         if self.limiter_redis is not None:
@@ -99,12 +107,24 @@ class Container:
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         # One writer at a time: wait for the lock instead of failing with "database is locked".
-        return create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _write_ahead_log)
+        return engine
     # Twenty connections, none beyond: an overflow connection is closed when returned, so a
     # busy process would reconnect per request. No pre-ping, which costs a round trip per
     # checkout; a dead connection fails one statement and invalidates the pool, and recycling
     # retires connections before a server or proxy idle timeout can cut them.
     return create_async_engine(url, pool_size=20, max_overflow=0, pool_recycle=1800)
+
+
+def _write_ahead_log(connection: Any, _: Any) -> None:
+    """Readers and the writer no longer block each other (in the default rollback journal a
+    reader holds off a commit, and the waiting is done in sleeps of up to 100 ms); FULL keeps
+    a commit durable when the 200 for a webhook goes out."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
 
 
 def make_limiter(settings: Settings) -> tuple[RealmLimiter, Redis | None]:

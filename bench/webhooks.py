@@ -1,4 +1,4 @@
-"""Webhook intake rate: the API under uvicorn as real processes, fired at by httpx generators.
+"""Webhook intake rate: the API under uvicorn as real processes, fired at by bench/loadgen.py.
 
 Runs (a) the embedded default (SQLite, in-process queue: its jobs run in the API workers, so
 the intake shares the CPU with processing) and (b) PostgreSQL + REDIS_URL (arq queue, no arq
@@ -40,6 +40,7 @@ from app.bootstrap import bootstrap  # noqa: E402
 from app.sandbox.shopify import sign_webhook  # noqa: E402
 from app.services.shops import install_shop  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from bench import loadgen  # noqa: E402
 from tests.conftest import PG_ADMIN_DSN, _pg, _pg_url, alembic_config  # noqa: E402
 from tests.harness import order_fixture  # noqa: E402
 
@@ -47,6 +48,7 @@ SHOP = "bench-shop.myshopify.com"
 SECRET = "bench-shopify-secret"
 REDIS = os.environ.get("LEDGERPORT_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 WARMUP = 300
+PATH = "/webhooks/shopify"
 
 
 @dataclass
@@ -63,9 +65,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def deliveries(start: int, count: int) -> list[tuple[dict[str, str], bytes]]:
-    """Signed orders/create deliveries, each with its own order id and X-Shopify-Event-Id."""
-    template, signed = order_fixture(), []
+def listening(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    # uvicorn takes an --fd socket for a Unix one and leaves Nagle on; connections inherit this.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1024)
+    return sock
+
+
+def deliveries(host: str, start: int, count: int) -> list[bytes]:
+    """Signed orders/create deliveries, each with its own order id and X-Shopify-Event-Id,
+    rendered as the bytes of a request."""
+    template, rendered = order_fixture(), []
     for n in range(start, start + count):
         order = {**template, "id": 9_000_000 + n, "name": f"#{10_000 + n}"}
         body = json.dumps(order, separators=(",", ":")).encode()
@@ -79,42 +92,20 @@ def deliveries(start: int, count: int) -> list[tuple[dict[str, str], bytes]]:
             "X-Shopify-Triggered-At": "2026-11-26T10:00:00.000000000Z",
             "X-Shopify-Event-Id": str(uuid.uuid4()),
         }
-        signed.append((headers, body))
-    return signed
+        rendered.append(loadgen.render("POST", PATH, host, headers, body))
+    return rendered
 
 
-async def fire(url: str, signed: list[tuple[dict[str, str], bytes]], concurrency: int) -> Result:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    pending = iter(signed)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
-
-        async def lane() -> None:
-            for headers, body in pending:
-                sent = time.perf_counter()
-                try:
-                    status = (await client.post(url, content=body, headers=headers)).status_code
-                except httpx.TransportError:
-                    status = 0
-                latencies.append(time.perf_counter() - sent)
-                statuses[status] = statuses.get(status, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(lane() for _ in range(concurrency)))
-    return Result(time.perf_counter() - started, latencies, statuses)
-
-
-def generator(url: str, start: int, count: int, concurrency: int, barrier: Any, out: Any) -> None:
-    """One load-generator process: signs its share first, then fires it after the barrier."""
-    signed = deliveries(start, count)
+def generator(port: int, start: int, count: int, concurrency: int, barrier: Any, out: Any) -> None:
+    """One load-generator process: renders its share first, then fires it after the barrier."""
+    requests = deliveries(f"127.0.0.1:{port}", start, count)
     barrier.wait()
     spent = time.process_time()
-    result = asyncio.run(fire(url, signed, concurrency))
-    out.put((result.seconds, result.latencies, result.statuses, time.process_time() - spent))
+    fired = loadgen.run("127.0.0.1", port, requests, concurrency)
+    out.put((fired.seconds, fired.latencies, fired.statuses, time.process_time() - spent))
 
 
-def load(url: str, start: int, count: int, concurrency: int, processes: int) -> Result:
+def load(port: int, start: int, count: int, concurrency: int, processes: int) -> Result:
     context = mp.get_context("spawn")
     barrier, out = context.Barrier(processes + 1), context.Queue()
     share = count // processes
@@ -122,7 +113,7 @@ def load(url: str, start: int, count: int, concurrency: int, processes: int) -> 
         context.Process(
             target=generator,
             args=(
-                url,
+                port,
                 start + i * share,
                 share if i < processes - 1 else count - i * share,
                 max(1, concurrency // processes),
@@ -187,10 +178,10 @@ def cpu_seconds() -> dict[int, tuple[str, float]]:
     return found
 
 
-def cpu_split(before: dict[int, tuple[str, float]], server: int, seconds: float) -> str:
+def cpu_split(before: dict[int, tuple[str, float]], servers: set[int], seconds: float) -> str:
     """Where the CPU went during the run, in cores: the API, PostgreSQL, Redis, the rest."""
     after, spent = cpu_seconds(), {"api": 0.0, "postgres": 0.0, "redis": 0.0, "rest": 0.0}
-    api = {server} | {pid for pid in after if _parent(pid) == server}
+    api = servers | {pid for pid in after if _parent(pid) in servers}
     for pid, (name, total) in after.items():
         used = total - before.get(pid, (name, 0.0))[1]
         group = "api" if pid in api else name if name in ("postgres", "redis-server") else "rest"
@@ -233,24 +224,47 @@ def run(
     command.upgrade(alembic_config(database_url), "head")
     asyncio.run(prepare(database_url, env))
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.api.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-         "--no-access-log", "--log-level", "warning", *args.uvicorn],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    # One process per worker, each on its own SO_REUSEPORT socket of the same port: the kernel
+    # spreads connections over them, as a load balancer would. (`uvicorn --workers` shares one
+    # socket, and whichever process wakes first takes a burst of new connections whole.)
+    sockets = [listening(port) for _ in range(args.workers)]
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.api.main:create_app",
+                "--factory",
+                "--fd",
+                str(sock.fileno()),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                *args.uvicorn,
+            ],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[sock.fileno()],
+        )  # fmt: skip
+        for sock in sockets
+    ]
+    for sock in sockets:
+        sock.close()
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{base}/healthz", server)
-        url = f"{base}/webhooks/shopify"
-        load(url, 0, WARMUP, min(args.concurrency, 16), 1)
+        for server in servers:
+            wait_until_up(f"{base}/healthz", server)
+        load(port, 0, WARMUP, min(args.concurrency, 16), 1)
         before = cpu_seconds()
-        result = load(url, WARMUP, args.count, args.concurrency, args.generators)
-        cores = cpu_split(before, server.pid, result.seconds)
+        result = load(port, WARMUP, args.count, args.concurrency, args.generators)
+        cores = cpu_split(before, {server.pid for server in servers}, result.seconds)
         cores += f", generators {result.cpu / result.seconds:.2f}"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
     rows, distinct = asyncio.run(inbox_rows(database_url))
     expected = WARMUP + args.count
     accepted = result.statuses.get(200, 0)
@@ -272,8 +286,8 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight, total")
-    parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight, total")
+    parser.add_argument("--generators", type=int, default=1, help="load-generator processes")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("uvicorn", nargs="*", help="extra uvicorn flags, after --")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -41,6 +43,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield  # a test built and owns the container
         return
     settings = Settings()
+    # What is loaded by now lives as long as the process: keep the collector from walking it.
+    # A full collection over the frameworks' objects was the longest pause a webhook saw.
+    gc.collect()
+    gc.freeze()
     if settings.redis_url:
         from app.workers.arq_queue import connect
 
@@ -89,4 +95,12 @@ def create_app(container: Container | None = None) -> FastAPI:
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
+    render = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            webhooks.document(render())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

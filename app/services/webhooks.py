@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+import orjson
+
+from app.adapters.db.inbox_writer import InboxWriter, Stored
 from app.adapters.db.tables import WebhookDelivery, utcnow
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.shopify.webhooks import verify_hmac
 from app.domain.models import Actor, InvalidPayload
+from app.domain.ports import JobQueue
 from app.services.orders import store_order
 from app.services.privacy import redact_shop
 from app.services.topics import SHOP_TOPICS, handle_shop_topic
@@ -26,6 +33,7 @@ ORDER_TOPICS = frozenset(
     }
 )
 HANDLED_TOPICS = ORDER_TOPICS | SHOP_TOPICS
+log = logging.getLogger(__name__)
 
 
 class WebhookRejected(Exception):
@@ -53,6 +61,7 @@ class Ingested:
     duplicate: bool
 
 
+LOST_BATCH = 100
 MAX_BODY_BYTES = 5 * 1024 * 1024  # an order with hundreds of lines is well under 1 MiB
 
 
@@ -72,13 +81,12 @@ def _authenticate_and_parse(
     topic = _required("X-Shopify-Topic", headers.topic)
     shop_domain = _required("X-Shopify-Shop-Domain", headers.shop_domain)
     try:
-        text = raw_body.decode()  # decoded once: parsed here, stored as is
-        document = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = orjson.loads(raw_body)  # also refuses bytes that are not UTF-8
+    except orjson.JSONDecodeError as exc:
         raise WebhookRejected(400, "Malformed webhook body", f"not JSON: {exc}", "body") from exc
     if not isinstance(document, dict):
         raise WebhookRejected(400, "Malformed webhook body", "expected a JSON object", "body")
-    return topic, shop_domain, text
+    return topic, shop_domain, raw_body.decode()  # stored as received
 
 
 def _required(name: str, value: str | None) -> str:
@@ -88,52 +96,93 @@ def _required(name: str, value: str | None) -> str:
 
 
 async def ingest_webhook(
-    uow: SqlUnitOfWork, headers: WebhookHeaders, raw_body: bytes, secret: str
+    inbox: InboxWriter,
+    uow: SqlUnitOfWork,
+    headers: WebhookHeaders,
+    raw_body: bytes,
+    secret: str,
 ) -> Ingested:
-    """Stores an authentic delivery once per (shop, topic, event id) and queues its processing."""
+    """Stores an authentic delivery once per (shop, topic, event id); the inbox writer queues
+    its processing once it is committed."""
     topic, shop_domain, body = _authenticate_and_parse(headers, raw_body, secret)
     # Shopify's Event-Id is shared by every delivery of one merchant action; fall back to the
     # webhook id, then the body, so that a retry of the same bytes is still recognised.
     event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
+    handled = topic in HANDLED_TOPICS
+    delivery_id = await inbox.add(
+        {
+            "shop_domain": shop_domain,
+            "topic": topic,
+            "event_id": event_id,
+            "webhook_id": headers.webhook_id,
+            "api_version": headers.api_version,
+            "triggered_at": headers.triggered_at,
+            "body": body,
+            "status": "received" if handled else "ignored",
+            "note": None if handled else f"topic {topic} is not handled yet",
+            "received_at": utcnow(),
+        }
+    )
+    if delivery_id is not None:
+        return Ingested(delivery_id=delivery_id, duplicate=False)
+    # Nothing stored: an unknown shop (401) or a repeat.
     async with uow:
-        # The one write below is a single INSERT: no transaction round trips around it.
-        await uow.inbox.commit_each_statement()
-        handled = topic in HANDLED_TOPICS
-        # Inserted only if the shop is installed. The shop is looked up on its own only when
-        # nothing was inserted, to tell an unknown shop (rolled back, 401) from a repeat.
-        delivery_id = await uow.inbox.add_if_new(
-            shop_domain=shop_domain,
-            topic=topic,
-            event_id=event_id,
-            webhook_id=headers.webhook_id,
-            api_version=headers.api_version,
-            triggered_at=headers.triggered_at,
-            body=body,
-            status="received" if handled else "ignored",
-            note=None if handled else f"topic {topic} is not handled yet",
-        )
-        duplicate = delivery_id is None
-        if duplicate and await uow.shops.get_by_domain(shop_domain) is None:
+        if await uow.shops.get_by_domain(shop_domain) is None:
             raise WebhookRejected(
                 401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
                 "X-Shopify-Shop-Domain",
             )  # fmt: skip
-        if duplicate:
-            # A repeat of a delivery still unprocessed (its job was lost, say, when the queue
-            # was down at the first attempt) queues it again; the job id keeps it single.
-            delivery_id = await uow.inbox.unprocessed_id(shop_domain, topic, event_id)
-        if delivery_id is not None and handled:
+        # A repeat of a delivery still unprocessed (its job was lost, say, when the queue was
+        # down at the first attempt) queues it again; the job id keeps it single.
+        unprocessed = await uow.inbox.unprocessed_id(shop_domain, topic, event_id)
+        if unprocessed is not None and handled:
+            # Same id as the job of a batch it started, which arq then holds only once.
             uow.enqueue_after_commit(
-                "process_webhook", delivery_id, job_id=f"webhook:{delivery_id}"
+                "process_webhooks", unprocessed, job_id=f"webhooks:{unprocessed}"
             )
         await uow.commit()
-    return Ingested(delivery_id=None if duplicate else delivery_id, duplicate=duplicate)
+    return Ingested(delivery_id=None, duplicate=True)
+
+
+async def queue_processing(queue: JobQueue, stored: list[Stored]) -> None:
+    """One job per committed batch of deliveries (the inbox writer's after-commit hook)."""
+    ids = [delivery.id for delivery in stored if delivery.status == "received"]
+    if ids:
+        await queue.enqueue("process_webhooks", *ids, job_id=f"webhooks:{ids[0]}")
+
+
+async def requeue_lost_deliveries(uow: SqlUnitOfWork, cutoff: datetime) -> int:
+    """Queues again deliveries received before `cutoff` and still unprocessed: their job was
+    lost (the queue was down when they were stored, or a worker died with them)."""
+    async with uow:
+        ids = await uow.inbox.unprocessed_before(cutoff, limit=LOST_BATCH * 100)
+        for start in range(0, len(ids), LOST_BATCH):
+            chunk = ids[start : start + LOST_BATCH]
+            uow.enqueue_after_commit("process_webhooks", *chunk, job_id=f"webhooks:{chunk[0]}")
+        await uow.commit()
+    if ids:
+        log.warning("queued %d deliveries again whose job was lost", len(ids))
+    return len(ids)
+
+
+async def process_deliveries(uow: Callable[[], SqlUnitOfWork], delivery_ids: Iterable[int]) -> None:
+    """Each delivery in its own transaction; one that fails does not hold up the others, and
+    the first failure is raised at the end so that the job is retried (done ones are skipped)."""
+    failure: Exception | None = None
+    for delivery_id in delivery_ids:
+        try:
+            await process_delivery(uow(), delivery_id)
+        except Exception as exc:
+            log.exception("processing delivery %d failed", delivery_id)
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
     """Turns a stored delivery into an order row and, when it changed, a sync job."""
     async with uow:
-        delivery = await uow.inbox.get(delivery_id)
+        delivery = await uow.inbox.claim(delivery_id)
         if delivery is None or delivery.status != "received":
             return
         shop = await uow.shops.get_by_domain(delivery.shop_domain)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import partial
 
 from app.bootstrap import Container
 from app.domain.models import Actor
 from app.services import backfill as backfill_service
 from app.services.sync_order import sync_order as sync_order_service
-from app.services.webhooks import process_delivery
+from app.services.webhooks import process_deliveries, requeue_lost_deliveries
 
 
-async def process_webhook(container: Container, delivery_id: int, *, attempt: int = 1) -> None:
-    await process_delivery(container.uow(), delivery_id)
+async def process_webhooks(container: Container, *delivery_ids: int, attempt: int = 1) -> None:
+    await process_deliveries(container.uow, delivery_ids)
 
 
 async def sync_order(
@@ -41,16 +42,19 @@ async def sweep(container: Container, shop_id: int, *, attempt: int = 1) -> None
 
 
 async def sweep_all(container: Container, *, attempt: int = 1) -> None:
-    """Queues one sweep per shop connected to Shopify (the cron calls this)."""
+    """Queues one sweep per shop connected to Shopify (the cron calls this), and again the
+    deliveries whose processing job was lost."""
+    now = container.clock()
+    await requeue_lost_deliveries(container.uow(), now - timedelta(minutes=SWEEP_EVERY_MINUTES))
     async with container.uow() as uow:
         shop_ids = await uow.connections.healthy_shop_ids("shopify")
-    stamp = container.clock().strftime("%Y%m%d%H%M")
+    stamp = now.strftime("%Y%m%d%H%M")
     for shop_id in shop_ids:
         await container.queue.enqueue("sweep", shop_id, job_id=f"sweep:{shop_id}:{stamp}")
 
 
 JOBS: dict[str, Callable[..., Awaitable[None]]] = {
-    "process_webhook": process_webhook,
+    "process_webhooks": process_webhooks,
     "sync_order": sync_order,
     "backfill": backfill,
     "sweep": sweep,

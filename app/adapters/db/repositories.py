@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,6 @@ from app.adapters.db.tables import (
     SyncConfigRow,
     SyncRecord,
     WebhookDelivery,
-    utcnow,
 )
 
 
@@ -61,29 +60,24 @@ class ApiKeyRepository(_Repository):
 
 
 class InboxRepository(_Repository):
-    async def commit_each_statement(self) -> None:
-        """For a unit of work whose one write is one statement: that statement commits by
-        itself, which saves the BEGIN and COMMIT round trips. Call it before any statement."""
-        await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-    async def add_if_new(self, **values: Any) -> int | None:
-        """Stores a delivery for an installed shop; None when no shop has its domain or when
-        (shop, topic, event id) was already stored. One statement, so one round trip: the
-        intake's rate is bound by round trips, and the shop check is as fresh as the insert."""
-        values.setdefault("received_at", utcnow())
-        columns = WebhookDelivery.__table__.c
-        row = select(*(bindparam(k, v, type_=columns[k].type).label(k) for k, v in values.items()))
-        installed = select(Shop.id).where(Shop.domain == values["shop_domain"]).exists()
-        statement = (
-            self._insert(WebhookDelivery)
-            .from_select(list(values), row.where(installed))
-            .on_conflict_do_nothing(index_elements=["shop_domain", "topic", "event_id"])
-            .returning(WebhookDelivery.id)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
-
     async def get(self, delivery_id: int) -> WebhookDelivery | None:
         return await self.session.get(WebhookDelivery, delivery_id)
+
+    async def claim(self, delivery_id: int) -> WebhookDelivery | None:
+        """The delivery, locked until this transaction ends; None when it is gone or another
+        worker holds it (that one processes it). SQLite has one writer and needs no lock."""
+        query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+        return await self.session.scalar(query.with_for_update(skip_locked=True))
+
+    async def unprocessed_before(self, cutoff: datetime, limit: int) -> list[int]:
+        """Deliveries still waiting since before `cutoff`: their job was lost."""
+        query = (
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.status == "received", WebhookDelivery.received_at < cutoff)
+            .order_by(WebhookDelivery.received_at)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(query))
 
     async def unprocessed_id(self, shop_domain: str, topic: str, event_id: str) -> int | None:
         query = select(WebhookDelivery.id).where(

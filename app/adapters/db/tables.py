@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -133,7 +134,16 @@ class WebhookDelivery(Base):
     """The inbox: every accepted webhook, stored before Shopify gets its 200."""
 
     __tablename__ = "webhook_inbox"
-    __table_args__ = (UniqueConstraint("shop_domain", "topic", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_domain", "topic", "event_id"),
+        # The sweep's look for deliveries whose job was lost; processed ones are not in it.
+        Index(
+            "ix_webhook_inbox_unprocessed",
+            "received_at",
+            postgresql_where=text("status = 'received'"),
+            sqlite_where=text("status = 'received'"),
+        ),  # fmt: skip
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_domain: Mapped[str] = mapped_column(String(255))

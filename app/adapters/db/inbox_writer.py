@@ -1,0 +1,154 @@
+"""Group commit for the webhook inbox.
+
+Each delivery must be committed before Shopify gets its 200, and a commit per delivery makes
+the intake's rate the database's commit rate. Deliveries that arrive while a write is in
+flight wait for the next write and go in together: one statement, one commit, however many
+of them there are. An idle intake writes each delivery alone, at once, so nothing waits for a
+batch to fill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Insert, Row, bindparam, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.adapters.db.tables import Shop, WebhookDelivery
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("shop_domain", "topic", "event_id", "webhook_id", "api_version", "triggered_at",
+           "body", "status", "note", "received_at")  # fmt: skip
+Key = tuple[str, str, str]  # (shop_domain, topic, event_id): the inbox's unique key
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    topic: str
+    status: str
+
+
+AfterCommit = Callable[[list[Stored]], Awaitable[None]]
+Waiting = tuple[dict[str, Any], asyncio.Future[int | None]]
+
+
+class InboxWriter:
+    """Stores deliveries, many per transaction under load; one at a time when idle."""
+
+    def __init__(
+        self, engine: AsyncEngine, after_commit: AfterCommit, *, max_batch: int = 100
+    ) -> None:
+        # The one statement commits by itself: no BEGIN and COMMIT round trips around it.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._after_commit = after_commit
+        self._max_batch = max_batch  # SQLite allows 500 terms in a compound SELECT
+        self._waiting: list[Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._handing_over: set[asyncio.Task[None]] = set()
+        self._statements: dict[int, Insert] = {}
+
+    async def add(self, values: dict[str, Any]) -> int | None:
+        """The new row's id once committed, or None when nothing was stored: the shop is not
+        installed, or (shop, topic, event id) is already in the inbox."""
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((values, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_while_waiting())
+        return await future
+
+    async def aclose(self) -> None:
+        """Waits for the deliveries already handed over (the API is shutting down)."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                await self._writer
+        await asyncio.gather(*self._handing_over, return_exceptions=True)
+
+    async def _write_while_waiting(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
+            try:
+                rows = await self._insert(batch)
+            except Exception as exc:
+                if len(batch) > 1:
+                    # One bad row must not fail its neighbours: store them one by one.
+                    log.warning("inbox batch of %d failed (%s); one by one", len(batch), exc)
+                    await self._write_alone(batch)
+                else:
+                    _settle(batch, exc)
+                continue
+            # The next batch is written while this one's jobs are queued.
+            task = asyncio.create_task(self._hand_over(batch, rows))
+            self._handing_over.add(task)
+            task.add_done_callback(self._handing_over.discard)
+
+    async def _write_alone(self, batch: list[Waiting]) -> None:
+        for single in batch:
+            try:
+                rows = await self._insert([single])
+            except Exception as exc:
+                _settle([single], exc)
+                continue
+            await self._hand_over([single], rows)
+
+    async def _insert(self, batch: list[Waiting]) -> list[Row[Any]]:
+        params = {f"{column}_{n}": values[column]
+                  for n, (values, _) in enumerate(batch) for column in COLUMNS}  # fmt: skip
+        async with self._engine.connect() as connection:
+            return list(await connection.execute(self._statement(len(batch)), params))
+
+    async def _hand_over(self, batch: list[Waiting], rows: list[Row[Any]]) -> None:
+        """Queues the stored deliveries' processing, then answers their requests."""
+        if rows:
+            try:
+                await self._after_commit([Stored(row.id, row.topic, row.status) for row in rows])
+            except Exception:
+                # Stored all the same: the sweep queues deliveries left unprocessed.
+                log.exception("queueing %d stored deliveries failed", len(rows))
+        stored = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
+        # A key twice in one batch: the first delivery stored it, the second is a repeat.
+        _settle(batch, [stored.pop(_key(values), None) for values, _ in batch])
+
+    def _statement(self, size: int) -> Insert:
+        """INSERT … SELECT each row WHERE its shop is installed … ON CONFLICT DO NOTHING, so the
+        shop check is as fresh as the insert; built once per batch size."""
+        if size not in self._statements:
+            table = WebhookDelivery.__table__
+            rows = []
+            for n in range(size):
+                row = select(*(bindparam(f"{c}_{n}", type_=table.c[c].type).label(c)
+                               for c in COLUMNS))  # fmt: skip
+                installed = select(Shop.id).where(Shop.domain == bindparam(f"shop_domain_{n}"))
+                rows.append(row.where(installed.exists()))
+            dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+            self._statements[size] = (
+                dialect.insert(table)
+                .from_select(list(COLUMNS), rows[0] if size == 1 else union_all(*rows))
+                .on_conflict_do_nothing(index_elements=["shop_domain", "topic", "event_id"])
+                .returning(
+                    table.c.id, table.c.shop_domain, table.c.topic, table.c.event_id, table.c.status
+                )  # fmt: skip
+            )
+        return self._statements[size]
+
+
+def _key(values: dict[str, Any]) -> Key:
+    return values["shop_domain"], values["topic"], values["event_id"]
+
+
+def _settle(batch: list[Waiting], outcome: list[int | None] | Exception) -> None:
+    for n, (_, future) in enumerate(batch):
+        if future.done():  # the request was cancelled (client gone); its row stands
+            continue
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome[n])

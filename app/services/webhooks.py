@@ -78,6 +78,7 @@ def _authenticate_and_parse(
             "X-Shopify-Hmac-Sha256 does not match the body",
             "X-Shopify-Hmac-Sha256",
         )
+    _check_lengths(headers)
     topic = _required("X-Shopify-Topic", headers.topic)
     shop_domain = _required("X-Shopify-Shop-Domain", headers.shop_domain)
     try:
@@ -93,6 +94,26 @@ def _required(name: str, value: str | None) -> str:
     if not value:
         raise WebhookRejected(400, "Missing webhook header", f"{name} is required", name)
     return value
+
+
+_STORED_HEADERS = {
+    "X-Shopify-Topic": "topic",
+    "X-Shopify-Shop-Domain": "shop_domain",
+    "X-Shopify-Event-Id": "event_id",
+    "X-Shopify-Webhook-Id": "webhook_id",
+    "X-Shopify-API-Version": "api_version",
+    "X-Shopify-Triggered-At": "triggered_at",
+}
+
+
+def _check_lengths(headers: WebhookHeaders) -> None:
+    """Refuses a header longer than its inbox column (PostgreSQL would refuse the row)."""
+    columns = WebhookDelivery.__table__.c
+    for header, field in _STORED_HEADERS.items():
+        value, limit = getattr(headers, field), getattr(columns[field].type, "length", None)
+        if value is not None and limit is not None and len(value) > limit:
+            detail = f"{header} is longer than {limit} characters"
+            raise WebhookRejected(400, "Webhook header too long", detail, header)
 
 
 async def ingest_webhook(

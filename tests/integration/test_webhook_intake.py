@@ -1,0 +1,106 @@
+"""The intake under a burst: deliveries that arrive together are stored together, each answered
+with its own outcome, and one bad row does not take its neighbours down."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.adapters.db.tables import WebhookDelivery, utcnow
+from tests.harness import SHOP, Harness, make_settings, order_fixture, running
+
+
+@pytest.fixture
+async def h(database_url: str) -> AsyncIterator[Harness]:
+    async with running(make_settings(database_url)) as harness:
+        yield harness
+
+
+def count_inbox_inserts(h: Harness) -> list[str]:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO WEBHOOK_INBOX"):
+            statements.append(statement)
+
+    event.listen(h.container.engine.sync_engine, "before_cursor_execute", seen)
+    return statements
+
+
+def order(n: int) -> dict[str, Any]:
+    return {**order_fixture(), "id": 7_000_000 + n, "name": f"#{5000 + n}"}
+
+
+async def test_a_burst_is_stored_in_a_few_statements_and_each_delivery_gets_its_answer(
+    h: Harness,
+) -> None:
+    await h.install()
+    inserts = count_inbox_inserts(h)
+    fresh = [h.deliver(order(n), event_id=f"evt-{n}") for n in range(40)]
+    repeats = [h.deliver(order(99), event_id="evt-repeat", webhook_id=f"wh-{n}") for n in range(3)]
+    strangers = [h.deliver(order(n), shop="stranger.myshopify.com") for n in range(2)]
+
+    answers = await asyncio.gather(*fresh, *repeats, *strangers)
+    await h.queue.join()  # type: ignore[attr-defined]
+
+    fresh_answers, repeat_answers = answers[:40], answers[40:43]
+    assert [a.status_code for a in answers] == [200] * 43 + [401] * 2
+    ids = [a.json()["delivery_id"] for a in fresh_answers]
+    assert len(set(ids)) == 40 and None not in ids
+    assert sorted(a.json()["duplicate"] for a in repeat_answers) == [False, True, True]
+    assert 1 <= len(inserts) < 20  # together, not one statement per delivery
+    async with h.container.sessions() as session:
+        statuses = (await session.scalars(select(WebhookDelivery.status))).all()
+        by_shop = await session.scalar(
+            select(func.count()).where(WebhookDelivery.shop_domain != SHOP)
+        )
+    assert len(statuses) == 41 and set(statuses) == {"processed"}
+    assert by_shop == 0
+
+
+async def test_a_header_longer_than_its_column_is_400_and_nothing_is_stored(
+    h: Harness,
+) -> None:
+    await h.install()
+    response = await h.deliver(order_fixture(), event_id="e" * 129)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["invalid_params"][0]["name"] == "X-Shopify-Event-Id"
+    async with h.container.sessions() as session:
+        assert await session.scalar(select(func.count(WebhookDelivery.id))) == 0
+
+
+def row(event_id: str, body: str | None) -> dict[str, Any]:
+    return {
+        "shop_domain": SHOP,
+        "topic": "orders/create",
+        "event_id": event_id,
+        "webhook_id": None,
+        "api_version": "2025-07",
+        "triggered_at": None,
+        "body": body,
+        "status": "ignored",  # no processing job: this test is about the writes
+        "note": None,
+        "received_at": utcnow(),
+    }
+
+
+async def test_a_row_the_database_refuses_fails_alone(h: Harness) -> None:
+    await h.install()
+    rows = [row(f"good-{n}", "{}") for n in range(5)]
+    rows.insert(2, row("bad", None))  # body is NOT NULL
+
+    outcomes = await asyncio.gather(
+        *(h.container.inbox.add(values) for values in rows), return_exceptions=True
+    )
+
+    assert isinstance(outcomes[2], Exception)
+    stored = [o for n, o in enumerate(outcomes) if n != 2]
+    assert all(isinstance(o, int) for o in stored) and len(set(stored)) == 5
+    async with h.container.sessions() as session:
+        events = (await session.scalars(select(WebhookDelivery.event_id))).all()
+    assert sorted(events) == [f"good-{n}" for n in range(5)]

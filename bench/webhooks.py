@@ -1,12 +1,13 @@
 """Webhook intake rate: the API under uvicorn as real processes, fired at by bench/loadgen.py.
 
-Runs (a) the embedded default (SQLite, in-process queue: its jobs run in the API workers, so
-the intake shares the CPU with processing) and (b) PostgreSQL + REDIS_URL (arq queue, no arq
-worker running: jobs wait in Redis, so the figure is the intake alone). Each run migrates a
-fresh database, installs one shop, pre-signs distinct orders/create deliveries, fires them with
-bounded concurrency, then checks that the inbox holds exactly one row per delivery.
+Runs (a) the embedded default (SQLite, in-process queue, one API process: its jobs run there,
+so the intake shares the CPU with processing) and (b) PostgreSQL + REDIS_URL (arq queue, two
+API processes, no arq worker running: jobs wait in Redis, so the figure is the intake alone).
+Each run migrates a fresh database, installs one shop, pre-signs distinct orders/create
+deliveries, fires them with a fixed number in flight, then checks that the inbox holds exactly
+one row per delivery and, on Redis, that every one of them has its processing job.
 
-    .venv/bin/python bench/webhooks.py [--count 10000] [--workers 2] [--only postgres]
+    .venv/bin/python bench/webhooks.py [--count 10000] [--concurrency 16] [--only postgres]
 
 The last line is the PostgreSQL run: `webhooks_per_s=N p50_ms=N p99_ms=N`.
 """
@@ -164,6 +165,21 @@ async def inbox_rows(database_url: str) -> tuple[int, int]:
     return int(rows), int(distinct)
 
 
+def queued_deliveries(redis_url: str) -> tuple[int, int]:
+    """(jobs waiting in arq, distinct deliveries they will process): every stored delivery
+    must have its job, though jobs are queued after the 200."""
+    from arq.jobs import deserialize_job
+    from redis import Redis
+
+    client, ids = Redis.from_url(redis_url), set[int]()
+    job_ids = client.zrange("arq:queue", 0, -1)
+    for job_id in job_ids:
+        job = deserialize_job(client.get(b"arq:job:" + job_id))
+        ids.update(job.args)
+    client.close()
+    return len(job_ids), len(ids)
+
+
 def cpu_seconds() -> dict[int, tuple[str, float]]:
     """CPU time (user + system) of every process now alive, by pid, with its command name."""
     ticks, found = os.sysconf("SC_CLK_TCK"), {}
@@ -211,7 +227,12 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 3
 
 
 def run(
-    name: str, database_url: str, redis: str | None, args: argparse.Namespace, tmp: Path
+    name: str,
+    database_url: str,
+    redis: str | None,
+    workers: int,
+    args: argparse.Namespace,
+    tmp: Path,
 ) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QBO_", "SHOPIFY_"))}
     env.pop("REDIS_URL", None)
@@ -227,7 +248,7 @@ def run(
     # One process per worker, each on its own SO_REUSEPORT socket of the same port: the kernel
     # spreads connections over them, as a load balancer would. (`uvicorn --workers` shares one
     # socket, and whichever process wakes first takes a burst of new connections whole.)
-    sockets = [listening(port) for _ in range(args.workers)]
+    sockets = [listening(port) for _ in range(workers)]
     servers = [
         subprocess.Popen(
             [
@@ -276,10 +297,15 @@ def run(
     print(f"{name:<22} {args.count} in {result.seconds:.2f} s, {rate:.0f} accepted/s, "
           f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1] * 1000:.1f} ms, "
           f"errors {errors} {dict(sorted(result.statuses.items()))}")  # fmt: skip
-    print(f"{'':<22} cores busy: {cores} (rest: other processes)")
+    print(f"{'':<22} cores busy ({workers} API processes): {cores} (rest: other processes)")
     print(f"{'':<22} inbox {rows} rows, {distinct} distinct event ids (expected {expected})")
     if rows != expected or distinct != expected:
         raise SystemExit(f"inbox holds {rows} rows ({distinct} distinct), expected {expected}")
+    if redis:
+        jobs, queued = queued_deliveries(redis)
+        print(f"{'':<22} arq holds {jobs} jobs for {queued} deliveries (expected {expected})")
+        if queued != expected:
+            raise SystemExit(f"{queued} deliveries queued for processing, expected {expected}")
     return f"webhooks_per_s={rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f}"
 
 
@@ -288,22 +314,24 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight, total")
     parser.add_argument("--generators", type=int, default=1, help="load-generator processes")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="API processes on PostgreSQL")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("uvicorn", nargs="*", help="extra uvicorn flags, after --")
     args = parser.parse_args()
     print(f"{args.count} deliveries, {args.concurrency} in flight from {args.generators} "
-          f"generator(s), uvicorn --workers {args.workers} {' '.join(args.uvicorn)}, "
-          f"{os.cpu_count()} cores")  # fmt: skip
+          f"generator(s), uvicorn {' '.join(args.uvicorn)}, {os.cpu_count()} cores")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         if args.only != "postgres":
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-            run("sqlite (embedded)", url, None, args, Path(tmp))
+            # One process, as `make run` deploys it: SQLite has one writer, and the in-process
+            # queue's jobs must run where the deliveries arrive.
+            run("sqlite (embedded)", url, None, 1, args, Path(tmp))
         if args.only != "sqlite":
             database = f"ledgerport_bench_{uuid.uuid4().hex[:8]}"
             _pg(f'CREATE DATABASE "{database}"')
             try:
-                line = run("postgres + arq", _pg_url(database), REDIS, args, Path(tmp))
+                url = _pg_url(database)
+                line = run("postgres + arq", url, REDIS, args.workers, args, Path(tmp))
             finally:
                 _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             print(line)

@@ -153,15 +153,11 @@ async def ingest_webhook(
                 401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
                 "X-Shopify-Shop-Domain",
             )  # fmt: skip
+        unprocessed = await uow.inbox.unprocessed_id(shop_domain, topic, event_id)
+    if unprocessed is not None and handled:
         # A repeat of a delivery still unprocessed (its job was lost, say, when the queue was
         # down at the first attempt) queues it again; the job id keeps it single.
-        unprocessed = await uow.inbox.unprocessed_id(shop_domain, topic, event_id)
-        if unprocessed is not None and handled:
-            # Same id as the job of a batch it started, which arq then holds only once.
-            uow.enqueue_after_commit(
-                "process_webhooks", unprocessed, job_id=f"webhooks:{unprocessed}"
-            )
-        await uow.commit()
+        await inbox.queue_again([Stored(unprocessed, topic, "received")])
     return Ingested(delivery_id=None, duplicate=True)
 
 

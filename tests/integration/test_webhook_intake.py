@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
 
-from app.adapters.db.tables import WebhookDelivery, utcnow
+from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
+from app.adapters.queue.inprocess import InProcessQueue
+from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
 from tests.harness import SHOP, Harness, make_settings, order_fixture, running
 
 
@@ -104,3 +107,38 @@ async def test_a_row_the_database_refuses_fails_alone(h: Harness) -> None:
     async with h.container.sessions() as session:
         events = (await session.scalars(select(WebhookDelivery.event_id))).all()
     assert sorted(events) == [f"good-{n}" for n in range(5)]
+
+
+class QueueDown(InProcessQueue):
+    """Refuses every job while `down`, as arq does while Redis is unreachable."""
+
+    down = True
+
+    async def enqueue(self, function: str, *args: object, job_id: str) -> None:
+        if self.down:
+            raise ConnectionError("queue unreachable")
+        await super().enqueue(function, *args, job_id=job_id)
+
+
+async def test_deliveries_are_acknowledged_while_the_queue_is_down_and_processed_after(
+    database_url: str,
+) -> None:
+    queue = QueueDown()
+    async with running(make_settings(database_url), queue=queue) as h:
+        await h.install()
+        first = await h.deliver(order(1), event_id="evt-1")
+        repeat = await h.deliver(order(1), event_id="evt-1")
+        other = await h.deliver(order(2), event_id="evt-2")
+        assert [first.status_code, repeat.status_code, other.status_code] == [200] * 3
+        assert repeat.json()["duplicate"] is True
+
+        queue.down = False
+        later = datetime.now(UTC) + timedelta(minutes=SWEEP_EVERY_MINUTES + 1)
+        h.container.clock = lambda: later
+        await sweep_all(h.container)
+        await queue.join()
+
+        async with h.container.sessions() as session:
+            statuses = (await session.scalars(select(WebhookDelivery.status))).all()
+            orders = await session.scalar(select(func.count(OrderRow.id)))
+        assert sorted(statuses) == ["processed", "processed"] and orders == 2

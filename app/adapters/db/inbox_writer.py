@@ -85,7 +85,7 @@ class InboxWriter:
                 else:
                     _settle(batch, exc)
                 continue
-            # The next batch is written while this one's jobs are queued.
+            # The next batch is written while this one is answered and queued.
             task = asyncio.create_task(self._hand_over(batch, rows))
             self._handing_over.add(task)
             task.add_done_callback(self._handing_over.discard)
@@ -106,16 +106,22 @@ class InboxWriter:
             return list(await connection.execute(self._statement(len(batch)), params))
 
     async def _hand_over(self, batch: list[Waiting], rows: list[Row[Any]]) -> None:
-        """Queues the stored deliveries' processing, then answers their requests."""
-        if rows:
-            try:
-                await self._after_commit([Stored(row.id, row.topic, row.status) for row in rows])
-            except Exception:
-                # Stored all the same: the sweep queues deliveries left unprocessed.
-                log.exception("queueing %d stored deliveries failed", len(rows))
+        """Answers the batch's requests, then queues the processing of what was stored. The
+        answers do not wait for the queue: a queue that is down or slow must not fail or delay
+        deliveries that are safely stored (the sweep queues what is left unprocessed)."""
         stored = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
         # A key twice in one batch: the first delivery stored it, the second is a repeat.
         _settle(batch, [stored.pop(_key(values), None) for values, _ in batch])
+        await self.queue_again([Stored(row.id, row.topic, row.status) for row in rows])
+
+    async def queue_again(self, stored: list[Stored]) -> None:
+        """Runs the after-commit hook; a failure is logged, not raised."""
+        if not stored:
+            return
+        try:
+            await self._after_commit(stored)
+        except Exception:
+            log.exception("queueing %d stored deliveries failed", len(stored))
 
     def _statement(self, size: int) -> Insert:
         """INSERT … SELECT each row WHERE its shop is installed … ON CONFLICT DO NOTHING, so the

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.adapters.db.tables import OrderRow, SyncRecord, WebhookDelivery
 from app.adapters.queue.inprocess import InProcessQueue
 from app.sandbox.shopify import sign_webhook
+from app.services.shops import Installed
 from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
 from tests.harness import (
     REALM,
@@ -34,6 +35,15 @@ async def h(database_url: str) -> AsyncIterator[Harness]:
 async def count(h: Harness, table: type) -> int:
     async with h.container.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def ready_shop(h: Harness) -> Installed:
+    """An installed shop whose fixture order can become a receipt: its buyer is a QBO
+    customer and its SKU is mapped."""
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    return shop
 
 
 async def settle(h: Harness) -> None:
@@ -137,9 +147,7 @@ async def test_body_that_is_not_json_is_400(h: Harness) -> None:
 
 
 async def test_same_event_three_times_gives_one_order_and_one_receipt(h: Harness) -> None:
-    shop = await h.install()
-    h.add_customer("Maya Okafor", "maya.okafor@example.com")
-    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    await ready_shop(h)
 
     responses = [
         await h.deliver(order_fixture(), event_id="evt-1001", webhook_id=f"wh-{n}")
@@ -197,9 +205,7 @@ async def test_a_delivery_whose_job_was_lost_is_processed_on_shopifys_retry(
     database_url: str,
 ) -> None:
     async with running(make_settings(database_url), queue=QueueDownOnce()) as h:
-        shop = await h.install()
-        h.add_customer("Maya Okafor", "maya.okafor@example.com")
-        await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+        await ready_shop(h)
 
         first = await h.deliver(order_fixture(), event_id="evt-lost")
         # Stored, so acknowledged: failing it would count against the subscription at Shopify.
@@ -217,9 +223,7 @@ async def test_a_delivery_whose_job_was_lost_is_processed_by_the_next_sweep(
     database_url: str,
 ) -> None:
     async with running(make_settings(database_url), queue=QueueDownOnce()) as h:
-        shop = await h.install()
-        h.add_customer("Maya Okafor", "maya.okafor@example.com")
-        await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+        await ready_shop(h)
         assert (await h.deliver(order_fixture(), event_id="evt-lost")).status_code == 200
         await settle(h)
 
@@ -238,9 +242,7 @@ async def test_a_delivery_whose_job_was_lost_is_processed_by_the_next_sweep(
 
 
 async def test_a_returning_buyer_costs_one_qbo_request_per_order(h: Harness) -> None:
-    shop = await h.install()
-    h.add_customer("Maya Okafor", "maya.okafor@example.com")
-    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    await ready_shop(h)
     second = {**order_fixture(), "id": 5910002001002, "name": "#1002", "order_number": 1002}
 
     await h.deliver(order_fixture())
@@ -287,9 +289,7 @@ async def test_a_topic_we_do_not_handle_is_acknowledged_and_recorded_as_ignored(
 async def test_simultaneous_events_for_one_order_end_in_one_order_with_the_newest_state(
     h: Harness,
 ) -> None:
-    shop = await h.install()
-    h.add_customer("Maya Okafor", "maya.okafor@example.com")
-    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    await ready_shop(h)
     versions = [
         {**order_fixture(), "updated_at": f"2025-03-14T10:2{n}:31-04:00", "note": f"v{n}"}
         for n in range(5)

@@ -13,8 +13,9 @@ from sqlalchemy import event, func, select
 
 from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
 from app.adapters.queue.inprocess import InProcessQueue
+from app.sandbox.shopify import sign_webhook
 from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
-from tests.harness import SHOP, Harness, make_settings, order_fixture, running
+from tests.harness import SHOP, SHOPIFY_SECRET, Harness, make_settings, order_fixture, running
 
 
 @pytest.fixture
@@ -142,3 +143,48 @@ async def test_deliveries_are_acknowledged_while_the_queue_is_down_and_processed
             statuses = (await session.scalars(select(WebhookDelivery.status))).all()
             orders = await session.scalar(select(func.count(OrderRow.id)))
         assert sorted(statuses) == ["processed", "processed"] and orders == 2
+
+
+def _signed(body: bytes, **headers: str) -> tuple[bytes, dict[str, str]]:
+    base = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": sign_webhook(body, SHOPIFY_SECRET),
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-Event-Id": "evt-malformed",
+    }
+    return body, {**base, **headers}
+
+
+MALFORMED = {
+    "empty body": (_signed(b""), 400, "body"),
+    "JSON null": (_signed(b"null"), 400, "body"),
+    "JSON array": (_signed(b"[1, 2]"), 400, "body"),
+    "cut-off JSON": (_signed(b'{"id": 1'), 400, "body"),
+    "not UTF-8": (_signed(b'{"note": "\xff\xfe"}'), 400, "body"),
+    "NaN": (_signed(b'{"total": NaN}'), 400, "body"),
+    "no topic": (_signed(b"{}", **{"X-Shopify-Topic": ""}), 400, "X-Shopify-Topic"),
+    "no shop": (_signed(b"{}", **{"X-Shopify-Shop-Domain": ""}), 400, "X-Shopify-Shop-Domain"),
+    "no signature": (_signed(b"{}", **{"X-Shopify-Hmac-Sha256": ""}), 401,
+                     "X-Shopify-Hmac-Sha256"),
+    "signature not base64": (_signed(b"{}", **{"X-Shopify-Hmac-Sha256": "%%not base64%%"}), 401,
+                             "X-Shopify-Hmac-Sha256"),
+    "topic too long": (_signed(b"{}", **{"X-Shopify-Topic": "t" * 65}), 400,
+                       "X-Shopify-Topic"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_a_malformed_delivery_is_a_4xx_problem_and_stores_nothing(
+    h: Harness, case: str
+) -> None:
+    await h.install()
+    (body, headers), status, field = MALFORMED[case]
+
+    response = await h.api.post("/webhooks/shopify", content=body, headers=headers)
+
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["invalid_params"][0]["name"] == field
+    async with h.container.sessions() as session:
+        assert await session.scalar(select(func.count(WebhookDelivery.id))) == 0

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
 from app.adapters.queue.inprocess import InProcessQueue
@@ -188,3 +189,28 @@ async def test_a_malformed_delivery_is_a_4xx_problem_and_stores_nothing(
     assert response.json()["invalid_params"][0]["name"] == field
     async with h.container.sessions() as session:
         assert await session.scalar(select(func.count(WebhookDelivery.id))) == 0
+
+
+async def test_the_intake_survives_the_database_dropping_its_connections(
+    postgres_url: str,
+) -> None:
+    async with running(make_settings(postgres_url)) as h:
+        await h.install()
+        assert (await h.deliver(order(1))).status_code == 200  # the pool now holds connections
+        await h.queue.join()  # type: ignore[attr-defined]  # so the intake meets the dead ones
+        outsider = create_async_engine(postgres_url)  # not one of the app's connections
+        async with outsider.connect() as connection:
+            killed = await connection.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        await outsider.dispose()
+        assert killed >= 1  # every connection the app holds, as a restart would
+
+        response = await h.deliver(order(2))
+
+        assert response.status_code == 200
+        async with h.container.sessions() as session:
+            assert await session.scalar(select(func.count(WebhookDelivery.id))) == 2

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Row, bindparam, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.tables import Shop, WebhookDelivery
@@ -100,6 +101,17 @@ class InboxWriter:
             await self._hand_over([single], rows)
 
     async def _insert(self, batch: list[Waiting]) -> list[Row[Any]]:
+        try:
+            return await self._insert_once(batch)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # The connection had died (a database restart, a failover, a cut idle link) and
+            # the pool has dropped it and its siblings: once more, on a new one.
+            log.warning("inbox connection lost (%s); writing again", type(exc.orig).__name__)
+            return await self._insert_once(batch)
+
+    async def _insert_once(self, batch: list[Waiting]) -> list[Row[Any]]:
         params = {f"{column}_{n}": values[column]
                   for n, (values, _) in enumerate(batch) for column in COLUMNS}  # fmt: skip
         async with self._engine.connect() as connection:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 SWEEP_CAUGHT = Counter(
     "ledgerport_sweep_caught_orders",
@@ -12,4 +12,13 @@ WEBHOOKS = Counter(
     "ledgerport_webhooks",
     "Shopify webhook deliveries by outcome",
     ["outcome"],
+)
+INBOX_BATCH = Histogram(
+    "ledgerport_inbox_batch_size",
+    "Deliveries stored by one inbox statement (they arrived while the previous one ran)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 100),
+)
+LOST_REQUEUED = Counter(
+    "ledgerport_lost_deliveries_requeued",
+    "Stored deliveries whose processing job was lost, queued again by the sweep",
 )

@@ -17,6 +17,7 @@ from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.shopify.webhooks import verify_hmac
 from app.domain.models import Actor, InvalidPayload
 from app.domain.ports import JobQueue
+from app.metrics import LOST_REQUEUED
 from app.services.orders import store_order
 from app.services.privacy import redact_shop
 from app.services.topics import SHOP_TOPICS, handle_shop_topic
@@ -178,6 +179,7 @@ async def requeue_lost_deliveries(uow: SqlUnitOfWork, cutoff: datetime) -> int:
             uow.enqueue_after_commit("process_webhooks", *chunk, job_id=f"webhooks:{chunk[0]}")
         await uow.commit()
     if ids:
+        LOST_REQUEUED.inc(len(ids))
         log.warning("queued %d deliveries again whose job was lost", len(ids))
     return len(ids)
 

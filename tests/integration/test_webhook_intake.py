@@ -36,6 +36,14 @@ def count_inbox_inserts(h: Harness) -> list[str]:
     return statements
 
 
+async def metric(h: Harness, sample: str) -> float:
+    """One sample of /metrics, e.g. 'ledgerport_webhooks_total{outcome="stored"}'; 0 if absent."""
+    for line in (await h.api.get("/metrics")).text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def order(n: int) -> dict[str, Any]:
     return {**order_fixture(), "id": 7_000_000 + n, "name": f"#{5000 + n}"}
 
@@ -65,6 +73,24 @@ async def test_a_burst_is_stored_in_a_few_statements_and_each_delivery_gets_its_
         )
     assert len(statuses) == 41 and set(statuses) == {"processed"}
     assert by_shop == 0
+
+
+async def test_metrics_count_outcomes_and_batch_sizes(h: Harness) -> None:
+    await h.install()
+    names = ['ledgerport_webhooks_total{outcome="stored"}',
+             'ledgerport_webhooks_total{outcome="repeat"}',
+             'ledgerport_webhooks_total{outcome="unauthorized_webhook"}',
+             "ledgerport_inbox_batch_size_count", "ledgerport_inbox_batch_size_sum"]  # fmt: skip
+    before = [await metric(h, name) for name in names]
+
+    await asyncio.gather(*(h.deliver(order(n), event_id=f"evt-{n}") for n in range(10)))
+    await h.deliver(order(0), event_id="evt-0")
+    await h.deliver(order(0), shop="stranger.myshopify.com")
+
+    after = [await metric(h, name) for name in names]
+    stored, repeats, refused, batches, batched = (a - b for a, b in zip(after, before, strict=True))
+    assert (stored, repeats, refused) == (10, 1, 1)
+    assert batched == 12 and 1 <= batches < 12  # every delivery, in fewer statements
 
 
 async def test_a_header_longer_than_its_column_is_400_and_nothing_is_stored(
@@ -134,6 +160,7 @@ async def test_deliveries_are_acknowledged_while_the_queue_is_down_and_processed
         assert [first.status_code, repeat.status_code, other.status_code] == [200] * 3
         assert repeat.json()["duplicate"] is True
 
+        requeued = await metric(h, "ledgerport_lost_deliveries_requeued_total")
         queue.down = False
         later = datetime.now(UTC) + timedelta(minutes=SWEEP_EVERY_MINUTES + 1)
         h.container.clock = lambda: later
@@ -144,6 +171,7 @@ async def test_deliveries_are_acknowledged_while_the_queue_is_down_and_processed
             statuses = (await session.scalars(select(WebhookDelivery.status))).all()
             orders = await session.scalar(select(func.count(OrderRow.id)))
         assert sorted(statuses) == ["processed", "processed"] and orders == 2
+        assert await metric(h, "ledgerport_lost_deliveries_requeued_total") == requeued + 2
 
 
 def _signed(body: bytes, **headers: str) -> tuple[bytes, dict[str, str]]:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.tables import Shop, WebhookDelivery
+from app.metrics import INBOX_BATCH
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class InboxWriter:
         while self._waiting:
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
+            INBOX_BATCH.observe(len(batch))
             try:
                 rows = await self._insert(batch)
             except Exception as exc:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from app.api.errors import PROBLEM_JSON, AppError, InvalidParam
 from app.api.schemas import WebhookAccepted
 from app.bootstrap import Container
+from app.metrics import WEBHOOKS
 from app.services.webhooks import (
     MAX_BODY_BYTES,
     WebhookHeaders,
@@ -87,7 +88,9 @@ async def receive_shopify_webhook(request: Request) -> Response:
         code = {401: "unauthorized_webhook", 413: "webhook_too_large"}.get(
             exc.status, "invalid_webhook"
         )
+        WEBHOOKS.labels(code).inc()
         raise AppError(exc.status, code, exc.title, exc.detail, params) from exc
+    WEBHOOKS.labels("repeat" if result.duplicate else "stored").inc()
     answer = WebhookAccepted(delivery_id=result.delivery_id, duplicate=result.duplicate)
     return Response(answer.__pydantic_serializer__.to_json(answer), media_type="application/json")
 

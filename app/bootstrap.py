@@ -96,7 +96,7 @@ class Container:
         return SyncDeps(self.uow, qbo, self.tokens, self.clock, self.worker_id)
 
     async def aclose(self) -> None:
-        await self.inbox.aclose()
+        await self.inbox.drain()
         for client in self.http_clients:
             await client.aclose()
         if self.limiter_redis is not None:

@@ -57,6 +57,7 @@ async def test_arq_worker_syncs_a_webhook_order_on_postgres(
     await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
 
     response = await h.deliver(order_fixture())
+    await h.container.inbox.drain()  # its job is queued just after the 200
     assert response.status_code == 200
     assert await arq_queue.pool.zcard("arq:queue") == 1  # stored, queued, not yet synced
     assert h.qbo.documents(REALM, "SalesReceipt") == []
@@ -75,6 +76,7 @@ async def test_arq_deduplicates_repeated_deliveries(h: Harness, arq_queue: ArqJo
 
     for n in range(3):
         await h.deliver(order_fixture(), event_id="evt-same", webhook_id=f"wh-{n}")
+        await h.container.inbox.drain()
     assert await arq_queue.pool.zcard("arq:queue") == 1
     await drain(h, arq_queue)
 

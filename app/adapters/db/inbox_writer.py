@@ -54,7 +54,7 @@ class InboxWriter:
         self._max_batch = max_batch  # SQLite allows 500 terms in a compound SELECT
         self._waiting: list[Waiting] = []
         self._writer: asyncio.Task[None] | None = None
-        self._handing_over: set[asyncio.Task[None]] = set()
+        self._queueing: set[asyncio.Task[None]] = set()
         self._statements: dict[int, Insert] = {}
 
     async def add(self, values: dict[str, Any]) -> int | None:
@@ -66,12 +66,14 @@ class InboxWriter:
             self._writer = asyncio.create_task(self._write_while_waiting())
         return await future
 
-    async def aclose(self) -> None:
-        """Waits for the deliveries already handed over (the API is shutting down)."""
-        if self._writer is not None:
-            with contextlib.suppress(Exception):
-                await self._writer
-        await asyncio.gather(*self._handing_over, return_exceptions=True)
+    async def drain(self) -> None:
+        """Waits until every delivery handed over is written, answered and queued (shutdown,
+        and tests that look at the queue)."""
+        while (self._writer is not None and not self._writer.done()) or self._queueing:
+            if self._writer is not None:
+                with contextlib.suppress(Exception):
+                    await self._writer
+            await asyncio.gather(*self._queueing, return_exceptions=True)
 
     async def _write_while_waiting(self) -> None:
         while self._waiting:
@@ -88,10 +90,7 @@ class InboxWriter:
                 else:
                     _settle(batch, exc)
                 continue
-            # The next batch is written while this one is answered and queued.
-            task = asyncio.create_task(self._hand_over(batch, rows))
-            self._handing_over.add(task)
-            task.add_done_callback(self._handing_over.discard)
+            self._written(batch, rows)
 
     async def _write_alone(self, batch: list[Waiting]) -> None:
         for single in batch:
@@ -100,7 +99,22 @@ class InboxWriter:
             except Exception as exc:
                 _settle([single], exc)
                 continue
-            await self._hand_over([single], rows)
+            self._written([single], rows)
+
+    def _written(self, batch: list[Waiting], rows: list[Row[Any]]) -> None:
+        """Queues the processing of what was stored and answers the batch's requests. The
+        answers do not wait for the queue: a queue that is down or slow must not fail or delay
+        deliveries that are safely stored (the sweep queues what is left unprocessed). The
+        queueing task is started first, so an in-process queue holds the jobs before any
+        request resumes."""
+        if rows:
+            stored = [Stored(row.id, row.topic, row.status) for row in rows]
+            task = asyncio.create_task(self.queue_again(stored))
+            self._queueing.add(task)
+            task.add_done_callback(self._queueing.discard)
+        ids = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
+        # A key twice in one batch: the first delivery stored it, the second is a repeat.
+        _settle(batch, [ids.pop(_key(values), None) for values, _ in batch])
 
     async def _insert(self, batch: list[Waiting]) -> list[Row[Any]]:
         try:
@@ -118,15 +132,6 @@ class InboxWriter:
                   for n, (values, _) in enumerate(batch) for column in COLUMNS}  # fmt: skip
         async with self._engine.connect() as connection:
             return list(await connection.execute(self._statement(len(batch)), params))
-
-    async def _hand_over(self, batch: list[Waiting], rows: list[Row[Any]]) -> None:
-        """Answers the batch's requests, then queues the processing of what was stored. The
-        answers do not wait for the queue: a queue that is down or slow must not fail or delay
-        deliveries that are safely stored (the sweep queues what is left unprocessed)."""
-        stored = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
-        # A key twice in one batch: the first delivery stored it, the second is a repeat.
-        _settle(batch, [stored.pop(_key(values), None) for values, _ in batch])
-        await self.queue_again([Stored(row.id, row.topic, row.status) for row in rows])
 
     async def queue_again(self, stored: list[Stored]) -> None:
         """Runs the after-commit hook; a failure is logged, not raised."""

@@ -107,14 +107,18 @@ class InboxWriter:
         deliveries that are safely stored (the sweep queues what is left unprocessed). The
         queueing task is started first, so an in-process queue holds the jobs before any
         request resumes."""
-        if rows:
-            stored = [Stored(row.id, row.topic, row.status) for row in rows]
-            task = asyncio.create_task(self.queue_again(stored))
-            self._queueing.add(task)
-            task.add_done_callback(self._queueing.discard)
-        ids = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
-        # A key twice in one batch: the first delivery stored it, the second is a repeat.
-        _settle(batch, [ids.pop(_key(values), None) for values, _ in batch])
+        try:
+            if rows:
+                stored = [Stored(row.id, row.topic, row.status) for row in rows]
+                task = asyncio.create_task(self.queue_again(stored))
+                self._queueing.add(task)
+                task.add_done_callback(self._queueing.discard)
+            ids = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
+            # A key twice in one batch: the first delivery stored it, the second is a repeat.
+            _settle(batch, [ids.pop(_key(values), None) for values, _ in batch])
+        except Exception as exc:  # a bug here must not leave requests waiting forever
+            log.exception("answering an inbox batch failed")
+            _settle(batch, exc)
 
     async def _insert(self, batch: list[Waiting]) -> list[Row[Any]]:
         try:

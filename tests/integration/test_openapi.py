@@ -20,3 +20,19 @@ def test_operation_ids_are_stable_and_unique() -> None:
     ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids))
     assert "list_audit_log" in ids and "receive_shopify_webhook" in ids
+
+
+def test_the_webhook_intake_is_documented_with_its_headers_body_and_answers() -> None:
+    # A plain Starlette route (for speed), documented by hand: check the hand-written part.
+    spec = create_app().openapi()
+    operation = spec["paths"]["/webhooks/shopify"]["post"]
+    required = {p["name"] for p in operation["parameters"] if p["required"]}
+    assert required == {"X-Shopify-Topic", "X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain"}
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"
+    assert set(operation["responses"]) == {"200", "400", "401", "413"}
+    ok = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    accepted = spec["components"]["schemas"][ok.rsplit("/", 1)[1]]
+    assert set(accepted["required"]) == {"delivery_id", "duplicate"}
+    for status in ("400", "401", "413"):
+        problem = operation["responses"][status]["content"]["application/problem+json"]
+        assert problem["schema"]["$ref"].endswith("/Problem")

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     sandbox: bool = Field(default=True, alias="LEDGERPORT_SANDBOX")
     key_file: str = Field(default="var/ledgerport.key", alias="LEDGERPORT_KEY_FILE")
     http_timeout_s: float = Field(default=30.0, alias="LEDGERPORT_HTTP_TIMEOUT_S")
+    # Handled webhook bodies hold buyers' personal data; Shopify retries for 48 hours at most.
+    inbox_retention_days: int = Field(default=30, ge=3, alias="LEDGERPORT_INBOX_RETENTION_DAYS")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

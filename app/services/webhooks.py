@@ -184,6 +184,15 @@ async def requeue_lost_deliveries(uow: SqlUnitOfWork, cutoff: datetime) -> int:
     return len(ids)
 
 
+async def purge_handled_deliveries(uow: SqlUnitOfWork, cutoff: datetime) -> int:
+    """Deletes handled deliveries received before `cutoff`, bodies and all: they hold buyers'
+    personal data and nothing needs them once Shopify has stopped retrying."""
+    async with uow:
+        deleted = await uow.inbox.delete_handled_before(cutoff)
+        await uow.commit()
+    return deleted
+
+
 async def process_deliveries(uow: Callable[[], SqlUnitOfWork], delivery_ids: Iterable[int]) -> None:
     """Each delivery in its own transaction; one that fails does not hold up the others, and
     the first failure is raised at the end so that the job is retried (done ones are skipped)."""

@@ -10,7 +10,11 @@ from app.bootstrap import Container
 from app.domain.models import Actor
 from app.services import backfill as backfill_service
 from app.services.sync_order import sync_order as sync_order_service
-from app.services.webhooks import process_deliveries, requeue_lost_deliveries
+from app.services.webhooks import (
+    process_deliveries,
+    purge_handled_deliveries,
+    requeue_lost_deliveries,
+)
 
 
 async def process_webhooks(container: Container, *delivery_ids: int, attempt: int = 1) -> None:
@@ -43,9 +47,11 @@ async def sweep(container: Container, shop_id: int, *, attempt: int = 1) -> None
 
 async def sweep_all(container: Container, *, attempt: int = 1) -> None:
     """Queues one sweep per shop connected to Shopify (the cron calls this), and again the
-    deliveries whose processing job was lost."""
+    deliveries whose processing job was lost; deletes handled deliveries past retention."""
     now = container.clock()
     await requeue_lost_deliveries(container.uow(), now - timedelta(minutes=SWEEP_EVERY_MINUTES))
+    retention = timedelta(days=container.settings.inbox_retention_days)
+    await purge_handled_deliveries(container.uow(), now - retention)
     async with container.uow() as uow:
         shop_ids = await uow.connections.healthy_shop_ids("shopify")
     stamp = now.strftime("%Y%m%d%H%M")

@@ -242,3 +242,26 @@ async def test_the_intake_survives_the_database_dropping_its_connections(
         assert response.status_code == 200
         async with h.container.sessions() as session:
             assert await session.scalar(select(func.count(WebhookDelivery.id))) == 2
+
+
+async def test_the_sweep_deletes_handled_deliveries_past_retention_and_keeps_the_rest(
+    h: Harness,
+) -> None:
+    await h.install()
+    for n in range(3):
+        assert (await h.deliver(order(n), event_id=f"evt-{n}")).status_code == 200
+    await h.queue.join()  # type: ignore[attr-defined]
+    days = h.container.settings.inbox_retention_days
+    async with h.container.sessions() as session:
+        rows = (await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))).all()
+        old, waiting, recent = rows
+        old.received_at = waiting.received_at = utcnow() - timedelta(days=days, hours=1)
+        waiting.status = "received"  # old, but never processed: kept (and queued again)
+        await session.commit()
+
+    await sweep_all(h.container)
+    await h.queue.join()  # type: ignore[attr-defined]
+
+    async with h.container.sessions() as session:
+        left = (await session.scalars(select(WebhookDelivery.event_id))).all()
+    assert sorted(left) == ["evt-1", "evt-2"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,15 @@ class InboxRepository(_Repository):
         worker holds it (that one processes it). SQLite has one writer and needs no lock."""
         query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
         return await self.session.scalar(query.with_for_update(skip_locked=True))
+
+    async def delete_handled_before(self, cutoff: datetime) -> int:
+        """Deletes deliveries done with (processed, ignored, failed) received before `cutoff`."""
+        statement = delete(WebhookDelivery).where(
+            WebhookDelivery.status.in_(("processed", "ignored", "failed")),
+            WebhookDelivery.received_at < cutoff,
+        )
+        result = await self.session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def unprocessed_before(self, cutoff: datetime, limit: int) -> list[int]:
         """Deliveries still waiting since before `cutoff`: their job was lost."""

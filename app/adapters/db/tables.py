@@ -17,7 +17,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -136,13 +135,9 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_inbox"
     __table_args__ = (
         UniqueConstraint("shop_domain", "topic", "event_id"),
-        # The sweep's look for deliveries whose job was lost; processed ones are not in it.
-        Index(
-            "ix_webhook_inbox_unprocessed",
-            "received_at",
-            postgresql_where=text("status = 'received'"),
-            sqlite_where=text("status = 'received'"),
-        ),  # fmt: skip
+        # The sweep looks by both: for deliveries whose job was lost, and for handled ones
+        # past retention.
+        Index("ix_webhook_inbox_status_received_at", "status", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

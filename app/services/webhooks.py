@@ -8,10 +8,11 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
 
-from app.adapters.db.inbox_writer import InboxWriter, Stored
+from app.adapters.db.inbox_writer import InboxFull, InboxWriter, Stored
 from app.adapters.db.tables import WebhookDelivery, utcnow
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.shopify.webhooks import verify_hmac
@@ -117,6 +118,23 @@ def _check_lengths(headers: WebhookHeaders) -> None:
             raise WebhookRejected(400, "Webhook header too long", detail, header)
 
 
+def _row(
+    headers: WebhookHeaders, topic: str, shop_domain: str, event_id: str, body: str, handled: bool
+) -> dict[str, Any]:
+    return {
+        "shop_domain": shop_domain,
+        "topic": topic,
+        "event_id": event_id,
+        "webhook_id": headers.webhook_id,
+        "api_version": headers.api_version,
+        "triggered_at": headers.triggered_at,
+        "body": body,
+        "status": "received" if handled else "ignored",
+        "note": None if handled else f"topic {topic} is not handled yet",
+        "received_at": utcnow(),
+    }
+
+
 async def ingest_webhook(
     inbox: InboxWriter,
     uow: SqlUnitOfWork,
@@ -131,20 +149,10 @@ async def ingest_webhook(
     # webhook id, then the body, so that a retry of the same bytes is still recognised.
     event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
     handled = topic in HANDLED_TOPICS
-    delivery_id = await inbox.add(
-        {
-            "shop_domain": shop_domain,
-            "topic": topic,
-            "event_id": event_id,
-            "webhook_id": headers.webhook_id,
-            "api_version": headers.api_version,
-            "triggered_at": headers.triggered_at,
-            "body": body,
-            "status": "received" if handled else "ignored",
-            "note": None if handled else f"topic {topic} is not handled yet",
-            "received_at": utcnow(),
-        }
-    )
+    try:
+        delivery_id = await inbox.add(_row(headers, topic, shop_domain, event_id, body, handled))
+    except InboxFull as exc:
+        raise WebhookRejected(503, "Intake busy", f"{exc}; try again shortly") from exc
     if delivery_id is not None:
         return Ingested(delivery_id=delivery_id, duplicate=False)
     # Nothing stored: an unknown shop (401) or a repeat.

@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.adapters.db.inbox_writer import InboxWriter
 from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
 from app.adapters.queue.inprocess import InProcessQueue
 from app.sandbox.shopify import sign_webhook
+from app.services.webhooks import queue_processing
 from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
 from tests.harness import SHOP, SHOPIFY_SECRET, Harness, make_settings, order_fixture, running
 
@@ -265,3 +268,32 @@ async def test_the_sweep_deletes_handled_deliveries_past_retention_and_keeps_the
     async with h.container.sessions() as session:
         left = (await session.scalars(select(WebhookDelivery.event_id))).all()
     assert sorted(left) == ["evt-1", "evt-2"]
+
+
+async def test_a_writer_with_too_many_deliveries_waiting_refuses_more(h: Harness) -> None:
+    await h.install()
+    writer = InboxWriter(h.container.engine, partial(queue_processing, h.queue), max_waiting=3)
+    rows = [row(f"evt-{n}", "{}") for n in range(5)]
+
+    outcomes = await asyncio.gather(*(writer.add(r) for r in rows), return_exceptions=True)
+    await writer.drain()
+
+    assert [type(o).__name__ for o in outcomes] == ["int"] * 3 + ["InboxFull"] * 2
+    async with h.container.sessions() as session:
+        events = (await session.scalars(select(WebhookDelivery.event_id))).all()
+    assert sorted(events) == ["evt-0", "evt-1", "evt-2"]
+
+
+async def test_a_full_intake_is_503_with_retry_after_and_stores_nothing(h: Harness) -> None:
+    await h.install()
+    h.container.inbox = InboxWriter(h.container.engine, partial(queue_processing, h.queue),
+                                    max_waiting=0)  # fmt: skip
+
+    response = await h.deliver(order(1))
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "intake_busy"
+    async with h.container.sessions() as session:
+        assert await session.scalar(select(func.count(WebhookDelivery.id))) == 0

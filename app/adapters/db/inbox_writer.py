@@ -42,16 +42,27 @@ AfterCommit = Callable[[list[Stored]], Awaitable[None]]
 Waiting = tuple[dict[str, Any], asyncio.Future[int | None]]
 
 
+class InboxFull(Exception):
+    """More deliveries are waiting to be written than the writer takes on (a stalled
+    database): refuse, so the sender retries later, rather than hold them all in memory."""
+
+
 class InboxWriter:
     """Stores deliveries, many per transaction under load; one at a time when idle."""
 
     def __init__(
-        self, engine: AsyncEngine, after_commit: AfterCommit, *, max_batch: int = 100
+        self,
+        engine: AsyncEngine,
+        after_commit: AfterCommit,
+        *,
+        max_batch: int = 100,
+        max_waiting: int = 5000,
     ) -> None:
         # The one statement commits by itself: no BEGIN and COMMIT round trips around it.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._after_commit = after_commit
         self._max_batch = max_batch  # SQLite allows 500 terms in a compound SELECT
+        self._max_waiting = max_waiting
         self._waiting: list[Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         self._queueing: set[asyncio.Task[None]] = set()
@@ -60,6 +71,8 @@ class InboxWriter:
     async def add(self, values: dict[str, Any]) -> int | None:
         """The new row's id once committed, or None when nothing was stored: the shop is not
         installed, or (shop, topic, event id) is already in the inbox."""
+        if len(self._waiting) >= self._max_waiting:
+            raise InboxFull(f"{len(self._waiting)} deliveries are waiting to be stored")
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         self._waiting.append((values, future))
         if self._writer is None or self._writer.done():

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.errors import PROBLEM_JSON, AppError, InvalidParam
+from app.api.errors import PROBLEM_JSON, AppError, InvalidParam, problem_response
 from app.api.schemas import WebhookAccepted
 from app.bootstrap import Container
 from app.metrics import WEBHOOKS
@@ -76,8 +76,6 @@ async def receive_shopify_webhook(request: Request) -> Response:
         api_version=get("x-shopify-api-version"),
         triggered_at=get("x-shopify-triggered-at"),
     )
-    # Not ContainerDep: a sync dependency costs a thread-pool hop per request, this route's
-    # largest overhead after the database.
     container: Container = request.app.state.container
     secret = container.settings.shopify_client_secret.get_secret_value()
     try:
@@ -85,11 +83,14 @@ async def receive_shopify_webhook(request: Request) -> Response:
         result = await ingest_webhook(container.inbox, container.uow(), headers, body, secret)
     except WebhookRejected as exc:
         params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
-        code = {401: "unauthorized_webhook", 413: "webhook_too_large"}.get(
+        code = {401: "unauthorized_webhook", 413: "webhook_too_large", 503: "intake_busy"}.get(
             exc.status, "invalid_webhook"
         )
         WEBHOOKS.labels(code).inc()
-        raise AppError(exc.status, code, exc.title, exc.detail, params) from exc
+        error = AppError(exc.status, code, exc.title, exc.detail, params)
+        if exc.status == 503:  # nothing stored: Shopify retries the delivery
+            return problem_response(error.problem, headers={"Retry-After": "5"})
+        raise error from exc
     WEBHOOKS.labels("repeat" if result.duplicate else "stored").inc()
     answer = WebhookAccepted(delivery_id=result.delivery_id, duplicate=result.duplicate)
     return Response(answer.__pydantic_serializer__.to_json(answer), media_type="application/json")
@@ -112,6 +113,8 @@ def document(openapi: dict[str, Any]) -> None:
         "401": {"description": "The signature does not match, or the shop is unknown",
                 "content": problem},
         "413": {"description": "The body is over 5 MiB", "content": problem},
+        "503": {"description": "Too many deliveries waiting to be stored; retry after the "
+                "Retry-After seconds", "content": problem},
     }  # fmt: skip
     openapi["paths"]["/webhooks/shopify"] = {
         "post": {

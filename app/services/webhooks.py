@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from app.adapters.db.inbox_writer import InboxFull, InboxWriter, Stored
+from app.adapters.db.inbox_writer import InboxUnavailable, InboxWriter, Stored
 from app.adapters.db.tables import WebhookDelivery, utcnow
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.shopify.webhooks import verify_hmac
@@ -151,8 +151,8 @@ async def ingest_webhook(
     handled = topic in HANDLED_TOPICS
     try:
         delivery_id = await inbox.add(_row(headers, topic, shop_domain, event_id, body, handled))
-    except InboxFull as exc:
-        raise WebhookRejected(503, "Intake busy", f"{exc}; try again shortly") from exc
+    except InboxUnavailable as exc:
+        raise WebhookRejected(503, "Intake unavailable", f"{exc}; try again shortly") from exc
     if delivery_id is not None:
         return Ingested(delivery_id=delivery_id, duplicate=False)
     # Nothing stored: an unknown shop (401) or a repeat.

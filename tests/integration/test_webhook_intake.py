@@ -294,6 +294,19 @@ async def test_a_full_intake_is_503_with_retry_after_and_stores_nothing(h: Harne
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["code"] == "intake_busy"
+    assert response.json()["code"] == "intake_unavailable"
     async with h.container.sessions() as session:
         assert await session.scalar(select(func.count(WebhookDelivery.id))) == 0
+
+
+async def test_a_database_that_is_down_is_503_with_retry_after(h: Harness) -> None:
+    await h.install()
+    unreachable = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/ledgerport")
+    h.container.inbox = InboxWriter(unreachable, partial(queue_processing, h.queue))
+
+    responses = await asyncio.gather(*(h.deliver(order(n)) for n in range(3)))
+    await unreachable.dispose()
+
+    assert [r.status_code for r in responses] == [503] * 3
+    assert {r.headers["retry-after"] for r in responses} == {"5"}
+    assert {r.json()["code"] for r in responses} == {"intake_unavailable"}

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Row, bindparam, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.tables import Shop, WebhookDelivery
@@ -42,7 +42,11 @@ AfterCommit = Callable[[list[Stored]], Awaitable[None]]
 Waiting = tuple[dict[str, Any], asyncio.Future[int | None]]
 
 
-class InboxFull(Exception):
+class InboxUnavailable(Exception):
+    """The inbox cannot take deliveries now (the database is down or unreachable)."""
+
+
+class InboxFull(InboxUnavailable):
     """More deliveries are waiting to be written than the writer takes on (a stalled
     database): refuse, so the sender retries later, rather than hold them all in memory."""
 
@@ -96,7 +100,10 @@ class InboxWriter:
             try:
                 rows = await self._insert(batch)
             except Exception as exc:
-                if len(batch) > 1:
+                if _is_outage(exc):
+                    log.error("inbox unavailable: %s", exc)
+                    _settle(batch, InboxUnavailable(f"the database is unavailable ({exc})"))
+                elif len(batch) > 1:
                     # One bad row must not fail its neighbours: store them one by one.
                     log.warning("inbox batch of %d failed (%s); one by one", len(batch), exc)
                     await self._write_alone(batch)
@@ -180,6 +187,15 @@ class InboxWriter:
                 )  # fmt: skip
             )
         return self._statements[size]
+
+
+def _is_outage(exc: Exception) -> bool:
+    """The database is down or unreachable, as opposed to refusing these rows."""
+    if isinstance(exc, OSError):  # asyncpg: connection refused, no route, reset
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    )
 
 
 def _key(values: dict[str, Any]) -> Key:

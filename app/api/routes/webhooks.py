@@ -83,9 +83,11 @@ async def receive_shopify_webhook(request: Request) -> Response:
         result = await ingest_webhook(container.inbox, container.uow(), headers, body, secret)
     except WebhookRejected as exc:
         params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
-        code = {401: "unauthorized_webhook", 413: "webhook_too_large", 503: "intake_busy"}.get(
-            exc.status, "invalid_webhook"
-        )
+        code = {
+            401: "unauthorized_webhook",
+            413: "webhook_too_large",
+            503: "intake_unavailable",
+        }.get(exc.status, "invalid_webhook")
         WEBHOOKS.labels(code).inc()
         error = AppError(exc.status, code, exc.title, exc.detail, params)
         if exc.status == 503:  # nothing stored: Shopify retries the delivery
@@ -113,8 +115,8 @@ def document(openapi: dict[str, Any]) -> None:
         "401": {"description": "The signature does not match, or the shop is unknown",
                 "content": problem},
         "413": {"description": "The body is over 5 MiB", "content": problem},
-        "503": {"description": "Too many deliveries waiting to be stored; retry after the "
-                "Retry-After seconds", "content": problem},
+        "503": {"description": "The database is unavailable or too many deliveries wait to "
+                "be stored; retry after Retry-After seconds", "content": problem},
     }  # fmt: skip
     openapi["paths"]["/webhooks/shopify"] = {
         "post": {

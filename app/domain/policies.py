@@ -1,4 +1,5 @@
-"""When an order syncs, what an adapter failure means in the taxonomy, and when to retry."""
+"""When an order syncs, what an adapter failure means in the taxonomy, when to retry, and when a
+receipt QBO already has is ours."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
 
 from app.domain.config import OrdersConfig, PaymentsConfig
 from app.domain.errors import ErrorCode, SyncError
@@ -18,6 +21,7 @@ from app.domain.faults import (
     QboFault,
 )
 from app.domain.models import Order
+from app.domain.ports import QboDocument
 
 RATE_LIMIT_WAIT = 60.0  # QBO's throttle window is a minute when no Retry-After comes back.
 MAX_TIMEOUT_ATTEMPTS = 10  # with base 30 s and cap 1 h, about five hours of retrying
@@ -180,3 +184,25 @@ def retry_delay(
     if error.code is ErrorCode.qbo_timeout and attempt < MAX_TIMEOUT_ATTEMPTS:
         return compute_backoff(attempt, jitter=jitter)
     return None
+
+
+# --- an existing document with our number ------------------------------------------------
+
+
+def adopt_existing(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboDocument:
+    """An existing receipt with our number counts as ours only if it is the same sale."""
+    same_customer = existing.customer_id == payload["CustomerRef"]["value"]
+    same_date = existing.txn_date == payload.get("TxnDate")
+    same_total = existing.total is not None and Decimal(existing.total) == order.total_price
+    if same_customer and same_date and same_total:
+        return existing
+    raise SyncError(
+        ErrorCode.duplicate,
+        f"QuickBooks already has sales receipt {existing.doc_number} (id {existing.id}) "
+        "and it differs from this order",
+        detail={
+            "qbo_id": existing.id,
+            "doc_number": existing.doc_number,
+            "qbo_total": existing.total,
+        },
+    )

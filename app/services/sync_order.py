@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from app.adapters.db.tables import SyncRecord
@@ -19,6 +18,7 @@ from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import ExternalError, ExternalRejected
 from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
 from app.domain.policies import (
+    adopt_existing,
     classify_external,
     counts_as_attempt,
     deposit_account_for,
@@ -168,7 +168,7 @@ async def _post(
         # The last attempt may have committed in QBO without us hearing back.
         existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
         if existing is not None:
-            return _adopt(existing, loaded.order, payload), True
+            return adopt_existing(existing, loaded.order, payload), True
     rid = await _request_id(deps, loaded, payload)
     try:
         return await deps.qbo.create_sales_receipt(session, payload, request_id=rid), False
@@ -178,7 +178,7 @@ async def _post(
         existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
         if existing is None:
             raise
-        return _adopt(existing, loaded.order, payload), True
+        return adopt_existing(existing, loaded.order, payload), True
 
 
 async def _request_id(deps: SyncDeps, loaded: _Loaded, payload: dict[str, Any]) -> str:
@@ -197,25 +197,6 @@ async def _request_id(deps: SyncDeps, loaded: _Loaded, payload: dict[str, Any]) 
         await uow.records.remember_request(loaded.record_id, rid, digest)
         await uow.commit()
     return rid
-
-
-def _adopt(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboDocument:
-    """An existing receipt with our number counts as ours only if it is the same sale."""
-    same_customer = existing.customer_id == payload["CustomerRef"]["value"]
-    same_date = existing.txn_date == payload.get("TxnDate")
-    same_total = existing.total is not None and Decimal(existing.total) == order.total_price
-    if same_customer and same_date and same_total:
-        return existing
-    raise SyncError(
-        ErrorCode.duplicate,
-        f"QuickBooks already has sales receipt {existing.doc_number} (id {existing.id}) "
-        "and it differs from this order",
-        detail={
-            "qbo_id": existing.id,
-            "doc_number": existing.doc_number,
-            "qbo_total": existing.total,
-        },
-    )
 
 
 async def _record(

@@ -21,6 +21,7 @@ from app.domain.faults import (
 from app.domain.models import Order, parse_order
 from app.domain.policies import (
     MAX_TIMEOUT_ATTEMPTS,
+    adopt_existing,
     classify_external,
     compute_backoff,
     counts_as_attempt,
@@ -30,6 +31,7 @@ from app.domain.policies import (
     on_hold_error,
     retry_delay,
 )
+from app.domain.ports import QboDocument
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -244,3 +246,35 @@ def test_waiting_does_not_count_as_an_attempt() -> None:
     assert not counts_as_attempt(ErrorCode.rate_limited)
     assert not counts_as_attempt(ErrorCode.on_hold)
     assert counts_as_attempt(ErrorCode.qbo_timeout) and counts_as_attempt(ErrorCode.duplicate)
+
+
+# --- an existing receipt with our number ---------------------------------------------------
+
+
+def _existing(total: str, customer: str = "58", date: str = "2025-03-14") -> QboDocument:
+    return QboDocument("912", "1001", total, customer, date, {})
+
+
+def test_a_receipt_with_our_number_and_the_same_sale_is_adopted() -> None:
+    paid = order("01")
+    payload = {"CustomerRef": {"value": "58"}, "TxnDate": "2025-03-14"}
+    existing = _existing(str(paid.total_price))
+    assert adopt_existing(existing, paid, payload) is existing
+
+
+@pytest.mark.parametrize(
+    ("total", "customer", "date"),
+    [("0.01", "58", "2025-03-14"), (None, "58", "2025-03-14"), ("same", "59", "2025-03-14"),
+     ("same", "58", "2025-03-15")],
+)  # fmt: skip
+def test_a_receipt_with_our_number_but_another_sale_is_a_duplicate_error(
+    total: str | None, customer: str, date: str
+) -> None:
+    paid = order("01")
+    payload = {"CustomerRef": {"value": "58"}, "TxnDate": "2025-03-14"}
+    existing = QboDocument("912", "1001", str(paid.total_price) if total == "same" else total,
+                           customer, date, {})  # fmt: skip
+    with pytest.raises(SyncError) as raised:
+        adopt_existing(existing, paid, payload)
+    assert raised.value.code == ErrorCode.duplicate
+    assert raised.value.detail["qbo_id"] == "912"

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.sandbox.shopify_graphql import GraphQLApi
+from app.sandbox.shopify_graphql import GraphQLApi, read_graphql_request
 from app.sandbox.shopify_oauth import ShopifyOAuthSandbox
 
 JsonDict = dict[str, Any]
@@ -270,7 +270,9 @@ class ShopifySandbox:
             return JSONResponse({"errors": _INVALID_TOKEN}, 401)
         if not _VERSION.match(request.path_params["version"]):
             return JSONResponse({"errors": "Not Found"}, 404)
-        query, variables = await _graphql_request(request)
+        query, variables = read_graphql_request(
+            await request.body(), request.headers.get("content-type", "")
+        )
         if query is None:
             return JSONResponse({"errors": [{"message": "No query string was present"}]}, 400)
         shop = request.path_params["shop"]
@@ -287,17 +289,3 @@ class ShopifySandbox:
 
 async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
-
-
-async def _graphql_request(request: Request) -> tuple[str | None, JsonDict]:
-    raw = await request.body()
-    if request.headers.get("content-type", "").startswith("application/graphql"):
-        return raw.decode(), {}
-    try:
-        payload = json.loads(raw)
-    except ValueError:
-        return None, {}
-    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-        return None, {}
-    variables = payload.get("variables") or {}
-    return payload["query"], variables if isinstance(variables, dict) else {}

@@ -262,3 +262,18 @@ def _decode(cursor: str) -> Any:
         return json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
         raise GraphQLError("Invalid cursor for current pagination sort.") from None
+
+
+def read_graphql_request(raw: bytes, content_type: str) -> tuple[str | None, JsonDict]:
+    """(query, variables) of a POST, as Shopify takes it: a JSON body with `query`, or an
+    application/graphql body that is the query; None when neither."""
+    if content_type.startswith("application/graphql"):
+        return raw.decode(), {}
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return None, {}
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return None, {}
+    variables = payload.get("variables") or {}
+    return payload["query"], variables if isinstance(variables, dict) else {}

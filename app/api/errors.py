@@ -41,8 +41,11 @@ class AppError(Exception):
         title: str,
         detail: str | None = None,
         invalid_params: list[InvalidParam] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or title)
+        self.headers = headers
         self.problem = Problem(
             type=f"https://ledgerport.dev/problems/{code}",
             title=title,
@@ -77,7 +80,7 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem_response(exc.problem)
+    return problem_response(exc.problem, headers=exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

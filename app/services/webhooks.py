@@ -56,6 +56,22 @@ class WebhookHeaders:
     api_version: str | None
     triggered_at: str | None
 
+    @classmethod
+    def read(cls, get: Callable[[str], str | None]) -> WebhookHeaders:
+        """From a case-insensitive header lookup such as `request.headers.get`."""
+        return cls(**{field: get(name) for field, name in HEADER_NAMES.items()})
+
+
+HEADER_NAMES = {  # WebhookHeaders field -> Shopify's header
+    "topic": "X-Shopify-Topic",
+    "shop_domain": "X-Shopify-Shop-Domain",
+    "hmac": "X-Shopify-Hmac-Sha256",
+    "event_id": "X-Shopify-Event-Id",
+    "webhook_id": "X-Shopify-Webhook-Id",
+    "api_version": "X-Shopify-API-Version",
+    "triggered_at": "X-Shopify-Triggered-At",
+}
+
 
 @dataclass(frozen=True)
 class Ingested:
@@ -98,22 +114,18 @@ def _required(name: str, value: str | None) -> str:
     return value
 
 
-_STORED_HEADERS = {
-    "X-Shopify-Topic": "topic",
-    "X-Shopify-Shop-Domain": "shop_domain",
-    "X-Shopify-Event-Id": "event_id",
-    "X-Shopify-Webhook-Id": "webhook_id",
-    "X-Shopify-API-Version": "api_version",
-    "X-Shopify-Triggered-At": "triggered_at",
-}
+# (field, header, the length of its inbox column), for the headers that are stored.
+_STORED_LENGTHS = [
+    (field, HEADER_NAMES[field], WebhookDelivery.__table__.c[field].type.length)  # type: ignore[attr-defined]
+    for field in ("topic", "shop_domain", "event_id", "webhook_id", "api_version", "triggered_at")
+]
 
 
 def _check_lengths(headers: WebhookHeaders) -> None:
     """Refuses a header longer than its inbox column (PostgreSQL would refuse the row)."""
-    columns = WebhookDelivery.__table__.c
-    for header, field in _STORED_HEADERS.items():
-        value, limit = getattr(headers, field), getattr(columns[field].type, "length", None)
-        if value is not None and limit is not None and len(value) > limit:
+    for field, header, limit in _STORED_LENGTHS:
+        value = getattr(headers, field)
+        if value is not None and len(value) > limit:
             detail = f"{header} is longer than {limit} characters"
             raise WebhookRejected(400, "Webhook header too long", detail, header)
 
@@ -137,7 +149,7 @@ def _row(
 
 async def ingest_webhook(
     inbox: InboxWriter,
-    uow: SqlUnitOfWork,
+    uow: Callable[[], SqlUnitOfWork],
     headers: WebhookHeaders,
     raw_body: bytes,
     secret: str,
@@ -156,16 +168,16 @@ async def ingest_webhook(
     if delivery_id is not None:
         return Ingested(delivery_id=delivery_id, duplicate=False)
     # Nothing stored: an unknown shop (401) or a repeat.
-    async with uow:
-        if await uow.shops.get_by_domain(shop_domain) is None:
+    async with uow() as unit:
+        if await unit.shops.get_by_domain(shop_domain) is None:
             raise WebhookRejected(
                 401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
                 "X-Shopify-Shop-Domain",
             )  # fmt: skip
-        unprocessed = await uow.inbox.unprocessed_id(shop_domain, topic, event_id)
+        unprocessed = await unit.inbox.unprocessed_id(shop_domain, topic, event_id)
     if unprocessed is not None and handled:
         # A repeat of a delivery still unprocessed (its job was lost, say, when the queue was
-        # down at the first attempt) queues it again; the job id keeps it single.
+        # down at the first attempt) queues it again.
         await inbox.queue_again([Stored(unprocessed, topic, "received")])
     return Ingested(delivery_id=None, duplicate=True)
 
@@ -174,18 +186,21 @@ async def queue_processing(queue: JobQueue, stored: list[Stored]) -> None:
     """One job per committed batch of deliveries (the inbox writer's after-commit hook)."""
     ids = [delivery.id for delivery in stored if delivery.status == "received"]
     if ids:
-        await queue.enqueue("process_webhooks", *ids, job_id=f"webhooks:{ids[0]}")
+        await _queue_deliveries(queue, ids)
 
 
-async def requeue_lost_deliveries(uow: SqlUnitOfWork, cutoff: datetime) -> int:
+async def _queue_deliveries(queue: JobQueue, ids: list[int]) -> None:
+    # Named after its first delivery: a repeat's single job for it is then held only once.
+    await queue.enqueue("process_webhooks", *ids, job_id=f"webhooks:{ids[0]}")
+
+
+async def requeue_lost_deliveries(uow: SqlUnitOfWork, queue: JobQueue, cutoff: datetime) -> int:
     """Queues again deliveries received before `cutoff` and still unprocessed: their job was
     lost (the queue was down when they were stored, or a worker died with them)."""
     async with uow:
         ids = await uow.inbox.unprocessed_before(cutoff, limit=LOST_BATCH * 100)
-        for start in range(0, len(ids), LOST_BATCH):
-            chunk = ids[start : start + LOST_BATCH]
-            uow.enqueue_after_commit("process_webhooks", *chunk, job_id=f"webhooks:{chunk[0]}")
-        await uow.commit()
+    for start in range(0, len(ids), LOST_BATCH):
+        await _queue_deliveries(queue, ids[start : start + LOST_BATCH])
     if ids:
         LOST_REQUEUED.inc(len(ids))
         log.warning("queued %d deliveries again whose job was lost", len(ids))

@@ -49,7 +49,8 @@ async def sweep_all(container: Container, *, attempt: int = 1) -> None:
     """Queues one sweep per shop connected to Shopify (the cron calls this), and again the
     deliveries whose processing job was lost; deletes handled deliveries past retention."""
     now = container.clock()
-    await requeue_lost_deliveries(container.uow(), now - timedelta(minutes=SWEEP_EVERY_MINUTES))
+    lost = now - timedelta(minutes=SWEEP_EVERY_MINUTES)
+    await requeue_lost_deliveries(container.uow(), container.queue, lost)
     retention = timedelta(days=container.settings.inbox_retention_days)
     await purge_handled_deliveries(container.uow(), now - retention)
     async with container.uow() as uow:

@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.errors import PROBLEM_JSON, AppError, InvalidParam, problem_response
+from app.api.errors import PROBLEM_JSON, AppError, InvalidParam
 from app.api.schemas import WebhookAccepted
 from app.bootstrap import Container
 from app.metrics import WEBHOOKS
 from app.services.webhooks import (
+    HEADER_NAMES,
     MAX_BODY_BYTES,
     WebhookHeaders,
     WebhookRejected,
@@ -19,29 +20,30 @@ from app.services.webhooks import (
 )
 
 router = APIRouter()
+_STORED, _REPEAT = WEBHOOKS.labels("stored"), WEBHOOKS.labels("repeat")
 
 # The intake is the busiest route by far, so it is a plain Starlette route: FastAPI's per-request
 # machinery (parameter models, dependency solving, response validation) cost a tenth of its
 # CPU. Errors still go through the app's problem+json handlers; `document` adds it to OpenAPI.
-_HEADERS = {
-    "X-Shopify-Topic": (True, "The event, such as orders/create."),
-    "X-Shopify-Hmac-Sha256": (True, "Base64 HMAC-SHA256 of the raw body with the app secret."),
-    "X-Shopify-Shop-Domain": (True, "The shop's myshopify.com domain."),
-    "X-Shopify-Event-Id": (False, "Shared by every delivery of one event: the dedupe key."),
-    "X-Shopify-Webhook-Id": (False, "One delivery; the dedupe key when Event-Id is absent."),
-    "X-Shopify-API-Version": (False, "The Admin API version of the payload."),
-    "X-Shopify-Triggered-At": (False, "When the event happened."),
+_HEADER_DOCS = {  # WebhookHeaders field -> (required, what it is)
+    "topic": (True, "The event, such as orders/create."),
+    "hmac": (True, "Base64 HMAC-SHA256 of the raw body with the app secret."),
+    "shop_domain": (True, "The shop's myshopify.com domain."),
+    "event_id": (False, "Shared by every delivery of one event: the dedupe key."),
+    "webhook_id": (False, "One delivery; the dedupe key when Event-Id is absent."),
+    "api_version": (False, "The Admin API version of the payload."),
+    "triggered_at": (False, "When the event happened."),
 }
 _OPENAPI: dict[str, Any] = {
     "parameters": [
         {
-            "name": name,
+            "name": HEADER_NAMES[field],
             "in": "header",
             "required": required,
             "description": text,
             "schema": {"type": "string"},
         }
-        for name, (required, text) in _HEADERS.items()
+        for field, (required, text) in _HEADER_DOCS.items()
     ],  # fmt: skip
     "requestBody": {
         "required": True,
@@ -66,21 +68,12 @@ async def _bounded_body(request: Request) -> bytes:
 async def receive_shopify_webhook(request: Request) -> Response:
     """Receives any Shopify topic. A repeat of a stored event (same Event-Id) is acknowledged
     and ignored, so Shopify's at-least-once delivery yields one order."""
-    get = request.headers.get
-    headers = WebhookHeaders(
-        topic=get("x-shopify-topic"),
-        shop_domain=get("x-shopify-shop-domain"),
-        hmac=get("x-shopify-hmac-sha256"),
-        event_id=get("x-shopify-event-id"),
-        webhook_id=get("x-shopify-webhook-id"),
-        api_version=get("x-shopify-api-version"),
-        triggered_at=get("x-shopify-triggered-at"),
-    )
+    headers = WebhookHeaders.read(request.headers.get)
     container: Container = request.app.state.container
     secret = container.settings.shopify_client_secret.get_secret_value()
     try:
         body = await _bounded_body(request)
-        result = await ingest_webhook(container.inbox, container.uow(), headers, body, secret)
+        result = await ingest_webhook(container.inbox, container.uow, headers, body, secret)
     except WebhookRejected as exc:
         params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
         code = {
@@ -89,11 +82,10 @@ async def receive_shopify_webhook(request: Request) -> Response:
             503: "intake_unavailable",
         }.get(exc.status, "invalid_webhook")
         WEBHOOKS.labels(code).inc()
-        error = AppError(exc.status, code, exc.title, exc.detail, params)
-        if exc.status == 503:  # nothing stored: Shopify retries the delivery
-            return problem_response(error.problem, headers={"Retry-After": "5"})
-        raise error from exc
-    WEBHOOKS.labels("repeat" if result.duplicate else "stored").inc()
+        # Nothing was stored on a 503: Shopify retries the delivery.
+        retry = {"Retry-After": "5"} if exc.status == 503 else None
+        raise AppError(exc.status, code, exc.title, exc.detail, params, headers=retry) from exc
+    (_REPEAT if result.duplicate else _STORED).inc()
     answer = WebhookAccepted(delivery_id=result.delivery_id, duplicate=result.duplicate)
     return Response(answer.__pydantic_serializer__.to_json(answer), media_type="application/json")
 

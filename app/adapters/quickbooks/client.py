@@ -17,6 +17,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from app.adapters.http import json_object, send
 from app.adapters.quickbooks.batch import batch_body, batch_items
 from app.adapters.quickbooks.faults import THROTTLE_DEFAULT_WAIT, error_for_response
 from app.adapters.quickbooks.limiter import NoLimiter, RealmLimiter
@@ -209,17 +210,11 @@ class QuickBooksClient:
         json: Json | None,
         batch: bool = False,  # a /batch call: QBO also counts it against 40 batches/min
     ) -> Json:
-        try:
-            # The slot is held only while the request is in flight, not while we parse.
-            async with self._limiter.slot(realm_id, batch=batch):
-                response = await self._http.request(
-                    method, url, params=params, headers=headers, json=json
-                )
-        except httpx.TimeoutException as exc:
-            # The write may have committed: the retry replays the same requestid.
-            raise ExternalUnavailable("QBO did not answer in time") from exc
-        except httpx.RequestError as exc:
-            raise ExternalUnavailable(f"could not reach QBO ({type(exc).__name__})") from exc
+        # The slot is held only while the request is in flight, not while we parse. After a
+        # timeout the write may have committed: the retry replays the same requestid.
+        async with self._limiter.slot(realm_id, batch=batch):
+            request = self._http.request(method, url, params=params, headers=headers, json=json)
+            response = await send(request, "QBO")
         error = error_for_response(response)
         if isinstance(error, ExternalRateLimited):
             # Our windows missed (another app on the realm, QBO's own view): hold the realm
@@ -228,13 +223,7 @@ class QuickBooksClient:
             await self._limiter.penalize(realm_id, wait)
         if error is not None:
             raise error
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ExternalUnavailable("QBO answered with a non-JSON body", status=200) from exc
-        if not isinstance(body, dict):
-            raise ExternalUnavailable("QBO answered with an unexpected JSON body", status=200)
-        return body
+        return json_object(response, "QBO")
 
     def _should_retry(self, exc: BaseException) -> bool:
         if not isinstance(exc, ExternalUnavailable):

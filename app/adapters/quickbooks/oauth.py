@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from app.adapters.http import send
 from app.adapters.oauth_errors import token_endpoint_error
 from app.domain.faults import (
     ExternalError,
     ExternalRejected,
-    ExternalUnavailable,
 )
 from app.domain.ports import TokenSet
 
@@ -114,13 +114,8 @@ class QboOAuthClient:
     async def _post(self, url: str, **kwargs: Any) -> httpx.Response:
         headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
         auth = httpx.BasicAuth(self._client_id, self._client_secret)
-        try:
-            return await self._http.post(url, headers=headers, auth=auth, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise ExternalUnavailable("Intuit's OAuth endpoint did not answer in time") from exc
-        except httpx.RequestError as exc:
-            message = f"could not reach Intuit's OAuth endpoint ({type(exc).__name__})"
-            raise ExternalUnavailable(message) from exc
+        request = self._http.post(url, headers=headers, auth=auth, **kwargs)
+        return await send(request, "Intuit's OAuth endpoint")
 
     def _error(self, response: httpx.Response, secrets: list[str]) -> ExternalError | None:
         hidden = [*secrets, self._client_secret]

@@ -21,6 +21,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from app.adapters.http import json_object, send
 from app.adapters.shopify.graphql_rest import (
     BULK_ORDER,
     BULK_POLL,
@@ -264,10 +265,7 @@ class ShopifyGraphQL:
         return await retrying(self._send, url, headers, {"query": query, "variables": variables})
 
     async def _send(self, url: str, headers: dict[str, str], payload: Json) -> Json:
-        try:
-            response = await self._http.post(url, json=payload, headers=headers)
-        except httpx.RequestError as exc:
-            raise ExternalUnavailable(f"could not reach Shopify ({type(exc).__name__})") from exc
+        response = await send(self._http.post(url, json=payload, headers=headers), "Shopify")
         status = response.status_code
         if status in (401, 403):
             raise ExternalAuthExpired("Shopify refused the access token", status=status)
@@ -278,13 +276,7 @@ class ShopifyGraphQL:
             raise ExternalUnavailable(f"Shopify answered {status}", status=status)
         if status >= 400:
             raise ExternalRejected(f"Shopify answered {status}: {response.text[:200]}", status)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ExternalUnavailable("Shopify answered with a non-JSON body", status=200) from exc
-        if not isinstance(body, dict):
-            raise ExternalUnavailable("Shopify answered with an unexpected body", status=200)
-        return body
+        return json_object(response, "Shopify")
 
 
 _backoff = wait_random_exponential(multiplier=0.5, max=5.0)

@@ -19,11 +19,11 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from app.adapters.http import send
 from app.adapters.oauth_errors import token_endpoint_error
 from app.domain.faults import (
     ExternalError,
     ExternalRejected,
-    ExternalUnavailable,
 )
 from app.domain.ports import TokenSet
 
@@ -133,13 +133,8 @@ class ShopifyOAuth:
         )
 
     async def _post(self, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return await self._http.post(url, headers={"Accept": "application/json"}, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise ExternalUnavailable("Shopify's token endpoint did not answer in time") from exc
-        except httpx.RequestError as exc:
-            message = f"could not reach Shopify's token endpoint ({type(exc).__name__})"
-            raise ExternalUnavailable(message) from exc
+        request = self._http.post(url, headers={"Accept": "application/json"}, **kwargs)
+        return await send(request, "Shopify's token endpoint")
 
     def _error(self, response: httpx.Response, secrets: list[str]) -> ExternalError | None:
         hidden = [*secrets, self._client_secret]

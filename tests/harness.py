@@ -114,6 +114,21 @@ class Harness:
         return {"Authorization": f"Bearer {installed.api_key}"}
 
 
+class QueueDown(InProcessQueue):
+    """Refuses jobs as arq does while Redis is unreachable: the first `refusals` of them, or
+    every one until `down` is set to False."""
+
+    def __init__(self, refusals: int | None = None) -> None:
+        super().__init__()
+        self.refusals, self.down = refusals, True
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> None:
+        if self.down and self.refusals != 0:
+            self.refusals = None if self.refusals is None else self.refusals - 1
+            raise ConnectionError("queue unreachable")
+        await super().enqueue(function, *args, job_id=job_id)
+
+
 @asynccontextmanager
 async def running(
     settings: Settings, queue: JobQueue | None = None, qbo: QboSandbox | None = None

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.adapters.db.tables import OrderRow, SyncRecord, WebhookDelivery
-from app.adapters.queue.inprocess import InProcessQueue
 from app.sandbox.shopify import sign_webhook
 from app.services.shops import Installed
 from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
@@ -20,6 +19,7 @@ from tests.harness import (
     SHOP,
     SHOPIFY_SECRET,
     Harness,
+    QueueDown,
     make_settings,
     order_fixture,
     running,
@@ -189,22 +189,10 @@ async def test_webhook_body_is_stored_verbatim_before_the_200(h: Harness) -> Non
     )
 
 
-class QueueDownOnce(InProcessQueue):
-    """The queue refuses the first job, as Redis would when it is briefly unreachable."""
-
-    refused = False
-
-    async def enqueue(self, function: str, *args: object, job_id: str) -> None:
-        if not self.refused:
-            self.refused = True
-            raise ConnectionError("queue unreachable")
-        await super().enqueue(function, *args, job_id=job_id)
-
-
 async def test_a_delivery_whose_job_was_lost_is_processed_on_shopifys_retry(
     database_url: str,
 ) -> None:
-    async with running(make_settings(database_url), queue=QueueDownOnce()) as h:
+    async with running(make_settings(database_url), queue=QueueDown(refusals=1)) as h:
         await ready_shop(h)
 
         first = await h.deliver(order_fixture(), event_id="evt-lost")
@@ -222,7 +210,7 @@ async def test_a_delivery_whose_job_was_lost_is_processed_on_shopifys_retry(
 async def test_a_delivery_whose_job_was_lost_is_processed_by_the_next_sweep(
     database_url: str,
 ) -> None:
-    async with running(make_settings(database_url), queue=QueueDownOnce()) as h:
+    async with running(make_settings(database_url), queue=QueueDown(refusals=1)) as h:
         await ready_shop(h)
         assert (await h.deliver(order_fixture(), event_id="evt-lost")).status_code == 200
         await settle(h)

@@ -15,11 +15,18 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.adapters.db.inbox_writer import InboxWriter
 from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
-from app.adapters.queue.inprocess import InProcessQueue
 from app.sandbox.shopify import sign_webhook
 from app.services.webhooks import queue_processing
 from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
-from tests.harness import SHOP, SHOPIFY_SECRET, Harness, make_settings, order_fixture, running
+from tests.harness import (
+    SHOP,
+    SHOPIFY_SECRET,
+    Harness,
+    QueueDown,
+    make_settings,
+    order_fixture,
+    running,
+)
 
 
 @pytest.fixture
@@ -138,17 +145,6 @@ async def test_a_row_the_database_refuses_fails_alone(h: Harness) -> None:
     async with h.container.sessions() as session:
         events = (await session.scalars(select(WebhookDelivery.event_id))).all()
     assert sorted(events) == [f"good-{n}" for n in range(5)]
-
-
-class QueueDown(InProcessQueue):
-    """Refuses every job while `down`, as arq does while Redis is unreachable."""
-
-    down = True
-
-    async def enqueue(self, function: str, *args: object, job_id: str) -> None:
-        if self.down:
-            raise ConnectionError("queue unreachable")
-        await super().enqueue(function, *args, job_id=job_id)
 
 
 async def test_deliveries_are_acknowledged_while_the_queue_is_down_and_processed_after(

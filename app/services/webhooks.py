@@ -178,7 +178,7 @@ async def ingest_webhook(
     if unprocessed is not None and handled:
         # A repeat of a delivery still unprocessed (its job was lost, say, when the queue was
         # down at the first attempt) queues it again.
-        await inbox.queue_again([Stored(unprocessed, topic, "received")])
+        await inbox.queue_stored([Stored(unprocessed, topic, "received")])
     return Ingested(delivery_id=None, duplicate=True)
 
 

@@ -97,29 +97,24 @@ class InboxWriter:
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
             INBOX_BATCH.observe(len(batch))
-            try:
-                rows = await self._insert(batch)
-            except Exception as exc:
-                if _is_outage(exc):
-                    log.error("inbox unavailable: %s", exc)
-                    _settle(batch, InboxUnavailable(f"the database is unavailable ({exc})"))
-                elif len(batch) > 1:
-                    # One bad row must not fail its neighbours: store them one by one.
-                    log.warning("inbox batch of %d failed (%s); one by one", len(batch), exc)
-                    await self._write_alone(batch)
-                else:
-                    _settle(batch, exc)
-                continue
-            self._written(batch, rows)
+            await self._write(batch)
 
-    async def _write_alone(self, batch: list[Waiting]) -> None:
-        for single in batch:
-            try:
-                rows = await self._insert([single])
-            except Exception as exc:
-                _settle([single], exc)
-                continue
-            self._written([single], rows)
+    async def _write(self, batch: list[Waiting]) -> None:
+        try:
+            rows = await self._insert(batch)
+        except Exception as exc:
+            if _is_outage(exc):
+                log.error("inbox unavailable: %s", exc)
+                _settle(batch, InboxUnavailable(f"the database is unavailable ({exc})"))
+            elif len(batch) > 1:
+                # One bad row must not fail its neighbours: store them one by one.
+                log.warning("inbox batch of %d failed (%s); one by one", len(batch), exc)
+                for single in batch:
+                    await self._write([single])
+            else:
+                _settle(batch, exc)
+            return
+        self._written(batch, rows)
 
     def _written(self, batch: list[Waiting], rows: list[Row[Any]]) -> None:
         """Queues the processing of what was stored and answers the batch's requests. The
@@ -130,7 +125,7 @@ class InboxWriter:
         try:
             if rows:
                 stored = [Stored(row.id, row.topic, row.status) for row in rows]
-                task = asyncio.create_task(self.queue_again(stored))
+                task = asyncio.create_task(self.queue_stored(stored))
                 self._queueing.add(task)
                 task.add_done_callback(self._queueing.discard)
             ids = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
@@ -157,7 +152,7 @@ class InboxWriter:
         async with self._engine.connect() as connection:
             return list(await connection.execute(self._statement(len(batch)), params))
 
-    async def queue_again(self, stored: list[Stored]) -> None:
+    async def queue_stored(self, stored: list[Stored]) -> None:
         """Runs the after-commit hook; a failure is logged, not raised."""
         if not stored:
             return

@@ -71,15 +71,21 @@ def worker(settings: Settings) -> None:
     run_worker(WorkerSettings, redis_settings=redis_settings(settings))  # type: ignore[arg-type]
 
 
-def _wait_for(url: str, seconds: float = 20.0) -> None:
+def wait_for(
+    url: str, seconds: float = 20.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Until `url` answers at all; RuntimeError after `seconds`, or as soon as `process` (the
+    server behind it) exits. Also used by the benches and the end-to-end tests."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
-            httpx.get(url, timeout=1.0)
+            httpx.get(url, timeout=0.5)
             return
         except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up within {seconds:.0f} s")
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {seconds:.0f} s")
 
 
 def _spawn(*args: str) -> subprocess.Popen[bytes]:
@@ -122,7 +128,10 @@ def run(settings: Settings, host: str, port: int) -> None:
         key = None
         if settings.sandbox:
             children.append(_start_sandbox(settings, f"http://{host}:{port}/webhooks/shopify"))
-            _wait_for(f"{settings.qbo_api_base}/_sandbox/health")
+            try:
+                wait_for(f"{settings.qbo_api_base}/_sandbox/health")
+            except RuntimeError as exc:
+                raise SystemExit(str(exc)) from exc
             key = asyncio.run(_seed(settings))
         if settings.redis_url:
             children.append(_spawn("app.cli", "worker"))

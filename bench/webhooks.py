@@ -32,12 +32,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
 from alembic import command  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 
 from app.adapters.queue.inprocess import InProcessQueue  # noqa: E402
 from app.bootstrap import bootstrap  # noqa: E402
+from app.cli import wait_for  # noqa: E402
 from app.sandbox.shopify import sign_webhook  # noqa: E402
 from app.services.shops import install_shop  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -213,19 +213,6 @@ def _parent(pid: int) -> int:
     return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"uvicorn exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=0.5)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
-
-
 def run(
     name: str,
     database_url: str,
@@ -275,7 +262,7 @@ def run(
     base = f"http://127.0.0.1:{port}"
     try:
         for server in servers:
-            wait_until_up(f"{base}/healthz", server)
+            wait_for(f"{base}/healthz", 30, server)
         load(port, 0, WARMUP, min(args.concurrency, 16), 1)
         before = cpu_seconds()
         result = load(port, WARMUP, args.count, args.concurrency, args.generators)

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from app.cli import wait_for
 from app.demo import DEMO_REALM, DEMO_SHOP
 from tests.conftest import REDIS_URL, _pg, _pg_url
 from tests.harness import order_fixture
@@ -32,19 +33,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{process.args} exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=0.5)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
 
 
 @dataclass
@@ -111,7 +99,7 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
             "--webhook-address",
             f"{api}/webhooks/shopify",
         )
-        wait_until_up(f"{qbo}/_sandbox/health", sandbox)
+        wait_for(f"{qbo}/_sandbox/health", process=sandbox)
         subprocess.run(
             [sys.executable, "-m", "app.cli", "migrate"],
             cwd=ROOT,
@@ -139,7 +127,7 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         )
         if production:
             start("-m", "app.cli", "worker")
-        wait_until_up(f"{api}/healthz", server)
+        wait_for(f"{api}/healthz", process=server)
         yield Stack(api, qbo, f"http://127.0.0.1:{shopify_port}", seeded.stdout.strip())
     finally:
         for process in processes:

@@ -46,6 +46,19 @@ class DeadlineTransport(httpx.AsyncBaseTransport):
             raise httpx.ReadTimeout("no answer in time", request=request) from None
 
 
+class SlowTokenEndpoint(httpx.AsyncBaseTransport):
+    """A token endpoint (the path ending in `path_end`) that takes its time, so that two
+    refreshes would overlap."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, path_end: str) -> None:
+        self.inner, self.path_end = inner, path_end
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(self.path_end):
+            await asyncio.sleep(0.3)
+        return await self.inner.handle_async_request(request)
+
+
 def order_fixture(name: str = "01_paid_single_taxed_line") -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
     return data

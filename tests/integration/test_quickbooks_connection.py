@@ -21,6 +21,7 @@ from tests.harness import (
     SHOP,
     DeadlineTransport,
     Harness,
+    SlowTokenEndpoint,
     make_settings,
     order_fixture,
     running,
@@ -171,18 +172,6 @@ async def test_concurrent_refreshes_in_one_process_refresh_once(h: Harness) -> N
     assert (await connection(h)).status == "healthy"
 
 
-class SlowTokenEndpoint(httpx.AsyncBaseTransport):
-    """Intuit's token endpoint takes its time, so two refreshes would overlap."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/tokens/bearer"):
-            await asyncio.sleep(0.3)
-        return await self.inner.handle_async_request(request)
-
-
 @pytest.fixture
 async def pg(postgres_url: str) -> AsyncIterator[Harness]:
     async with running(make_settings(postgres_url)) as harness:
@@ -197,7 +186,9 @@ async def test_concurrent_refreshes_from_two_processes_keep_the_connection_usabl
     h = pg
     shop = await h.install()
     await expire_stored_access_token(h)
-    slow = SlowTokenEndpoint(DeadlineTransport(httpx.ASGITransport(app=h.qbo.app), 2.0))
+    slow = SlowTokenEndpoint(
+        DeadlineTransport(httpx.ASGITransport(app=h.qbo.app), 2.0), "/tokens/bearer"
+    )
     first = bootstrap(h.container.settings, h.queue, qbo_transport=slow)
     other = bootstrap(h.container.settings, h.queue, qbo_transport=slow)
     try:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.adapters.db.tables import Connection
 from app.bootstrap import bootstrap
 from app.domain.faults import ExternalAuthExpired
-from tests.harness import SHOP, Harness
+from tests.harness import SHOP, Harness, SlowTokenEndpoint
 from tests.integration.test_shopify_install import callback, consent, shop_id, wired
 
 
@@ -87,18 +87,6 @@ async def test_a_refused_refresh_marks_the_connection_unhealthy_with_a_reason(h:
     assert "refused the refresh token" in shopify["reason"]
 
 
-class SlowTokenEndpoint(httpx.AsyncBaseTransport):
-    """Shopify's token endpoint takes its time, so two refreshes would overlap."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/oauth/access_token"):
-            await asyncio.sleep(0.3)
-        return await self.inner.handle_async_request(request)
-
-
 @pytest.fixture
 async def pg(postgres_url: str) -> AsyncIterator[Harness]:
     async with wired(postgres_url) as harness:
@@ -110,7 +98,7 @@ async def test_two_processes_refresh_once_and_keep_the_connection_usable(pg: Har
     # Two containers = two worker processes: only PostgreSQL's row lock stands between them.
     h = pg
     await expire_stored_access_token(h)
-    slow = SlowTokenEndpoint(httpx.ASGITransport(app=h.shopify.app))
+    slow = SlowTokenEndpoint(httpx.ASGITransport(app=h.shopify.app), "/oauth/access_token")
     settings = h.container.settings
     containers = [bootstrap(settings, h.queue, shopify_transport=slow) for _ in range(2)]
     sid = await shop_id(h)

@@ -69,15 +69,6 @@ class SyncError(Exception):
         return CATALOGUE[self.code]
 
 
-class Retryable(Exception):
-    """Raised by a service so the job runner schedules another try after `defer` seconds."""
-
-    def __init__(self, error: SyncError, defer: float) -> None:
-        super().__init__(f"{error.code}: retry in {defer:.0f}s")
-        self.error = error
-        self.defer = defer
-
-
 _S = "/v1/shops/{shop}"
 
 # name, label, method, path under the shop, description

@@ -26,10 +26,10 @@ from app.domain.policies import (
     retry_delay,
 )
 from app.domain.ports import QboDocument, QboSession, QuickBooksPort
+from app.domain.signals import RetryLater
 from app.domain.translate import build_sales_receipt, resolve_lines
 from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import resolve_customer
-from app.services.outcomes import RetryLater
 
 LEASE = timedelta(minutes=2)
 REQUEST_IDS = uuid.UUID("6f1c0b7e-2f55-4b7a-9a51-3c1f1d1e5a10")

@@ -12,7 +12,7 @@ from arq.cron import CronJob
 from arq.worker import Function
 
 from app.bootstrap import bootstrap
-from app.services.outcomes import RetryLater, crash_backoff
+from app.domain.signals import RetryLater, crash_backoff
 from app.settings import Settings
 from app.workers.arq_queue import ArqJobQueue
 from app.workers.jobs import JOBS, SWEEP_EVERY_MINUTES, sweep_all

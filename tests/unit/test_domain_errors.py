@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.domain.errors import ACTIONS, CATALOGUE, ErrorCode, Retryable, SyncError
+from app.domain.errors import ACTIONS, CATALOGUE, ErrorCode, SyncError
 from app.domain.faults import QboFault
 
 # The routes of DESIGN.md, as templates; every action must be one of them.
@@ -117,5 +117,3 @@ def test_sync_error_carries_code_message_detail_and_fault() -> None:
     assert error.detail == {"doc": "SH1001"} and error.fault is fault
     assert error.info is CATALOGUE[ErrorCode.duplicate]
     assert SyncError(ErrorCode.on_hold, "x").detail == {}
-    retry = Retryable(error, 30.0)
-    assert retry.error is error and retry.defer == 30.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from app.adapters.queue.inprocess import InProcessQueue
-from app.services.outcomes import RetryLater
+from app.domain.signals import RetryLater
 
 
 async def test_a_job_id_already_queued_or_running_is_not_queued_again() -> None:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from app.services.outcomes import RetryLater, crash_backoff
+from app.domain.signals import RetryLater, crash_backoff
 
 Runner = Callable[..., Awaitable[None]]
 log = logging.getLogger(__name__)

@@ -1,0 +1,231 @@
+"""What LedgerPort keeps: the tenant, its connections, orders, sync records and logs.
+
+Plain dataclasses. Repositories (app/adapters/db) map them to and from table rows; the
+services read and change them and hand them back to a repository to save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+QUICKBOOKS = "quickbooks"
+SHOPIFY = "shopify"
+HEALTHY, UNHEALTHY, DISCONNECTED = "healthy", "unhealthy", "disconnected"
+
+# The inbox columns' lengths: a header longer than its column is refused before storing.
+INBOX_LIMITS = {
+    "shop_domain": 255,
+    "topic": 64,
+    "event_id": 128,
+    "webhook_id": 128,
+    "api_version": 16,
+    "triggered_at": 64,
+}
+
+
+@dataclass
+class Shop:
+    id: int
+    domain: str
+    name: str
+    plan: str = "free"
+    created_at: datetime | None = None
+    # Set by app/uninstalled: nothing syncs until the shop installs LedgerPort again.
+    uninstalled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    shop_id: int | None  # None: an operator key, which may act on every shop
+    prefix: str
+    label: str
+    created_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass
+class Connection:
+    """A shop's link to Shopify or QBO. Tokens are stored encrypted (bytes)."""
+
+    shop_id: int
+    provider: str
+    status: str = UNHEALTHY
+    external_id: str | None = None  # the QBO realm id
+    access_token: bytes | None = None
+    refresh_token: bytes | None = None
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    status_reason: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Delivery:
+    """One webhook delivery in the inbox."""
+
+    id: int
+    shop_domain: str
+    topic: str
+    event_id: str
+    body: str
+    status: str = "received"  # received | processed | ignored | failed
+    note: str | None = None
+    webhook_id: str | None = None
+    api_version: str | None = None
+    triggered_at: str | None = None
+    received_at: datetime | None = None
+    processed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A delivery to store; the inbox writer keeps it only for an installed shop."""
+
+    shop_domain: str
+    topic: str
+    event_id: str
+    body: str
+    status: str
+    note: str | None
+    webhook_id: str | None
+    api_version: str | None
+    triggered_at: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A delivery the inbox committed."""
+
+    id: int
+    topic: str
+    status: str
+
+
+@dataclass
+class StoredOrder:
+    """The newest Shopify state of one order, as received."""
+
+    id: int
+    shop_id: int
+    shopify_id: str
+    payload: dict[str, Any]
+    name: str = ""
+    shopify_customer_id: str | None = None
+    financial_status: str | None = None
+    fulfillment_status: str | None = None
+    shopify_updated_at: datetime | None = None
+    # Bumped on every stored change; sync jobs carry it in their id so each version runs once.
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """What an upsert stores of an order besides its payload."""
+
+    name: str
+    shopify_customer_id: str | None
+    financial_status: str | None
+    fulfillment_status: str | None
+    updated_at: datetime | None
+
+
+@dataclass
+class SyncRecord:
+    """The current state of one Shopify object in QBO."""
+
+    id: int
+    shop_id: int
+    entity: str
+    shopify_id: str
+    status: str
+    label: str = ""
+    error_code: str | None = None
+    message: str | None = None
+    qbo_id: str | None = None
+    qbo_doc_number: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    # Set before a create is sent, cleared once QBO's answer is known: while set, the next
+    # attempt looks the document up first and, for the same payload, replays the same id.
+    pending_request_id: str | None = None
+    pending_payload_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One attempt or event; append-only. `id` and `created_at` are set when stored."""
+
+    shop_id: int
+    entity: str
+    shopify_id: str
+    status: str
+    actor: str
+    label: str = ""
+    error_code: str | None = None
+    message: str | None = None
+    detail: dict[str, Any] | None = None
+    qbo_id: str | None = None
+    run_id: str | None = None
+    duration_ms: int | None = None
+    id: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    status: str | None = None
+    error_code: str | None = None
+    entity: str | None = None
+    actor: str | None = None
+    label: str | None = None
+    run_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A Shopify key (e.g. "sku:TEE-1", "customer:42") mapped to a QBO record."""
+
+    shop_id: int
+    kind: str  # customer | product | tax_rate
+    source_key: str
+    qbo_id: str
+    source_label: str = ""
+    qbo_name: str = ""
+    origin: str = "manual"  # manual | auto
+
+
+@dataclass
+class SyncRun:
+    """One manual sync, ops re-sync, backfill or sweep: what was asked and how far it got."""
+
+    id: str
+    shop_id: int
+    kind: str  # manual | resync | backfill | sweep
+    status: str = "running"  # running | done | failed
+    params: dict[str, Any] = field(default_factory=dict)
+    found: int = 0
+    queued: int = 0
+    error: str | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PrivacyRequest:
+    """A Shopify privacy webhook and what LedgerPort did about it."""
+
+    shop_id: int
+    kind: str  # customers/data_request | customers/redact
+    shopify_customer_id: str | None
+    summary: str
+    report: dict[str, Any] | None = None

@@ -30,7 +30,8 @@ def _arq_job(name: str, job: Callable[..., Awaitable[None]]) -> Function:
         except Exception as exc:
             # A crash (a deadlock, a lost connection) must not strand the work: try again.
             log.exception("job %s failed on try %s", name, ctx["job_try"])
-            raise Retry(defer=crash_backoff(ctx["job_try"])) from exc
+            base = ctx["container"].settings.job_retry_base_s
+            raise Retry(defer=crash_backoff(ctx["job_try"], base)) from exc
 
     run.__name__ = name
     # keep_result=0: a finished job must not block the same job id from running again.

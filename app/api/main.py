@@ -25,7 +25,7 @@ from app.api.routes import (
 from app.api.routes import errors as error_routes
 from app.bootstrap import Container, bootstrap
 from app.settings import Settings
-from app.workers.jobs import SWEEP_EVERY_MINUTES, bound_jobs
+from app.workers.jobs import bound_jobs, sweep_slot
 
 DESCRIPTION = (
     "Keeps a Shopify store's books in QuickBooks Online. Errors are RFC 9457 problem+json; "
@@ -56,7 +56,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.container.aclose()
         await queue.aclose()
         return
-    local = InProcessQueue()
+    local = InProcessQueue(retry_base_s=settings.job_retry_base_s)
     container = bootstrap(settings, local)
     sweeper = start_local_worker(container, local)
     app.state.container = container
@@ -74,10 +74,11 @@ def start_local_worker(container: Container, queue: InProcessQueue) -> asyncio.T
 
 
 async def _sweep_clock(container: Container, queue: InProcessQueue) -> None:
+    interval = container.settings.sweep_interval_s
     while True:
-        await asyncio.sleep(SWEEP_EVERY_MINUTES * 60)
-        stamp = container.clock().strftime("%Y%m%d%H%M")
-        await queue.enqueue("sweep_all", job_id=f"sweep_all:{stamp}")
+        await asyncio.sleep(interval)
+        slot = sweep_slot(container.clock(), interval)
+        await queue.enqueue("sweep_all", job_id=f"sweep_all:{slot}")
 
 
 def create_app(container: Container | None = None) -> FastAPI:

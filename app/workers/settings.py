@@ -67,9 +67,9 @@ async def sweep_cron(ctx: dict[str, Any]) -> None:
 def sweep_due(tick_s: float, interval_s: float) -> bool:
     """Whether an interval (counted from the epoch) begins in the minute ending at the tick.
 
-    An interval that divides an hour picks the minutes `cron(minute=…)` would (300 s: :00,
-    :05 …); any other sweeps once per interval on average, in whole minutes; one under a
-    minute sweeps every minute, the cron's grain."""
+    Whole minutes that divide an hour pick the minutes `cron(minute=…)` would (300 s: :00,
+    :05 …); any other interval sweeps once per interval on average, in whole minutes; one
+    under a minute sweeps every minute, the cron's grain."""
     minute = round(tick_s / 60) * 60  # the tick fires just after the minute
     return minute // interval_s != (minute - 60) // interval_s
 

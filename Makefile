@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-unit lint typecheck migrate openapi bench all clean
 
-$(STAMP): pyproject.toml
+# The dev set-up: LedgerPort and, beside it, the sandbox fakes (their own distribution).
+$(STAMP): pyproject.toml sandbox/pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./sandbox
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -23,8 +24,8 @@ test-unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench scripts migrations
-	$(BIN)/ruff format --check app tests bench scripts migrations
+	$(BIN)/ruff check app sandbox tests bench scripts migrations
+	$(BIN)/ruff format --check app sandbox tests bench scripts migrations
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -96,7 +96,7 @@ def _start_sandbox(settings: Settings, webhook_address: str) -> subprocess.Popen
     qbo_port = urlsplit(settings.qbo_api_base).port or 8101
     shopify_port = urlsplit(settings.shopify_api_base.replace("{shop}", "x")).port or 8102
     return _spawn(
-        "app.sandbox",
+        "ledgerport_sandbox",
         "--host", "127.0.0.1",
         "--qbo-port", str(qbo_port),
         "--shopify-port", str(shopify_port),

@@ -38,10 +38,10 @@ from cryptography.fernet import Fernet  # noqa: E402
 from app.adapters.queue.inprocess import InProcessQueue  # noqa: E402
 from app.bootstrap import bootstrap  # noqa: E402
 from app.cli import wait_for  # noqa: E402
-from app.sandbox.shopify import sign_webhook  # noqa: E402
 from app.services.shops import install_shop  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench import loadgen  # noqa: E402
+from ledgerport_sandbox.shopify import sign_webhook  # noqa: E402
 from tests.conftest import PG_ADMIN_DSN, _pg, _pg_url, alembic_config  # noqa: E402
 from tests.harness import order_fixture  # noqa: E402
 

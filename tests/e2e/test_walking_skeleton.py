@@ -87,7 +87,7 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
     try:
         sandbox = start(
             "-m",
-            "app.sandbox",
+            "ledgerport_sandbox",
             "--host",
             "127.0.0.1",
             "--qbo-port",

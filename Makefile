@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml sandbox/pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]' -e ./sandbox
 	touch $(STAMP)
 
+# The embedded demo: the sandbox fakes stand in for QBO and Shopify unless LEDGERPORT_SANDBOX=0.
 run: $(STAMP)
-	$(BIN)/python -m app.cli run
+	LEDGERPORT_SANDBOX=$${LEDGERPORT_SANDBOX-1} $(BIN)/python -m app.cli run
 
 test: $(STAMP)
 	bash scripts/services.sh

@@ -142,7 +142,7 @@ def load(port: int, start: int, count: int, concurrency: int, processes: int) ->
 
 async def prepare(database_url: str, env: dict[str, str]) -> None:
     names = ("DATABASE_URL", "SHOPIFY_CLIENT_SECRET", "LEDGERPORT_ENCRYPTION_KEY",
-             "LEDGERPORT_KEY_FILE")  # fmt: skip
+             "LEDGERPORT_KEY_FILE", "LEDGERPORT_SANDBOX")  # fmt: skip
     settings = Settings(**{name: env[name] for name in names})
     container = bootstrap(settings, InProcessQueue())
     try:
@@ -225,7 +225,7 @@ def run(
     env.pop("REDIS_URL", None)
     env.update(DATABASE_URL=database_url, SHOPIFY_CLIENT_SECRET=SECRET,
                LEDGERPORT_ENCRYPTION_KEY=Fernet.generate_key().decode(),
-               LEDGERPORT_KEY_FILE=str(tmp / f"{name}.key"))  # fmt: skip
+               LEDGERPORT_KEY_FILE=str(tmp / f"{name}.key"), LEDGERPORT_SANDBOX="1")  # fmt: skip
     if redis:
         env["REDIS_URL"] = redis
         subprocess.run(["redis-cli", "-u", redis, "flushdb"], check=True, capture_output=True)

@@ -67,6 +67,7 @@ def order_fixture(name: str = "01_paid_single_taxed_line") -> dict[str, Any]:
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "DATABASE_URL": database_url,
+        "LEDGERPORT_SANDBOX": True,
         "QBO_API_BASE": QBO,
         "QBO_AUTH_URL": f"{QBO}/connect/oauth2",
         "QBO_TOKEN_URL": f"{QBO}/oauth2/v1/tokens/bearer",

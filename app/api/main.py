@@ -1,4 +1,4 @@
-"""The FastAPI app. `create_app()` is also what `make openapi` renders."""
+"""The FastAPI app: `create_app` is uvicorn's factory; `make openapi` renders it docs_only."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from app.api.routes import (
 )
 from app.api.routes import errors as error_routes
 from app.bootstrap import Container, bootstrap
-from app.settings import Settings
+from app.settings import Settings, refuse_unless_startable
 from app.workers.jobs import SWEEP_EVERY_MINUTES, bound_jobs
 
 DESCRIPTION = (
@@ -80,7 +80,11 @@ async def _sweep_clock(container: Container, queue: InProcessQueue) -> None:
         await queue.enqueue("sweep_all", job_id=f"sweep_all:{stamp}")
 
 
-def create_app(container: Container | None = None) -> FastAPI:
+def create_app(container: Container | None = None, *, docs_only: bool = False) -> FastAPI:
+    """Without a container (uvicorn's `--factory`) the app builds one from the settings when it
+    starts, so it refuses here settings it could not run on."""
+    if container is None and not docs_only:
+        refuse_unless_startable(Settings())
     app = FastAPI(
         title="LedgerPort",
         version="0.1.0",

@@ -6,14 +6,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-unit lint typecheck migrate openapi bench all clean
 
-$(STAMP): pyproject.toml
+# The dev set-up: LedgerPort and, beside it, the sandbox fakes (their own distribution).
+$(STAMP): pyproject.toml sandbox/pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./sandbox
 	touch $(STAMP)
 
+# The embedded demo: the sandbox fakes stand in for QBO and Shopify unless LEDGERPORT_SANDBOX=0.
 run: $(STAMP)
-	$(BIN)/python -m app.cli run
+	LEDGERPORT_SANDBOX=$${LEDGERPORT_SANDBOX-1} $(BIN)/python -m app.cli run
 
 test: $(STAMP)
 	bash scripts/services.sh
@@ -23,8 +25,8 @@ test-unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench scripts migrations
-	$(BIN)/ruff format --check app tests bench scripts migrations
+	$(BIN)/ruff check app sandbox tests bench scripts migrations
+	$(BIN)/ruff format --check app sandbox tests bench scripts migrations
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

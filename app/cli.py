@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from app.settings import Settings
+from app.settings import Settings, refuse_unless_startable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,7 @@ def demo_key_file(settings: Settings) -> Path:
 def openapi() -> None:
     from app.api.main import create_app
 
-    print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))
+    print(json.dumps(create_app(docs_only=True).openapi(), indent=2, sort_keys=True))
 
 
 async def _seed(settings: Settings) -> str:
@@ -114,7 +114,7 @@ def _start_sandbox(settings: Settings, webhook_address: str) -> subprocess.Popen
     qbo_port = urlsplit(settings.qbo_api_base).port or 8101
     shopify_port = urlsplit(settings.shopify_api_base.replace("{shop}", "x")).port or 8102
     return _spawn(
-        "app.sandbox",
+        "ledgerport_sandbox",
         "--host", "127.0.0.1",
         "--qbo-port", str(qbo_port),
         "--shopify-port", str(shopify_port),
@@ -137,7 +137,7 @@ def _banner(settings: Settings, host: str, port: int, key: str | None) -> None:
 
 
 def run(settings: Settings, host: str, port: int) -> None:
-    """API, worker and (by default) the sandbox, with the demo shop, until Ctrl-C."""
+    """API, worker and (with LEDGERPORT_SANDBOX=1) the sandbox with the demo shop, until Ctrl-C."""
     import uvicorn
 
     migrate(settings)
@@ -165,7 +165,7 @@ def run(settings: Settings, host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ledgerport")
     sub = parser.add_subparsers(dest="command", required=True)
-    run_parser = sub.add_parser("run", help="API + worker + sandbox with a demo shop")
+    run_parser = sub.add_parser("run", help="API + worker (+ sandbox and demo shop)")
     run_parser.add_argument("--host", default=os.environ.get("LEDGERPORT_HOST", "127.0.0.1"))
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     for name in ("worker", "migrate", "seed-demo", "openapi"):
@@ -177,6 +177,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "openapi":
         return openapi()
     settings = Settings()
+    if args.command in ("run", "worker"):
+        refuse_unless_startable(settings)
     if args.command == "run":
         return run(settings, args.host, args.port)
     if args.command == "create-key":

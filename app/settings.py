@@ -12,10 +12,36 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SANDBOX_QBO = "http://127.0.0.1:8101"
 SANDBOX_SHOPIFY = "http://127.0.0.1:8102"
-SANDBOX_QBO_CLIENT_ID = "sandbox-client-id"
-SANDBOX_QBO_CLIENT_SECRET = "sandbox-client-secret"
-SANDBOX_SHOPIFY_CLIENT_SECRET = "sandbox-shopify-secret"
+LOCAL_API = "http://127.0.0.1:8000"
+# With LEDGERPORT_SANDBOX=1, what these fields become while unset: the fakes `make run` starts
+# (ledgerport_sandbox's own defaults) and the API on its default port.
+SANDBOX_DEFAULTS = {
+    "qbo_api_base": SANDBOX_QBO,
+    "qbo_auth_url": f"{SANDBOX_QBO}/connect/oauth2",
+    "qbo_token_url": f"{SANDBOX_QBO}/oauth2/v1/tokens/bearer",
+    "qbo_revoke_url": f"{SANDBOX_QBO}/v2/oauth2/tokens/revoke",
+    "qbo_client_id": "sandbox-client-id",
+    "qbo_client_secret": "sandbox-client-secret",
+    "qbo_redirect_uri": f"{LOCAL_API}/v1/connections/quickbooks/callback",
+    "shopify_api_base": f"{SANDBOX_SHOPIFY}/shops/{{shop}}/admin/api",
+    "shopify_client_id": "sandbox-shopify-client",
+    "shopify_client_secret": "sandbox-shopify-secret",
+    "shopify_redirect_uri": f"{LOCAL_API}/v1/shopify/callback",
+}
+# Without it, the real services' fixed endpoints (Intuit's are the same for development and
+# production keys). Everything else above must be set: the QBO API base too, since which of
+# Intuit's two hosts is right depends on the keys (a wrong one answers 3100 or 007001).
+REAL_DEFAULTS = {
+    "qbo_auth_url": "https://appcenter.intuit.com/connect/oauth2",
+    "qbo_token_url": "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+    "qbo_revoke_url": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+    "shopify_api_base": "https://{shop}/admin/api",
+}
 PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "todo"}
+
+
+def _text(value: str | SecretStr | None) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value or ""
 
 
 class Settings(BaseSettings):
@@ -24,22 +50,14 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite+aiosqlite:///var/ledgerport.db", alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
 
-    qbo_api_base: str = Field(default=SANDBOX_QBO, alias="QBO_API_BASE")
-    qbo_auth_url: str = Field(default=f"{SANDBOX_QBO}/connect/oauth2", alias="QBO_AUTH_URL")
-    qbo_token_url: str = Field(
-        default=f"{SANDBOX_QBO}/oauth2/v1/tokens/bearer", alias="QBO_TOKEN_URL"
-    )
-    qbo_revoke_url: str = Field(
-        default=f"{SANDBOX_QBO}/v2/oauth2/tokens/revoke", alias="QBO_REVOKE_URL"
-    )
-    qbo_client_id: str = Field(default=SANDBOX_QBO_CLIENT_ID, alias="QBO_CLIENT_ID")
-    qbo_client_secret: SecretStr = Field(
-        default=SecretStr(SANDBOX_QBO_CLIENT_SECRET), alias="QBO_CLIENT_SECRET"
-    )
-    qbo_redirect_uri: str = Field(
-        default="http://127.0.0.1:8000/v1/connections/quickbooks/callback",
-        alias="QBO_REDIRECT_URI",
-    )
+    # Unset ("") URLs and credentials are resolved by _resolve_unset (sandbox or real defaults).
+    qbo_api_base: str = Field(default="", alias="QBO_API_BASE")
+    qbo_auth_url: str = Field(default="", alias="QBO_AUTH_URL")
+    qbo_token_url: str = Field(default="", alias="QBO_TOKEN_URL")
+    qbo_revoke_url: str = Field(default="", alias="QBO_REVOKE_URL")
+    qbo_client_id: str = Field(default="", alias="QBO_CLIENT_ID")
+    qbo_client_secret: SecretStr = Field(default=SecretStr(""), alias="QBO_CLIENT_SECRET")
+    qbo_redirect_uri: str = Field(default="", alias="QBO_REDIRECT_URI")
     qbo_minor_version: int = Field(default=75, alias="QBO_MINOR_VERSION")
     # Per-realm limits (QBO reference §2); a shorter "minute" scales them for tests and benches.
     qbo_requests_per_minute: int = Field(default=500, ge=1, alias="QBO_REQUESTS_PER_MINUTE")
@@ -48,24 +66,18 @@ class Settings(BaseSettings):
     qbo_batch_per_minute: int = Field(default=40, ge=1, alias="QBO_BATCH_PER_MINUTE")
     qbo_limit_minute_seconds: float = Field(default=60.0, gt=0, alias="QBO_LIMIT_MINUTE_SECONDS")
 
-    shopify_api_base: str = Field(
-        default=f"{SANDBOX_SHOPIFY}/shops/{{shop}}/admin/api", alias="SHOPIFY_API_BASE"
-    )
+    shopify_api_base: str = Field(default="", alias="SHOPIFY_API_BASE")
     shopify_api_version: str = Field(default="2025-07", alias="SHOPIFY_API_VERSION")
-    shopify_client_id: str = Field(default="sandbox-shopify-client", alias="SHOPIFY_CLIENT_ID")
-    shopify_client_secret: SecretStr = Field(
-        default=SecretStr(SANDBOX_SHOPIFY_CLIENT_SECRET), alias="SHOPIFY_CLIENT_SECRET"
-    )
+    shopify_client_id: str = Field(default="", alias="SHOPIFY_CLIENT_ID")
+    shopify_client_secret: SecretStr = Field(default=SecretStr(""), alias="SHOPIFY_CLIENT_SECRET")
     # What LedgerPort asks the merchant for at install (comma-separated Shopify access scopes).
     shopify_scopes: str = Field(
         default="read_orders,read_products,read_customers", alias="SHOPIFY_SCOPES"
     )
-    shopify_redirect_uri: str = Field(
-        default="http://127.0.0.1:8000/v1/shopify/callback", alias="SHOPIFY_REDIRECT_URI"
-    )
+    shopify_redirect_uri: str = Field(default="", alias="SHOPIFY_REDIRECT_URI")
 
     encryption_key: SecretStr | None = Field(default=None, alias="LEDGERPORT_ENCRYPTION_KEY")
-    sandbox: bool = Field(default=True, alias="LEDGERPORT_SANDBOX")
+    sandbox: bool = Field(default=False, alias="LEDGERPORT_SANDBOX")
     key_file: str = Field(default="var/ledgerport.key", alias="LEDGERPORT_KEY_FILE")
     http_timeout_s: float = Field(default=30.0, alias="LEDGERPORT_HTTP_TIMEOUT_S")
     # Handled webhook bodies hold buyers' personal data; Shopify retries for 48 hours at most.
@@ -78,12 +90,31 @@ class Settings(BaseSettings):
     sync_retry_base_s: float = Field(default=30.0, gt=0, alias="LEDGERPORT_SYNC_RETRY_BASE_S")
 
     @model_validator(mode="after")
+    def _resolve_unset(self) -> Settings:
+        defaults = SANDBOX_DEFAULTS if self.sandbox else REAL_DEFAULTS
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            if not _text(value):
+                setattr(self, name, SecretStr(default) if isinstance(value, SecretStr) else default)
+        if not _text(self.encryption_key):
+            self.encryption_key = None
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         for name in ("qbo_client_secret", "shopify_client_secret", "encryption_key"):
             value = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
                 raise ValueError(f"{name} is a placeholder; set a real secret")
         return self
+
+    def missing_for_production(self) -> list[str]:
+        """The environment names of what running on real QBO and Shopify needs and lacks."""
+        fields = type(self).model_fields
+        missing = [fields[n].alias or n for n in SANDBOX_DEFAULTS if not _text(getattr(self, n))]
+        if self.encryption_key is None and not self.is_embedded:
+            missing.append("LEDGERPORT_ENCRYPTION_KEY")
+        return missing
 
     @property
     def is_embedded(self) -> bool:
@@ -102,3 +133,14 @@ class Settings(BaseSettings):
             path.write_bytes(base64.urlsafe_b64encode(secrets.token_bytes(32)))
             path.chmod(0o600)
         return path.read_bytes().strip()
+
+
+def refuse_unless_startable(settings: Settings) -> None:
+    """Ends the process with one line naming what is missing, unless `settings` can run: the
+    sandbox, or real QBO and Shopify. Called where the API, the worker and `run` start."""
+    missing = [] if settings.sandbox else settings.missing_for_production()
+    if missing:
+        raise SystemExit(
+            f"LedgerPort will not start: missing {', '.join(missing)} (set them for the real "
+            "QuickBooks Online and Shopify, or set LEDGERPORT_SANDBOX=1 for the sandbox)"
+        )

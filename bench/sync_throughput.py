@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alembic import command  # noqa: E402
 
 from app.adapters.queue.inprocess import InProcessQueue  # noqa: E402
-from app.sandbox.qbo import QboSandbox  # noqa: E402
+from ledgerport_sandbox.qbo import QboSandbox  # noqa: E402
 from tests.conftest import alembic_config  # noqa: E402
 from tests.harness import REALM, make_settings, order_fixture, running  # noqa: E402
 

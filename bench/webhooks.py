@@ -38,10 +38,10 @@ from cryptography.fernet import Fernet  # noqa: E402
 from app.adapters.queue.inprocess import InProcessQueue  # noqa: E402
 from app.bootstrap import bootstrap  # noqa: E402
 from app.cli import wait_for  # noqa: E402
-from app.sandbox.shopify import sign_webhook  # noqa: E402
 from app.services.shops import install_shop  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench import loadgen  # noqa: E402
+from ledgerport_sandbox.shopify import sign_webhook  # noqa: E402
 from tests.conftest import PG_ADMIN_DSN, _pg, _pg_url, alembic_config  # noqa: E402
 from tests.harness import order_fixture  # noqa: E402
 
@@ -142,7 +142,7 @@ def load(port: int, start: int, count: int, concurrency: int, processes: int) ->
 
 async def prepare(database_url: str, env: dict[str, str]) -> None:
     names = ("DATABASE_URL", "SHOPIFY_CLIENT_SECRET", "LEDGERPORT_ENCRYPTION_KEY",
-             "LEDGERPORT_KEY_FILE")  # fmt: skip
+             "LEDGERPORT_KEY_FILE", "LEDGERPORT_SANDBOX")  # fmt: skip
     settings = Settings(**{name: env[name] for name in names})
     container = bootstrap(settings, InProcessQueue())
     try:
@@ -225,7 +225,7 @@ def run(
     env.pop("REDIS_URL", None)
     env.update(DATABASE_URL=database_url, SHOPIFY_CLIENT_SECRET=SECRET,
                LEDGERPORT_ENCRYPTION_KEY=Fernet.generate_key().decode(),
-               LEDGERPORT_KEY_FILE=str(tmp / f"{name}.key"))  # fmt: skip
+               LEDGERPORT_KEY_FILE=str(tmp / f"{name}.key"), LEDGERPORT_SANDBOX="1")  # fmt: skip
     if redis:
         env["REDIS_URL"] = redis
         subprocess.run(["redis-cli", "-u", redis, "flushdb"], check=True, capture_output=True)

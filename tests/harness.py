@@ -18,12 +18,12 @@ from app.adapters.queue.inprocess import InProcessQueue
 from app.api.main import create_app
 from app.bootstrap import Container, bootstrap
 from app.domain.ports import JobQueue, TokenSet
-from app.sandbox.qbo import QboSandbox
-from app.sandbox.shopify import ShopifySandbox
 from app.services.connections import store_tokens
 from app.services.shops import Installed, connect_quickbooks, install_shop, map_product
 from app.settings import Settings
 from app.workers.jobs import bound_jobs
+from ledgerport_sandbox.qbo import QboSandbox
+from ledgerport_sandbox.shopify import ShopifySandbox
 from tests.conftest import truncate_all
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -67,6 +67,7 @@ def order_fixture(name: str = "01_paid_single_taxed_line") -> dict[str, Any]:
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "DATABASE_URL": database_url,
+        "LEDGERPORT_SANDBOX": True,
         "QBO_API_BASE": QBO,
         "QBO_AUTH_URL": f"{QBO}/connect/oauth2",
         "QBO_TOKEN_URL": f"{QBO}/oauth2/v1/tokens/bearer",

@@ -12,9 +12,13 @@ class TokenCipher:
     def encrypt(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode())
 
-    def seal(self, plaintext: str) -> str:
-        """An authenticated, timestamped, URL-safe token (e.g. an OAuth `state`)."""
-        return self._fernet.encrypt(plaintext.encode()).decode()
+    def seal(self, plaintext: str, *, now: float | None = None) -> str:
+        """An authenticated, timestamped, URL-safe token (e.g. an OAuth `state`), stamped with
+        `now` (Unix seconds) when given, else the system clock."""
+        data = plaintext.encode()
+        if now is None:
+            return self._fernet.encrypt(data).decode()
+        return self._fernet.encrypt_at_time(data, int(now)).decode()
 
     def unseal(self, token: str, *, max_age_s: int, now: float | None = None) -> str:
         """The sealed text, if the token is ours and younger than `max_age_s`."""

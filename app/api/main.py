@@ -1,4 +1,4 @@
-"""The FastAPI app. `create_app()` is also what `make openapi` renders."""
+"""The FastAPI app: `create_app` is uvicorn's factory; `make openapi` renders it docs_only."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from app.api.routes import (
 )
 from app.api.routes import errors as error_routes
 from app.bootstrap import Container
-from app.settings import Settings
+from app.settings import Settings, refuse_unless_startable
 from app.workers.embedded import run_embedded
 
 DESCRIPTION = (
@@ -49,7 +49,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-def create_app(container: Container | None = None) -> FastAPI:
+def create_app(container: Container | None = None, *, docs_only: bool = False) -> FastAPI:
+    """Without a container (uvicorn's `--factory`) the app builds one from the settings when it
+    starts, so it refuses here settings it could not run on."""
+    if container is None and not docs_only:
+        refuse_unless_startable(Settings())
     app = FastAPI(
         title="LedgerPort",
         version="0.1.0",

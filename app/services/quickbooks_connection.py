@@ -30,7 +30,9 @@ class QboConnector:
         """Intuit's consent page. `state` is sealed (authenticated, expiring) and names the shop,
         so the unauthenticated callback can only ever connect the shop that asked."""
         state = json.dumps({"p": STATE_PURPOSE, "shop": shop_domain, "n": secrets.token_hex(8)})
-        return self.oauth.authorize_url(self.cipher.seal(state), self.redirect_uri)
+        return self.oauth.authorize_url(
+            self.cipher.seal(state, now=self.clock().timestamp()), self.redirect_uri
+        )
 
     def shop_of(self, state: str) -> str:
         try:

@@ -53,7 +53,10 @@ class ShopifyInstaller:
         shop = self._verified(query)
         state = json.dumps({"p": STATE_PURPOSE, "shop": shop, "n": secrets.token_hex(8)})
         return self.oauth.authorize_url(
-            shop, self.scopes, self.redirect_uri, self.cipher.seal(state)
+            shop,
+            self.scopes,
+            self.redirect_uri,
+            self.cipher.seal(state, now=self.clock().timestamp()),
         )
 
     def check_callback(self, query: Mapping[str, str]) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from arq.worker import Function
 
 from app.bootstrap import bootstrap
 from app.domain.signals import RetryLater, crash_backoff
-from app.settings import Settings
+from app.settings import Settings, refuse_unless_startable
 from app.workers.arq_queue import ArqJobQueue
 from app.workers.jobs import JOBS, sweep_all
 
@@ -40,11 +40,13 @@ def _arq_job(name: str, job: Callable[..., Awaitable[None]]) -> Function:
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings = Settings()
+    refuse_unless_startable(settings)  # `arq app.workers.settings.WorkerSettings` starts here
     ctx["container"] = bootstrap(settings, ArqJobQueue(ctx["redis"]))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    await ctx["container"].aclose()
+    if "container" in ctx:  # not when startup refused the settings
+        await ctx["container"].aclose()
 
 
 FUNCTIONS = [_arq_job(name, job) for name, job in JOBS.items()]

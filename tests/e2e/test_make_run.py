@@ -27,6 +27,7 @@ def make_run(tmp_path: Path) -> Iterator[tuple[str, str, list[str]]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QBO_", "SHOPIFY_"))}
     for name in ("REDIS_URL", "DATABASE_URL", "LEDGERPORT_ENCRYPTION_KEY", "MAKEFLAGS"):
         env.pop(name, None)
+    env.pop("LEDGERPORT_SANDBOX", None)  # as on a fresh clone: `make run` sets it
     env.update(
         PORT=str(api_port),
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'var' / 'ledgerport.db'}",

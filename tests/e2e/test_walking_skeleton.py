@@ -47,6 +47,7 @@ def _environment(database_url: str, qbo: str, redis: str | None, tmp: Path) -> d
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QBO_", "SHOPIFY_"))}
     env.update(
         DATABASE_URL=database_url,
+        LEDGERPORT_SANDBOX="1",
         QBO_API_BASE=qbo,
         QBO_AUTH_URL=f"{qbo}/connect/oauth2",
         QBO_TOKEN_URL=f"{qbo}/oauth2/v1/tokens/bearer",
@@ -87,7 +88,7 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
     try:
         sandbox = start(
             "-m",
-            "app.sandbox",
+            "ledgerport_sandbox",
             "--host",
             "127.0.0.1",
             "--qbo-port",

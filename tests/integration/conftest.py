@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from app.sandbox.qbo import QboSandbox
+from ledgerport_sandbox.qbo import QboSandbox
 
 SANDBOX_REALM = "9130350000000001"
 

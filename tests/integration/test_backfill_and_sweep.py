@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from app.adapters.db.tables import OrderRow, SyncRecord
 from app.metrics import SWEEP_CAUGHT
-from app.sandbox.shopify_graphql import GraphQLApi
 from app.services.backfill import sweep
 from app.services.shops import Installed, install_shop
+from ledgerport_sandbox.shopify_graphql import GraphQLApi
 from tests.harness import SHOP, Harness, make_settings, order_fixture, running
 
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.adapters.db.tables import OrderRow, SyncRecord, WebhookDelivery
-from app.sandbox.shopify import sign_webhook
 from app.services.shops import Installed
 from app.workers.jobs import sweep_all
+from ledgerport_sandbox.shopify import sign_webhook
 from tests.harness import (
     REALM,
     SHOP,

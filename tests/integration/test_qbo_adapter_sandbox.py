@@ -1,4 +1,4 @@
-"""The QBO adapter against the sandbox QBO (app.sandbox.qbo) through httpx.ASGITransport."""
+"""The QBO adapter against the sandbox QBO (ledgerport_sandbox) through httpx.ASGITransport."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from app.domain.faults import (
     ExternalUnavailable,
 )
 from app.domain.ports import QboSession
-from app.sandbox.qbo import QboSandbox
+from ledgerport_sandbox.qbo import QboSandbox
 from tests.harness import DeadlineTransport
 
 BASE = "https://sandbox-quickbooks.api.intuit.com"

@@ -12,7 +12,7 @@ import pytest
 from app.adapters.quickbooks.client import QuickBooksClient
 from app.domain.faults import ExternalAuthExpired, ExternalRejected
 from app.domain.ports import QboDocument, QboSession
-from app.sandbox.qbo import QboSandbox
+from ledgerport_sandbox.qbo import QboSandbox
 from tests.harness import DeadlineTransport
 
 BASE = "https://sandbox-quickbooks.api.intuit.com"

@@ -50,7 +50,7 @@ def free_port() -> int:
 async def running_sandbox(
     realms: Sequence[str], limits: LimitConfig, *, latency_ms: float = 0.0
 ) -> AsyncIterator[str]:
-    """`python -m app.sandbox` with QBO enforcing `limits`; yields the QBO base URL."""
+    """`python -m ledgerport_sandbox` with QBO enforcing `limits`; yields the QBO base URL."""
     port = free_port()
     argv = ["--host", "127.0.0.1", "--qbo-port", str(port), "--shopify-port", str(free_port())]
     argv += ["--requests-per-minute", str(limits.per_minute)]
@@ -60,7 +60,12 @@ async def running_sandbox(
     argv += ["--minute-seconds", str(limits.minute_seconds), "--latency-ms", str(latency_ms)]
     argv += ["--log-level", "warning", *itertools.chain(*(("--realm", r) for r in realms))]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.sandbox", *argv, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
+        sys.executable,
+        "-m",
+        "ledgerport_sandbox",
+        *argv,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

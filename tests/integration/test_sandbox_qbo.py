@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.sandbox.qbo import QboSandbox
-from app.sandbox.qbo_wire import today
+from ledgerport_sandbox.qbo import QboSandbox
+from ledgerport_sandbox.qbo_wire import today
 
 REALM = "9130350000000001"
 API = f"/v3/company/{REALM}"

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.sandbox.qbo import QboSandbox
+from ledgerport_sandbox.qbo import QboSandbox
 
 REALM = "9130350000000001"
 API = f"/v3/company/{REALM}"

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from app.sandbox.qbo import QboSandbox
+from ledgerport_sandbox.qbo import QboSandbox
 
 REALM = "9130350000000001"
 OTHER_REALM = "9130350000000002"

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from app.sandbox.__main__ import build_qbo, parse_args
-from app.sandbox.qbo import QboSandbox
+from ledgerport_sandbox.__main__ import build_qbo, parse_args
+from ledgerport_sandbox.qbo import QboSandbox
 
 REALM = "9130350000000001"
 API = f"/v3/company/{REALM}"

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.sandbox.shopify import ShopifySandbox, sign_webhook
+from ledgerport_sandbox.shopify import ShopifySandbox, sign_webhook
 
 SHOP = "demo-store.myshopify.com"
 SECRET = "hush"

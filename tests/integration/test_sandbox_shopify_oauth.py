@@ -13,7 +13,7 @@ import pytest
 from app.adapters.shopify.oauth import ShopifyOAuth
 from app.domain.faults import ExternalAuthExpired, ExternalRejected
 from app.domain.ports import TokenSet
-from app.sandbox.shopify import ShopifySandbox
+from ledgerport_sandbox.shopify import ShopifySandbox
 
 SECRET = "oauth-test-secret"
 CLIENT = "sandbox-shopify-client"

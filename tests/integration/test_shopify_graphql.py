@@ -15,8 +15,8 @@ import pytest
 from app.adapters.shopify.graphql import ShopifyGraphQL
 from app.domain.faults import ExternalAuthExpired
 from app.domain.models import parse_order
-from app.sandbox.shopify import ShopifySandbox
-from app.sandbox.shopify_graphql import GraphQLApi
+from ledgerport_sandbox.shopify import ShopifySandbox
+from ledgerport_sandbox.shopify_graphql import GraphQLApi
 
 SHOP = "demo-store.myshopify.com"
 TOKEN = "shpat_sandbox_access_token"

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.adapters.db.inbox_writer import InboxWriter
 from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
 from app.domain.entities import NewDelivery
-from app.sandbox.shopify import sign_webhook
 from app.services.webhooks import queue_processing
 from app.workers.jobs import sweep_all
+from ledgerport_sandbox.shopify import sign_webhook
 from tests.harness import (
     SHOP,
     SHOPIFY_SECRET,

@@ -54,13 +54,28 @@ class SqlPrivacy(Repository):
         needles: set[str],
         clean: Callable[[Any], Any],
     ) -> int:
-        matches = [cast(table.c[c], Text).ilike(f"%{s}%") for c in columns for s in needles]
+        matches = [
+            cast(table.c[c], Text).ilike(f"%{_like(form)}%", escape="\\")
+            for c in columns
+            for needle in needles
+            for form in _stored_forms(needle)
+        ]
         query = select(table.c.id, *(table.c[c] for c in columns)).where(scope, or_(*matches))
         rows = (await self._session.execute(query)).all()
         for row in rows:
             values = {c: _cleaned(row._mapping[c], clean) for c in columns}
             await self._session.execute(update(table).where(table.c.id == row.id).values(**values))
         return len(rows)
+
+
+def _stored_forms(needle: str) -> set[str]:
+    """The needle as text, and as a JSON column stores it (non-ASCII escaped as \\uXXXX)."""
+    return {needle, json.dumps(needle)[1:-1]}
+
+
+def _like(text: str) -> str:
+    """`text` matched literally by LIKE: its wildcards and the escape character escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _cleaned(value: Any, clean: Callable[[Any], Any]) -> Any:

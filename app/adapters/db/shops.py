@@ -76,7 +76,10 @@ class SqlApiKeys(Repository):
             .values(shop_id=shop_id, key_hash=key_hash, prefix=prefix, label=label)
             .returning(KEYS)
         )
-        return self._entity(ApiKey, (await self._session.execute(statement)).one())
+        try:
+            return self._entity(ApiKey, (await self._session.execute(statement)).one())
+        except IntegrityError as exc:
+            raise AlreadyExists(f"API key {prefix}…") from exc
 
     async def find_active(self, key_hash: str) -> ApiKey | None:
         query = select(KEYS).where(KEYS.c.key_hash == key_hash, KEYS.c.revoked_at.is_(None))

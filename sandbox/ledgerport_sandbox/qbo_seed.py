@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_wire import JsonDict
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_wire import JsonDict
 
 # (Id, Name, AccountType, AccountSubType, Classification)
 _ACCOUNTS = [

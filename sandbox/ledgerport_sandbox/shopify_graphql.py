@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.sandbox.shopify_bulk import BulkStore, flatten
-from app.sandbox.shopify_nodes import Conn, customer_node, order_node, product_node, utc
-from app.sandbox.shopify_query import GraphQLError, Selection, cost, node_cost, parse
+from ledgerport_sandbox.shopify_bulk import BulkStore, flatten
+from ledgerport_sandbox.shopify_nodes import Conn, customer_node, order_node, product_node, utc
+from ledgerport_sandbox.shopify_query import GraphQLError, Selection, cost, node_cost, parse
 
 JsonDict = dict[str, Any]
 MAX_QUERY_COST = 1000  # Shopify's single-query limit, whatever the bucket holds

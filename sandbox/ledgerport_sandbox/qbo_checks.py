@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.sandbox.qbo_schema import ALLOWED_FIELDS, MAX_LENGTHS
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_wire import (
+from ledgerport_sandbox.qbo_schema import ALLOWED_FIELDS, MAX_LENGTHS
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
     bad_property,

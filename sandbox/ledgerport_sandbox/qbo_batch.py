@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.sandbox.qbo_checks import check_string
-from app.sandbox.qbo_query import parse_error, parse_query, run_query
-from app.sandbox.qbo_schema import WRITABLE
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_wire import (
+from ledgerport_sandbox.qbo_checks import check_string
+from ledgerport_sandbox.qbo_query import parse_error, parse_query, run_query
+from ledgerport_sandbox.qbo_schema import WRITABLE
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
     bad_property,
@@ -25,7 +25,7 @@ from app.sandbox.qbo_wire import (
     response_time,
     too_long,
 )
-from app.sandbox.qbo_writes import write_entity
+from ledgerport_sandbox.qbo_writes import write_entity
 
 MAX_BATCH_ITEMS = 30
 MAX_BATCH_REQUEST_ID = 36

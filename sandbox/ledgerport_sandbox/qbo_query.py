@@ -15,14 +15,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.sandbox.qbo_schema import (
+from ledgerport_sandbox.qbo_schema import (
     BOOLEAN_FIELDS,
     DATETIME_FIELDS,
     FILTERABLE,
     NAME_LISTS,
     NUMERIC_FIELDS,
 )
-from app.sandbox.qbo_wire import COMPANY_TZ, JsonDict, QboFaultError
+from ledgerport_sandbox.qbo_wire import COMPANY_TZ, JsonDict, QboFaultError
 
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS_CAP = 1000

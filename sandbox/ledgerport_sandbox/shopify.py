@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.sandbox.shopify_graphql import GraphQLApi, read_graphql_request
-from app.sandbox.shopify_oauth import ShopifyOAuthSandbox
+from ledgerport_sandbox.shopify_graphql import GraphQLApi, read_graphql_request
+from ledgerport_sandbox.shopify_oauth import ShopifyOAuthSandbox
 
 JsonDict = dict[str, Any]
 _VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from app.sandbox.qbo_checks import (
+from ledgerport_sandbox.qbo_checks import (
     check_fields,
     check_lengths,
     check_string,
@@ -13,9 +13,9 @@ from app.sandbox.qbo_checks import (
     resolve_currency,
     resolve_ref,
 )
-from app.sandbox.qbo_schema import ITEM_TYPES, PEOPLE
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_wire import (
+from ledgerport_sandbox.qbo_schema import ITEM_TYPES, PEOPLE
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
     bad_property,

@@ -18,14 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from app.sandbox.qbo_api import AccountingApi, gateway_fault_response
-from app.sandbox.qbo_limits import DEFAULT_HANG_SECONDS, FaultInjector, RateLimiter
-from app.sandbox.qbo_log import RecordedRequest, RequestLog
-from app.sandbox.qbo_oauth import OAuthServer
-from app.sandbox.qbo_seed import seed_realm
-from app.sandbox.qbo_stats import StatsRecorder
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_wire import JsonDict
+from ledgerport_sandbox.qbo_api import AccountingApi, gateway_fault_response
+from ledgerport_sandbox.qbo_limits import DEFAULT_HANG_SECONDS, FaultInjector, RateLimiter
+from ledgerport_sandbox.qbo_log import RecordedRequest, RequestLog
+from ledgerport_sandbox.qbo_oauth import OAuthServer
+from ledgerport_sandbox.qbo_seed import seed_realm
+from ledgerport_sandbox.qbo_stats import StatsRecorder
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_wire import JsonDict
 
 
 class QboSandbox:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from app.sandbox.qbo_wire import JsonDict, auth_failed, authorization_failed, html_page
+from ledgerport_sandbox.qbo_wire import JsonDict, auth_failed, authorization_failed, html_page
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 ACCESS_TTL = 3600

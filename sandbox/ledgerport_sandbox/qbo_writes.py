@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.sandbox.qbo_names import build_customer, build_item
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
-from app.sandbox.qbo_wire import JsonDict, QboFaultError
+from ledgerport_sandbox.qbo_names import build_customer, build_item
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
+from ledgerport_sandbox.qbo_wire import JsonDict, QboFaultError
 
 _SERVER_FIELDS = ("MetaData", "domain", "sparse", "SyncToken", "Id")
 

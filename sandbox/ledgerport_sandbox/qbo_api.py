@@ -14,14 +14,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.sandbox.qbo_batch import MAX_BATCH_REQUEST_ID, run_batch
-from app.sandbox.qbo_limits import FaultInjector, InjectedFault, RateLimiter
-from app.sandbox.qbo_oauth import OAuthServer
-from app.sandbox.qbo_query import parse_error, parse_query, run_query
-from app.sandbox.qbo_schema import PATH_ENTITIES, WRITABLE
-from app.sandbox.qbo_stats import StatsRecorder
-from app.sandbox.qbo_store import Realm, StoredReply
-from app.sandbox.qbo_wire import (
+from ledgerport_sandbox.qbo_batch import MAX_BATCH_REQUEST_ID, run_batch
+from ledgerport_sandbox.qbo_limits import FaultInjector, InjectedFault, RateLimiter
+from ledgerport_sandbox.qbo_oauth import OAuthServer
+from ledgerport_sandbox.qbo_query import parse_error, parse_query, run_query
+from ledgerport_sandbox.qbo_schema import PATH_ENTITIES, WRITABLE
+from ledgerport_sandbox.qbo_stats import StatsRecorder
+from ledgerport_sandbox.qbo_store import Realm, StoredReply
+from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
     auth_failed,
@@ -34,7 +34,7 @@ from app.sandbox.qbo_wire import (
     throttled,
     too_long,
 )
-from app.sandbox.qbo_writes import read_entity, write_entity
+from ledgerport_sandbox.qbo_writes import read_entity, write_entity
 
 MAX_REQUEST_ID = 50
 

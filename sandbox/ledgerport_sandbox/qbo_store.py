@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from app.sandbox.qbo_schema import CURRENCY_NAMES, NAME_LISTS
-from app.sandbox.qbo_wire import JsonDict, meta_time
+from ledgerport_sandbox.qbo_schema import CURRENCY_NAMES, NAME_LISTS
+from ledgerport_sandbox.qbo_wire import JsonDict, meta_time
 
 
 @dataclass

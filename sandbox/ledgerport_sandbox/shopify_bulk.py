@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from app.sandbox.shopify_nodes import utc
+from ledgerport_sandbox.shopify_nodes import utc
 
 JsonDict = dict[str, Any]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from app.sandbox.qbo_checks import (
+from ledgerport_sandbox.qbo_checks import (
     check_fields,
     check_lengths,
     check_string,
@@ -18,11 +18,11 @@ from app.sandbox.qbo_checks import (
     resolve_ref,
     to_decimal,
 )
-from app.sandbox.qbo_lines import LineTotals, build_lines, cents
-from app.sandbox.qbo_schema import DEPOSIT_ACCOUNT_TYPES, TXN_TYPE_LABEL
-from app.sandbox.qbo_seed import UNDEPOSITED_FUNDS_ID
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_wire import (
+from ledgerport_sandbox.qbo_lines import LineTotals, build_lines, cents
+from ledgerport_sandbox.qbo_schema import DEPOSIT_ACCOUNT_TYPES, TXN_TYPE_LABEL
+from ledgerport_sandbox.qbo_seed import UNDEPOSITED_FUNDS_ID
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
     bad_property,

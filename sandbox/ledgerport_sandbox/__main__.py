@@ -1,4 +1,4 @@
-"""Run the fake QBO and fake Shopify side by side: `python -m app.sandbox --help`."""
+"""Run the fake QBO and fake Shopify side by side: `python -m ledgerport_sandbox --help`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import Generator, Sequence
 
 import uvicorn
 
-from app.sandbox.qbo import QboSandbox
-from app.sandbox.qbo_limits import canonical_kind
-from app.sandbox.shopify import ShopifySandbox
+from ledgerport_sandbox.qbo import QboSandbox
+from ledgerport_sandbox.qbo_limits import canonical_kind
+from ledgerport_sandbox.shopify import ShopifySandbox
 
 DEFAULT_REALM = "9130350000000001"
 
@@ -26,7 +26,7 @@ class _Server(uvicorn.Server):
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m app.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ledgerport_sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--qbo-port", type=int, default=8101)
     parser.add_argument("--shopify-port", type=int, default=8102)

@@ -6,11 +6,16 @@ import copy
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.sandbox.qbo_checks import check_fields, optional_decimal, resolve_account, resolve_ref
-from app.sandbox.qbo_schema import LINE_DETAIL_TYPES, LINE_FIELDS, SALES_ITEM_DETAIL_FIELDS
-from app.sandbox.qbo_seed import DISCOUNTS_ACCOUNT_ID, SHIPPING_ITEM_ID
-from app.sandbox.qbo_store import Realm
-from app.sandbox.qbo_wire import (
+from ledgerport_sandbox.qbo_checks import (
+    check_fields,
+    optional_decimal,
+    resolve_account,
+    resolve_ref,
+)
+from ledgerport_sandbox.qbo_schema import LINE_DETAIL_TYPES, LINE_FIELDS, SALES_ITEM_DETAIL_FIELDS
+from ledgerport_sandbox.qbo_seed import DISCOUNTS_ACCOUNT_ID, SHIPPING_ITEM_ID
+from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
     bad_property,

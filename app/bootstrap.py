@@ -7,19 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 import httpx
 from redis.asyncio import Redis
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.db import engine as db
 from app.adapters.db.inbox_writer import InboxWriter
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.quickbooks.cache import CachingQuickBooks, ReferenceCache
@@ -33,11 +27,25 @@ from app.adapters.quickbooks.limiter import (
 from app.adapters.quickbooks.oauth import QboOAuthClient
 from app.adapters.shopify.graphql import ShopifyGraphQL
 from app.adapters.shopify.oauth import ShopifyOAuth
-from app.domain.ports import JobQueue
+from app.adapters.shopify.webhooks import verify_hmac
+from app.domain.ports import (
+    Cipher,
+    Clock,
+    Inbox,
+    JobQueue,
+    QboOAuthPort,
+    QuickBooksPort,
+    ReferenceData,
+    ShopifyOAuthPort,
+    ShopifyOrdersPort,
+    UnitOfWork,
+    WebhookVerifier,
+)
 from app.metrics import SWEEP_CAUGHT
 from app.services.backfill import BackfillDeps
 from app.services.connections import RefreshLocks, TokenKeeper
-from app.services.shopify_connection import ShopifyTokenKeeper
+from app.services.quickbooks_connection import QboConnector
+from app.services.shopify_connection import ShopifyInstaller, ShopifyTokenKeeper
 from app.services.sync_order import SyncDeps
 from app.services.webhooks import queue_processing
 from app.settings import Settings
@@ -49,31 +57,58 @@ def utc_clock() -> datetime:
 
 @dataclass
 class Container:
+    """Every adapter, built once; the API and the workers take what they need from here."""
+
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     queue: JobQueue
-    qbo: QuickBooksClient
-    oauth: QboOAuthClient
-    cipher: TokenCipher
-    clock: Callable[[], datetime]
-    shopify_oauth: ShopifyOAuth
-    shopify: ShopifyGraphQL
+    qbo: QuickBooksPort
+    oauth: QboOAuthPort
+    cipher: Cipher
+    clock: Clock
+    shopify_oauth: ShopifyOAuthPort
+    shopify: ShopifyOrdersPort
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     limiter_redis: Redis | None = None
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     refresh_locks: RefreshLocks = field(default_factory=RefreshLocks)
     # Separate from QBO's: one job may hold a QBO session while it asks for a Shopify one.
     shopify_refresh_locks: RefreshLocks = field(default_factory=RefreshLocks)
-    reference: ReferenceCache = field(init=False)
-    inbox: InboxWriter = field(init=False)
+    reference: ReferenceData = field(init=False)
+    inbox: Inbox = field(init=False)
+    verify_webhook: WebhookVerifier = field(init=False)
 
     def __post_init__(self) -> None:
-        self.reference = ReferenceCache(self.qbo)
+        self._cache = ReferenceCache(self.qbo)
+        self.reference = self._cache
         self.inbox = InboxWriter(self.engine, partial(queue_processing, self.queue))
+        secret = self.settings.shopify_client_secret.get_secret_value()
+        self.verify_webhook = partial(_verify_webhook, secret=secret)
 
-    def uow(self) -> SqlUnitOfWork:
+    def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions, self.queue)
+
+    async def ping(self) -> None:
+        """Raises unless the database answers."""
+        await db.ping(self.engine)
+
+    @property
+    def qbo_connector(self) -> QboConnector:
+        redirect = self.settings.qbo_redirect_uri
+        return QboConnector(self.uow, self.oauth, self.cipher, redirect, self.clock)
+
+    @property
+    def shopify_installer(self) -> ShopifyInstaller:
+        settings = self.settings
+        return ShopifyInstaller(
+            self.uow,
+            self.shopify_oauth,
+            self.cipher,
+            self.clock,
+            settings.shopify_scopes,
+            settings.shopify_redirect_uri,
+        )
 
     @property
     def tokens(self) -> TokenKeeper:
@@ -81,8 +116,9 @@ class Container:
 
     @property
     def backfill_deps(self) -> BackfillDeps:
-        return BackfillDeps(self.uow, self.shopify, self.shopify_tokens, self.clock,
-                            SWEEP_CAUGHT.inc)  # fmt: skip
+        return BackfillDeps(
+            self.uow, self.shopify, self.shopify_tokens, self.clock, SWEEP_CAUGHT.inc
+        )
 
     @property
     def shopify_tokens(self) -> ShopifyTokenKeeper:
@@ -92,7 +128,7 @@ class Container:
 
     @property
     def sync_deps(self) -> SyncDeps:
-        qbo = CachingQuickBooks(self.qbo, self.reference)
+        qbo = CachingQuickBooks(self.qbo, self._cache)
         return SyncDeps(self.uow, qbo, self.tokens, self.clock, self.worker_id)
 
     async def aclose(self) -> None:
@@ -104,27 +140,8 @@ class Container:
         await self.engine.dispose()
 
 
-def make_engine(url: str) -> AsyncEngine:
-    if url.startswith("sqlite"):
-        # One writer at a time: wait for the lock instead of failing with "database is locked".
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _write_ahead_log)
-        return engine
-    # Twenty connections, none beyond: an overflow connection is closed when returned, so a
-    # busy process would reconnect per request. No pre-ping, which costs a round trip per
-    # checkout; a dead connection fails one statement and invalidates the pool, and recycling
-    # retires connections before a server or proxy idle timeout can cut them.
-    return create_async_engine(url, pool_size=20, max_overflow=0, pool_recycle=1800)
-
-
-def _write_ahead_log(connection: Any, _: Any) -> None:
-    """Readers and the writer no longer block each other (in the default rollback journal a
-    reader holds off a commit, and the waiting is done in sleeps of up to 100 ms); FULL keeps
-    a commit durable when the 200 for a webhook goes out."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
+def _verify_webhook(raw_body: bytes, header: str | None, *, secret: str) -> bool:
+    return verify_hmac(raw_body, header, secret)
 
 
 def make_limiter(settings: Settings) -> tuple[RealmLimiter, Redis | None]:
@@ -169,7 +186,7 @@ def bootstrap(
     clock: Callable[[], datetime] = utc_clock,
 ) -> Container:
     """Builds every adapter once. The caller owns the container and must `aclose()` it."""
-    engine = make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url)
     timeout = httpx.Timeout(settings.http_timeout_s, connect=5.0)
     qbo_http = httpx.AsyncClient(
         base_url=settings.qbo_api_base, timeout=timeout, transport=qbo_transport
@@ -189,7 +206,7 @@ def bootstrap(
     return Container(
         settings=settings,
         engine=engine,
-        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        sessions=db.session_factory(engine),
         queue=queue,
         qbo=QuickBooksClient(qbo_http, minor_version=settings.qbo_minor_version, limiter=limiter),
         oauth=oauth,

@@ -121,6 +121,7 @@ class Harness:
             connection = await uow.connections.get_or_create(installed.shop_id, "shopify")
             connection.external_id = installed.domain
             store_tokens(connection, tokens, self.container.cipher)
+            await uow.connections.save(connection)
             await uow.commit()
 
     def auth(self, installed: Installed) -> dict[str, str]:

@@ -1,34 +1,59 @@
-"""Dependencies: the container, a unit of work per request, API-key auth and shop scoping."""
+"""Dependencies: what the routes need from the composition root, a unit of work per request,
+API-key auth and shop scoping."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.adapters.db.tables import ApiKey, Shop
-from app.adapters.db.uow import SqlUnitOfWork
 from app.api.errors import AppError, not_found
-from app.bootstrap import Container
+from app.domain.entities import ApiKey, Shop
+from app.domain.ports import Clock, Inbox, ReferenceData, UnitOfWork, WebhookVerifier
 from app.services.api_keys import KEY_PREFIX, hash_key
+from app.services.connections import TokenKeeper
+from app.services.quickbooks_connection import QboConnector
+from app.services.shopify_connection import ShopifyInstaller
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lp_…`")
 
 
-async def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
+class AppContext(Protocol):
+    """What the API takes from the container bootstrap built (app.bootstrap.Container)."""
+
+    clock: Clock
+    inbox: Inbox
+    reference: ReferenceData
+    verify_webhook: WebhookVerifier
+
+    def uow(self) -> UnitOfWork: ...
+
+    async def ping(self) -> None: ...
+
+    @property
+    def tokens(self) -> TokenKeeper: ...
+
+    @property
+    def qbo_connector(self) -> QboConnector: ...
+
+    @property
+    def shopify_installer(self) -> ShopifyInstaller: ...
+
+
+async def get_container(request: Request) -> AppContext:
+    container: AppContext = request.app.state.container
     return container
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[AppContext, Depends(get_container)]
 
 
-async def get_uow(container: ContainerDep) -> SqlUnitOfWork:
+async def get_uow(container: ContainerDep) -> UnitOfWork:
     return container.uow()
 
 
-UowDep = Annotated[SqlUnitOfWork, Depends(get_uow)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 async def get_api_key(

@@ -11,6 +11,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.domain.signals import (
+    ConnectionRefused,
+    InboxUnavailable,
+    InstallRefused,
+    InstallUnsigned,
+    Refused,
+    WebhookRefused,
+    WebhookTooLarge,
+    WebhookUnsigned,
+)
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -56,6 +67,28 @@ class AppError(Exception):
         )
 
 
+# The one table from a use case's refusal to its HTTP answer: status, problem code, the title
+# when the refusal gives none, and headers. A subclass is found before its base.
+REFUSALS: dict[type[Refused], tuple[int, str, str, dict[str, str] | None]] = {
+    WebhookUnsigned: (401, "unauthorized_webhook", "Invalid webhook signature", None),
+    WebhookTooLarge: (413, "webhook_too_large", "Webhook body too large", None),
+    WebhookRefused: (400, "invalid_webhook", "Invalid webhook", None),
+    # Nothing was stored: Shopify retries the delivery.
+    InboxUnavailable: (503, "intake_unavailable", "Intake unavailable", {"Retry-After": "5"}),
+    ConnectionRefused: (400, "connection_refused", "QuickBooks connection failed", None),
+    InstallUnsigned: (401, "shopify_install_refused", "Shopify install failed", None),
+    InstallRefused: (400, "shopify_install_refused", "Shopify install failed", None),
+}
+
+
+def refusal(exc: Refused) -> AppError:
+    """The problem a refusal is answered with."""
+    kind = next(k for k in type(exc).__mro__ if k in REFUSALS)
+    status, code, title, headers = REFUSALS[kind]
+    params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
+    return AppError(status, code, exc.title or title, exc.detail, params, headers=headers)
+
+
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     body = problem.model_dump(exclude_none=True)
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
@@ -81,6 +114,12 @@ def _location(loc: tuple[Any, ...]) -> str:
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return problem_response(exc.problem, headers=exc.headers)
+
+
+async def _refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refused)
+    error = refusal(exc)
+    return problem_response(error.problem, headers=error.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -117,5 +156,6 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app.domain.actions import ACTIONS, SHOP_PREFIX, ErrorAction
 from app.domain.faults import QboFault
 
 
@@ -25,15 +26,6 @@ class ErrorCode(StrEnum):
     rate_limited = "rate_limited"
     on_hold = "on_hold"
     missing_field = "missing_field"
-
-
-@dataclass(frozen=True)
-class ErrorAction:
-    name: str
-    label: str
-    method: str
-    path: str
-    description: str
 
 
 @dataclass(frozen=True)
@@ -69,65 +61,17 @@ class SyncError(Exception):
         return CATALOGUE[self.code]
 
 
-_S = "/v1/shops/{shop}"
-
-# name, label, method, path under the shop, description
-_ROWS = (
-    ("sync_orders", "Sync again", "POST", "/sync", "Manual sync of order ids or a date range."),
-    ("resync_by_error", "Re-sync all", "POST", "/resync", "Ops: queue by status/code/ids/dates."),
-    ("view_run", "Follow progress", "GET", "/runs/{run_id}", "Progress of a sync run."),
-    ("view_record", "Open record", "GET", "/records/{entity}/{id}", "State and attempt history."),
-    ("view_audit_log", "Show these errors", "GET", "/audit-log?code={code}", "Filtered log."),
-    ("resolve_entry", "Mark resolved", "POST", "/audit-log/{entry_id}/resolve", "Close, no sync."),
-    ("preview_order", "Preview", "GET", "/orders/{order_id}/preview", "Dry run of the payload."),
-    ("view_connections", "Connections", "GET", "/connections", "Shopify and QBO health."),
-    ("reconnect_quickbooks", "Reconnect QuickBooks", "POST", "/connections/quickbooks/authorize",
-     "Returns Intuit's consent URL; approving there reconnects."),
-    ("view_config", "View settings", "GET", "/config", "All sync settings."),
-    ("update_customers_config", "Customer strategy", "PATCH", "/config/customers",
-     "match, create or generic (+ generic customer)."),
-    ("update_products_config", "Unmatched products", "PATCH", "/config/products",
-     "fail, use_default (+ default item) or create."),
-    ("update_accounting_config", "Accounting settings", "PATCH", "/config/accounting",
-     "Tax mode, income/COGS/discount accounts, shipping item."),
-    ("update_payments_config", "Deposit accounts", "PATCH", "/config/payments",
-     "Deposit account per payment gateway, and a default."),
-    ("update_orders_config", "Sync triggers", "PATCH", "/config/orders",
-     "Financial and fulfillment statuses that start a sync."),
-    ("auto_map_products", "Auto-map products", "POST", "/mappings/products/auto-map",
-     "Match unmapped products by SKU, then by name."),
-    ("list_unmapped_customers", "Unmapped customers", "GET",
-     "/mappings/customers?state=unmapped", "Buyers without a QuickBooks customer."),
-    ("list_unmapped_products", "Unmapped products", "GET",
-     "/mappings/products?state=unmapped", "Variants/SKUs without a QuickBooks item."),
-    ("list_unmapped_tax_rates", "Unmapped tax rates", "GET",
-     "/mappings/tax-rates?state=unmapped", "Tax rates without a QuickBooks tax code."),
-    ("map_customer", "Map customer", "PUT", "/mappings/customers/{source_id}",
-     "Link a Shopify customer to a QuickBooks customer."),
-    ("map_product", "Map product", "PUT", "/mappings/products/{source_id}",
-     "Link a variant or SKU to a QuickBooks item."),
-    ("map_tax_rate", "Map tax rate", "PUT", "/mappings/tax-rates/{source_id}",
-     "Link a Shopify tax rate to a QuickBooks tax code."),
-    ("map_payment_method", "Map payment method", "PUT", "/mappings/payment-methods/{source_id}",
-     "Link a payment gateway to a deposit account."),
-    ("list_qbo_customers", "QuickBooks customers", "GET", "/quickbooks/customers", "Options."),
-    ("list_qbo_items", "QuickBooks items", "GET", "/quickbooks/items", "Options."),
-    ("list_qbo_accounts", "QuickBooks accounts", "GET", "/quickbooks/accounts", "Options."),
-    ("list_qbo_tax_codes", "QuickBooks tax codes", "GET", "/quickbooks/tax-codes", "Options."),
-)  # fmt: skip
-
-ACTIONS: Mapping[str, ErrorAction] = {
-    name: ErrorAction(name, label, method, _S + path, description)
-    for name, label, method, path, description in _ROWS
-}
-
-
 def _info(
-    code: ErrorCode, title: str, meaning: str, behaviour: str, *steps: str,
-    actions: str, auto: bool = False,
-) -> ErrorInfo:  # fmt: skip
+    code: ErrorCode,
+    title: str,
+    meaning: str,
+    behaviour: str,
+    *steps: str,
+    actions: str,
+    auto: bool = False,
+) -> ErrorInfo:
     # Steps write "…/" for the shop's API root; spell it out for readers.
-    full = tuple(step.replace("…/", _S + "/") for step in steps)
+    full = tuple(step.replace("…/", SHOP_PREFIX + "/") for step in steps)
     return ErrorInfo(
         code, title, meaning, auto, behaviour, full, tuple(ACTIONS[a] for a in actions.split())
     )

@@ -171,7 +171,11 @@ def compute_backoff(
 
 
 def retry_delay(
-    error: SyncError, attempt: int, *, jitter: Callable[[], float] = random.random
+    error: SyncError,
+    attempt: int,
+    *,
+    base: float = 30.0,
+    jitter: Callable[[], float] = random.random,
 ) -> float | None:
     """Seconds until the next automatic try, or None when only a person or an event helps.
 
@@ -182,7 +186,7 @@ def retry_delay(
         retry_after = error.detail.get("retry_after")
         return float(retry_after) if retry_after else RATE_LIMIT_WAIT
     if error.code is ErrorCode.qbo_timeout and attempt < MAX_TIMEOUT_ATTEMPTS:
-        return compute_backoff(attempt, jitter=jitter)
+        return compute_backoff(attempt, base=base, jitter=jitter)
     return None
 
 

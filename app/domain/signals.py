@@ -57,3 +57,7 @@ class InstallRefused(Refused):
 
 class InstallUnsigned(InstallRefused):
     """The install request or callback is not signed by Shopify."""
+
+
+class AlreadyExists(Exception):
+    """A repository refused a row whose unique key another transaction took first."""

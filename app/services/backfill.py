@@ -7,31 +7,19 @@ feeds whatever LedgerPort lacks (or holds an older state of) through the webhook
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
-
-from app.adapters.db.tables import SyncRun, utcnow
-from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.entities import SyncRun
 from app.domain.models import Actor, InvalidPayload, parse_order
+from app.domain.ports import Clock, ShopifyOrdersPort, UnitOfWork, UnitOfWorkFactory
 from app.services.orders import store_order
 
 # Webhooks can arrive late and clocks drift: each sweep looks a little behind the last one.
 SWEEP_OVERLAP = timedelta(minutes=10)
 FIRST_SWEEP_LOOKBACK = timedelta(days=1)
-
-
-class ShopifyOrders(Protocol):
-    def orders_updated_between(
-        self, shop: str, token: str, since: datetime, until: datetime, page_size: int = 100
-    ) -> AsyncIterator[dict[str, Any]]: ...
-
-    def bulk_orders(
-        self, shop: str, token: str, since: datetime, until: datetime
-    ) -> AsyncIterator[dict[str, Any]]: ...
 
 
 class ShopifySessionLike(Protocol):
@@ -48,19 +36,19 @@ class ShopifySessions(Protocol):
 
 @dataclass(frozen=True)
 class BackfillDeps:
-    uow: Callable[[], SqlUnitOfWork]
-    shopify: ShopifyOrders
+    uow: UnitOfWorkFactory
+    shopify: ShopifyOrdersPort
     sessions: ShopifySessions
-    clock: Callable[[], datetime]
+    clock: Clock
     on_caught: Callable[[int], None] = lambda n: None  # the sweep's catch-count metric
 
 
-async def start_backfill(uow: SqlUnitOfWork, shop_id: int, since: datetime, until: datetime) -> str:
+async def start_backfill(uow: UnitOfWork, shop_id: int, since: datetime, until: datetime) -> str:
     """Records the run and queues the job that pages through Shopify."""
     run_id = str(uuid.uuid4())
     async with uow:
         params = {"since": since.isoformat(), "until": until.isoformat()}
-        uow.session.add(SyncRun(id=run_id, shop_id=shop_id, kind="backfill", params=params))
+        await uow.runs.add(SyncRun(id=run_id, shop_id=shop_id, kind="backfill", params=params))
         uow.enqueue_after_commit("backfill", shop_id, run_id, job_id=f"backfill:{run_id}")
         await uow.commit()
     return run_id
@@ -68,7 +56,7 @@ async def start_backfill(uow: SqlUnitOfWork, shop_id: int, since: datetime, unti
 
 async def run_backfill(deps: BackfillDeps, shop_id: int, run_id: str) -> None:
     async with deps.uow() as uow:
-        run = await uow.session.get(SyncRun, run_id)
+        run = await uow.runs.get(shop_id, run_id)
         if run is None or run.status != "running":
             return
         since = datetime.fromisoformat(run.params["since"])
@@ -83,12 +71,7 @@ async def sweep(deps: BackfillDeps, shop_id: int) -> int:
     number of orders it caught."""
     until = deps.clock()
     async with deps.uow() as uow:
-        last = await uow.session.scalar(
-            select(SyncRun)
-            .where(SyncRun.shop_id == shop_id, SyncRun.kind == "sweep", SyncRun.status == "done")
-            .order_by(SyncRun.created_at.desc())
-            .limit(1)
-        )
+        last = await uow.runs.last_done(shop_id, "sweep")
         since = (
             datetime.fromisoformat(last.params["until"]) - SWEEP_OVERLAP
             if last is not None
@@ -96,7 +79,8 @@ async def sweep(deps: BackfillDeps, shop_id: int) -> int:
         )
         run_id = str(uuid.uuid4())
         params = {"since": since.isoformat(), "until": until.isoformat()}
-        uow.session.add(SyncRun(id=run_id, shop_id=shop_id, kind="sweep", params=params))
+        sweep_run = SyncRun(run_id, shop_id, "sweep", params=params, created_at=until)
+        await uow.runs.add(sweep_run)
         await uow.commit()
     caught = await _feed(deps, shop_id, run_id, since, until, Actor.system)
     deps.on_caught(caught)
@@ -122,9 +106,9 @@ async def _feed(
             found += 1
             fed += await _feed_one(deps, shop_id, payload, actor, run_id)
     except Exception as exc:
-        await _finish(deps, run_id, found, fed, f"{type(exc).__name__}: {exc}")
+        await _finish(deps, shop_id, run_id, found, fed, f"{type(exc).__name__}: {exc}")
         raise
-    await _finish(deps, run_id, found, fed, None)
+    await _finish(deps, shop_id, run_id, found, fed, None)
     return fed
 
 
@@ -148,10 +132,13 @@ async def _feed_one(
     return 1
 
 
-async def _finish(deps: BackfillDeps, run_id: str, found: int, fed: int, error: str | None) -> None:
+async def _finish(
+    deps: BackfillDeps, shop_id: int, run_id: str, found: int, fed: int, error: str | None
+) -> None:
     async with deps.uow() as uow:
-        run = await uow.session.get(SyncRun, run_id)
+        run = await uow.runs.get(shop_id, run_id)
         if run is not None:
             run.found, run.queued, run.error = found, fed, error
-            run.status, run.finished_at = ("failed" if error else "done"), utcnow()
+            run.status, run.finished_at = ("failed" if error else "done"), deps.clock()
+            await uow.runs.save(run)
             await uow.commit()

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.adapters.crypto import TokenCipher
-from app.adapters.db.tables import Connection
-from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.entities import HEALTHY, QUICKBOOKS, UNHEALTHY, Connection
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import ExternalAuthExpired
-from app.domain.ports import QboOAuthPort, QboSession, TokenSet
+from app.domain.ports import Cipher, Clock, QboOAuthPort, QboSession, TokenSet, UnitOfWorkFactory
 
-QUICKBOOKS = "quickbooks"
-HEALTHY, UNHEALTHY = "healthy", "unhealthy"
 # Refresh a little early so a token never expires between our check and QBO's.
 REFRESH_MARGIN = timedelta(minutes=5)
 
@@ -33,10 +28,10 @@ class RefreshLocks:
 
 @dataclass(frozen=True)
 class TokenKeeper:
-    uow: Callable[[], SqlUnitOfWork]
+    uow: UnitOfWorkFactory
     oauth: QboOAuthPort
-    cipher: TokenCipher
-    clock: Callable[[], datetime]
+    cipher: Cipher
+    clock: Clock
     locks: RefreshLocks
 
     async def session(self, shop_id: int) -> QboSession:
@@ -57,9 +52,11 @@ class TokenKeeper:
                 tokens = await self.oauth.refresh(self.cipher.decrypt(connection.refresh_token))
             except ExternalAuthExpired as exc:
                 mark_unhealthy(connection, "Intuit refused the refresh token; reconnect")
+                await uow.connections.save(connection)
                 await uow.commit()
                 raise SyncError(ErrorCode.qbo_auth, "QuickBooks refused the refresh token") from exc
             store_tokens(connection, tokens, self.cipher)
+            await uow.connections.save(connection)
             await uow.commit()
             return self._session_of(connection)
 
@@ -76,7 +73,7 @@ def access_due(connection: Connection, now: datetime) -> bool:
     return expires - REFRESH_MARGIN <= now
 
 
-def store_tokens(connection: Connection, tokens: TokenSet, cipher: TokenCipher) -> None:
+def store_tokens(connection: Connection, tokens: TokenSet, cipher: Cipher) -> None:
     connection.access_token = cipher.encrypt(tokens.access_token)
     connection.refresh_token = cipher.encrypt(tokens.refresh_token)
     connection.access_expires_at = tokens.access_expires_at

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.entities import OrderState
 from app.domain.models import Entity, SyncStatus, parse_order
+from app.domain.ports import UnitOfWork
 
 
 async def store_order(
-    uow: SqlUnitOfWork,
+    uow: UnitOfWork,
     shop_id: int,
     payload: dict[str, Any],
     actor: str,
@@ -20,23 +21,26 @@ async def store_order(
     Returns whether anything changed. Raises InvalidPayload for an order we cannot read.
     """
     order = parse_order(payload)
-    row, changed = await uow.orders.upsert(
-        shop_id,
-        order.id,
-        updated_at=order.updated_at,
+    state = OrderState(
         name=order.name,
         shopify_customer_id=order.customer.id if order.customer else None,
         financial_status=order.financial_status,
         fulfillment_status=order.fulfillment_status,
-        payload=payload,
+        updated_at=order.updated_at,
     )
+    stored, changed = await uow.orders.upsert(shop_id, order.id, state, payload)
     record = await uow.records.get_or_create(
         shop_id, Entity.order, order.id, label=order.name, status=SyncStatus.pending
     )
     if changed and record.status != SyncStatus.synced:
         record.status = SyncStatus.pending  # queued again: on hold or failed before
+        await uow.records.save(record)
         uow.enqueue_after_commit(
-            "sync_order", shop_id, order.id, actor, run_id,
-            job_id=f"sync_order:{shop_id}:{order.id}:v{row.version}",
-        )  # fmt: skip
+            "sync_order",
+            shop_id,
+            order.id,
+            actor,
+            run_id,
+            job_id=f"sync_order:{shop_id}:{order.id}:v{stored.version}",
+        )
     return changed

@@ -4,38 +4,27 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from app.adapters.crypto import TokenCipher
-from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.entities import DISCONNECTED, QUICKBOOKS
 from app.domain.errors import ErrorCode
 from app.domain.faults import ExternalError
 from app.domain.models import Actor, SyncStatus
-from app.domain.ports import QboOAuthPort
-from app.services.connections import QUICKBOOKS, store_tokens
+from app.domain.ports import Cipher, Clock, QboOAuthPort, UnitOfWork, UnitOfWorkFactory
+from app.domain.signals import ConnectionRefused
+from app.services.connections import store_tokens
 
 STATE_MAX_AGE_S = 600
 STATE_PURPOSE = "qbo-connect"
-DISCONNECTED = "disconnected"
-
-
-class ConnectionRefused(Exception):
-    """The callback cannot complete; `field` names the parameter at fault."""
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field, self.detail = field, detail
 
 
 @dataclass(frozen=True)
 class QboConnector:
-    uow: Callable[[], SqlUnitOfWork]
+    uow: UnitOfWorkFactory
     oauth: QboOAuthPort
-    cipher: TokenCipher
+    cipher: Cipher
     redirect_uri: str
-    clock: Callable[[], datetime]
+    clock: Clock
 
     def authorize_url(self, shop_domain: str) -> str:
         """Intuit's consent page. `state` is sealed (authenticated, expiring) and names the shop,
@@ -51,23 +40,30 @@ class QboConnector:
             claims = json.loads(text)
         except ValueError as exc:
             raise ConnectionRefused(
-                "state", "unknown or expired; start the connection again"
+                "unknown or expired; start the connection again", "state"
             ) from exc
         if claims.get("p") != STATE_PURPOSE or not isinstance(claims.get("shop"), str):
-            raise ConnectionRefused("state", "not a QuickBooks connection state")
+            raise ConnectionRefused("not a QuickBooks connection state", "state")
         return str(claims["shop"])
 
-    async def complete(self, state: str, code: str, realm_id: str) -> tuple[str, int]:
+    async def complete(
+        self, state: str, code: str | None, realm_id: str | None, error: str | None = None
+    ) -> tuple[str, int]:
         """Stores the tokens and re-queues what failed while disconnected: (shop, re-queued)."""
         domain = self.shop_of(state)
+        if error is not None:
+            raise ConnectionRefused(f"Intuit reported {error}; nothing was connected", "error")
+        if not code or not realm_id:
+            raise ConnectionRefused("missing from Intuit's redirect", "realmId" if code else "code")
         tokens = await self.oauth.exchange_code(code, self.redirect_uri)
         async with self.uow() as uow:
             shop = await uow.shops.get_by_domain(domain)
             if shop is None:
-                raise ConnectionRefused("state", f"shop {domain} is no longer installed")
+                raise ConnectionRefused(f"shop {domain} is no longer installed", "state")
             connection = await uow.connections.get_or_create(shop.id, QUICKBOOKS)
             connection.external_id = realm_id
             store_tokens(connection, tokens, self.cipher)
+            await uow.connections.save(connection)
             requeued = await _requeue_auth_failures(uow, shop.id)
             await uow.commit()
         return domain, requeued
@@ -87,16 +83,21 @@ class QboConnector:
             connection.access_token = connection.refresh_token = None
             connection.access_expires_at = connection.refresh_expires_at = None
             connection.status, connection.status_reason = DISCONNECTED, "disconnected by a person"
+            await uow.connections.save(connection)
             await uow.commit()
         return revoked
 
 
-async def _requeue_auth_failures(uow: SqlUnitOfWork, shop_id: int) -> int:
+async def _requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:
     records = await uow.records.with_error(shop_id, ErrorCode.qbo_auth)
     for record in records:
         record.status = SyncStatus.pending
+        await uow.records.save(record)
         uow.enqueue_after_commit(
-            "sync_order", shop_id, record.shopify_id, Actor.system,
+            "sync_order",
+            shop_id,
+            record.shopify_id,
+            Actor.system,
             job_id=f"sync_order:{shop_id}:{record.shopify_id}:reconnect{record.attempts}",
-        )  # fmt: skip
+        )
     return len(records)

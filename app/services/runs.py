@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
-
-from app.adapters.db.tables import AuditEntry, SyncRecord, SyncRun, utcnow
-from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.entities import SyncRun
 from app.domain.models import Entity, SyncStatus
+from app.domain.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -20,42 +19,51 @@ class RunReport:
 
 
 async def sync_orders(
-    uow: SqlUnitOfWork, shop_id: int, order_ids: Sequence[str], actor: str, kind: str = "manual"
+    uow: UnitOfWork,
+    shop_id: int,
+    order_ids: Sequence[str],
+    actor: str,
+    now: datetime,
+    kind: str = "manual",
 ) -> tuple[str, list[str]]:
     """Queues each known order now, whatever its triggers say. Returns (run id, unknown ids)."""
     run_id = str(uuid.uuid4())
     async with uow:
-        query = select(SyncRecord).where(
-            SyncRecord.shop_id == shop_id,
-            SyncRecord.entity == Entity.order,
-            SyncRecord.shopify_id.in_(list(order_ids)),
-        )
-        records = (await uow.session.scalars(query)).all()
+        records = await uow.records.of_ids(shop_id, Entity.order, order_ids)
         known = {r.shopify_id for r in records}
         for record in records:
             if record.status != SyncStatus.synced:
                 record.status = SyncStatus.pending
+                await uow.records.save(record)
             uow.enqueue_after_commit(
-                "sync_order", shop_id, record.shopify_id, actor, run_id, True,
+                "sync_order",
+                shop_id,
+                record.shopify_id,
+                actor,
+                run_id,
+                True,
                 job_id=f"sync_order:{shop_id}:{record.shopify_id}:run:{run_id}",
-            )  # fmt: skip
-        uow.session.add(SyncRun(
-            id=run_id, shop_id=shop_id, kind=kind, params={"order_ids": list(order_ids)},
-            found=len(records), queued=len(records), status="done", finished_at=utcnow(),
-        ))  # fmt: skip
+            )
+        run = SyncRun(
+            run_id,
+            shop_id,
+            kind,
+            status="done",
+            params={"order_ids": list(order_ids)},
+            found=len(records),
+            queued=len(records),
+            created_at=now,
+            finished_at=now,
+        )
+        await uow.runs.add(run)
         await uow.commit()
     return run_id, [i for i in order_ids if i not in known]
 
 
-async def report(uow: SqlUnitOfWork, shop_id: int, run_id: str) -> RunReport | None:
+async def report(uow: UnitOfWork, shop_id: int, run_id: str) -> RunReport | None:
     async with uow:
-        run = await uow.session.get(SyncRun, run_id)
-        if run is None or run.shop_id != shop_id:
+        run = await uow.runs.get(shop_id, run_id)
+        if run is None:
             return None
-        query = (
-            select(AuditEntry.status, func.count())
-            .where(AuditEntry.shop_id == shop_id, AuditEntry.run_id == run_id)
-            .group_by(AuditEntry.status)
-        )
-        rows = (await uow.session.execute(query)).all()
-    return RunReport(run, {status: int(count) for status, count in rows})
+        outcomes = await uow.audit.count_by_status(shop_id, run_id)
+    return RunReport(run, outcomes)

@@ -4,40 +4,29 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
-from app.adapters.crypto import TokenCipher
-from app.adapters.db.tables import Connection
-from app.adapters.db.uow import SqlUnitOfWork
-from app.adapters.shopify.oauth import ShopifyOAuth
+from app.domain.entities import HEALTHY, SHOPIFY, Connection
 from app.domain.faults import ExternalAuthExpired
-from app.domain.ports import TokenSet
+from app.domain.ports import Cipher, Clock, ShopifyOAuthPort, TokenSet, UnitOfWorkFactory
+from app.domain.signals import AlreadyExists, InstallRefused, InstallUnsigned
 from app.services.api_keys import new_api_key
-from app.services.connections import (
-    HEALTHY,
-    RefreshLocks,
-    access_due,
-    mark_unhealthy,
-    store_tokens,
-)
+from app.services.connections import RefreshLocks, access_due, mark_unhealthy, store_tokens
 
-SHOPIFY = "shopify"
 STATE_PURPOSE = "shopify-install"
 STATE_MAX_AGE_S = 600
 # Shopify's own libraries accept a signed query up to 90 s away from their clock.
 TIMESTAMP_TOLERANCE_S = 90
 
 
-class InstallRefused(Exception):
-    """The install request or callback cannot go on; `field` names the parameter at fault."""
-
-    def __init__(self, field: str, detail: str, status: int = 400) -> None:
-        super().__init__(detail)
-        self.field, self.detail, self.status = field, detail, status
+def collapse_query(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A query's pairs as one value per key; repeated keys joined by commas, as Shopify's
+    own libraries do before signing."""
+    joined: dict[str, str] = {}
+    for key, value in items:
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    return joined
 
 
 @dataclass(frozen=True)
@@ -51,10 +40,10 @@ class ShopInstalled:
 class ShopifyInstaller:
     """Shopify's install entry (→ consent page) and the OAuth callback (→ stored tokens)."""
 
-    uow: Callable[[], SqlUnitOfWork]
-    oauth: ShopifyOAuth
-    cipher: TokenCipher
-    clock: Callable[[], datetime]
+    uow: UnitOfWorkFactory
+    oauth: ShopifyOAuthPort
+    cipher: Cipher
+    clock: Clock
     scopes: str
     redirect_uri: str
 
@@ -71,10 +60,10 @@ class ShopifyInstaller:
         """(shop, code) of a genuine callback for the shop its state was issued to."""
         shop = self._verified(query)
         if self._state_shop(query.get("state", "")) != shop:
-            raise InstallRefused("shop", "differs from the shop this install was started for")
+            raise InstallRefused("differs from the shop this install was started for", "shop")
         code = query.get("code", "")
         if not code:
-            raise InstallRefused("code", "missing from Shopify's redirect")
+            raise InstallRefused("missing from Shopify's redirect", "code")
         return shop, code
 
     async def complete(self, query: Mapping[str, str]) -> ShopInstalled:
@@ -83,7 +72,7 @@ class ShopifyInstaller:
         tokens = await self.oauth.exchange_code(shop, code)
         try:
             return await self._store(shop, tokens)
-        except IntegrityError:
+        except AlreadyExists:
             # Two callbacks for one new shop: the other created it first; join it.
             return await self._store(shop, tokens)
 
@@ -96,23 +85,25 @@ class ShopifyInstaller:
                 api_key, key_hash = new_api_key()
                 await uow.api_keys.add(shop.id, key_hash, api_key[:8], "installed")
             shop.uninstalled_at = None  # installed again: syncing resumes
+            await uow.shops.save(shop)
             connection = await uow.connections.get_or_create(shop.id, SHOPIFY)
             store_tokens(connection, tokens, self.cipher)
+            await uow.connections.save(connection)
             await uow.commit()
         return ShopInstalled(domain, HEALTHY, api_key)
 
     def _verified(self, query: Mapping[str, str]) -> str:
         if not self.oauth.verify_query_hmac(query):
-            raise InstallRefused("hmac", "does not match the query; not signed by Shopify", 401)
+            raise InstallUnsigned("does not match the query; not signed by Shopify", "hmac")
         shop = query.get("shop", "")
         if not self.oauth.valid_shop_domain(shop):
-            raise InstallRefused("shop", "must be a <name>.myshopify.com domain")
+            raise InstallRefused("must be a <name>.myshopify.com domain", "shop")
         try:
             stamp = float(query.get("timestamp", ""))
         except ValueError:
-            raise InstallRefused("timestamp", "must be Unix seconds") from None
+            raise InstallRefused("must be Unix seconds", "timestamp") from None
         if abs(self.clock().timestamp() - stamp) > TIMESTAMP_TOLERANCE_S:
-            raise InstallRefused("timestamp", "too old or in the future; install again")
+            raise InstallRefused("too old or in the future; install again", "timestamp")
         return shop
 
     def _state_shop(self, state: str) -> str:
@@ -122,9 +113,9 @@ class ShopifyInstaller:
             )
             claims = json.loads(text)
         except ValueError as exc:
-            raise InstallRefused("state", "unknown or expired; install again") from exc
+            raise InstallRefused("unknown or expired; install again", "state") from exc
         if not isinstance(claims, dict) or claims.get("p") != STATE_PURPOSE:
-            raise InstallRefused("state", "not a Shopify install state")
+            raise InstallRefused("not a Shopify install state", "state")
         return str(claims.get("shop"))
 
 
@@ -142,10 +133,10 @@ class ShopifyTokenKeeper:
     per shop (the in-process lock, then the row lock across worker processes), because each
     refresh rotates the refresh token."""
 
-    uow: Callable[[], SqlUnitOfWork]
-    oauth: ShopifyOAuth
-    cipher: TokenCipher
-    clock: Callable[[], datetime]
+    uow: UnitOfWorkFactory
+    oauth: ShopifyOAuthPort
+    cipher: Cipher
+    clock: Clock
     locks: RefreshLocks
 
     async def session(self, shop_id: int) -> ShopifySession:
@@ -164,6 +155,7 @@ class ShopifyTokenKeeper:
                 return self._session_of(shop.domain, connection)
             if connection.refresh_token is None or self._refresh_expired(connection):
                 mark_unhealthy(connection, "Shopify refresh token expired; install the app again")
+                await uow.connections.save(connection)
                 await uow.commit()
                 raise ExternalAuthExpired("Shopify refresh token expired")
             try:
@@ -173,9 +165,11 @@ class ShopifyTokenKeeper:
                 mark_unhealthy(
                     connection, "Shopify refused the refresh token; install the app again"
                 )
+                await uow.connections.save(connection)
                 await uow.commit()
                 raise ExternalAuthExpired(f"Shopify refused the refresh token: {exc}") from exc
             store_tokens(connection, tokens, self.cipher)
+            await uow.connections.save(connection)
             await uow.commit()
             return self._session_of(shop.domain, connection)
 

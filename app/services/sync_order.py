@@ -6,14 +6,12 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.adapters.db.tables import SyncRecord
-from app.adapters.db.uow import SqlUnitOfWork
 from app.domain.config import SyncConfig
+from app.domain.entities import QUICKBOOKS, AuditEntry, Mapping, SyncRecord
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import ExternalError, ExternalRejected
 from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
@@ -25,7 +23,14 @@ from app.domain.policies import (
     on_hold_error,
     retry_delay,
 )
-from app.domain.ports import QboDocument, QboSession, QuickBooksPort
+from app.domain.ports import (
+    Clock,
+    QboDocument,
+    QboSession,
+    QuickBooksPort,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from app.domain.signals import RetryLater
 from app.domain.translate import build_sales_receipt, resolve_lines
 from app.services.connections import TokenKeeper, mark_unhealthy
@@ -38,11 +43,12 @@ BUSY_RETRY_S = 5.0
 
 @dataclass(frozen=True)
 class SyncDeps:
-    uow: Callable[[], SqlUnitOfWork]
+    uow: UnitOfWorkFactory
     qbo: QuickBooksPort
     tokens: TokenKeeper
-    clock: Callable[[], datetime]
+    clock: Clock
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    retry_base_s: float = 30.0  # the first wait after QBO did not answer
 
 
 @dataclass(frozen=True)
@@ -206,15 +212,17 @@ async def _record(
     async with deps.uow() as uow:
         record = await uow.records.get(job.shop_id, Entity.order, job.shopify_id)
         assert record is not None
-        delay = _apply(record, outcome, deps.clock())
+        delay = _apply(record, outcome, deps.clock(), deps.retry_base_s)
+        await uow.records.save(record)
         error = outcome.error
         if outcome.document is not None:
             await _learn_customer(uow, job.shop_id, loaded, outcome.document)
         if error is not None and error.code == ErrorCode.qbo_auth:
-            connection = await uow.connections.get(job.shop_id, "quickbooks")
+            connection = await uow.connections.get(job.shop_id, QUICKBOOKS)
             if connection is not None:
                 mark_unhealthy(connection, error.message)
-        await uow.audit.add(
+                await uow.connections.save(connection)
+        entry = AuditEntry(
             shop_id=job.shop_id,
             entity=Entity.order,
             shopify_id=job.shopify_id,
@@ -228,12 +236,13 @@ async def _record(
             run_id=job.run_id,
             duration_ms=duration_ms,
         )
+        await uow.audit.add(entry)
         await uow.commit()
     return delay
 
 
 async def _learn_customer(
-    uow: SqlUnitOfWork, shop_id: int, loaded: _Loaded, document: QboDocument
+    uow: UnitOfWork, shop_id: int, loaded: _Loaded, document: QboDocument
 ) -> None:
     """Remembers a customer QBO matched, so the buyer's next order needs no lookup."""
     customer = loaded.order.customer
@@ -242,17 +251,16 @@ async def _learn_customer(
     key = f"customer:{customer.id}"
     if key in loaded.customers or loaded.config.customers.strategy == "generic":
         return
-    await uow.mappings.put(
-        shop_id, "customer", key, document.customer_id,
-        source_label=customer.display_name or "", origin="auto",
-    )  # fmt: skip
+    label = customer.display_name or ""
+    mapping = Mapping(shop_id, "customer", key, document.customer_id, label, origin="auto")
+    await uow.mappings.put(mapping)
 
 
-def _apply(record: SyncRecord, outcome: _Outcome, now: datetime) -> float | None:
+def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) -> float | None:
     error = outcome.error
     if error is None or counts_as_attempt(error.code):
         record.attempts += 1
-    delay = retry_delay(error, record.attempts) if error is not None else None
+    delay = retry_delay(error, record.attempts, base=base_s) if error is not None else None
     record.status = outcome.status
     record.error_code = error.code if error else None
     record.message = error.message if error else None

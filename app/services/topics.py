@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from app.adapters.db.tables import Shop, utcnow
-from app.adapters.db.uow import SqlUnitOfWork
+from app.domain.entities import SHOPIFY, Shop
+from app.domain.ports import UnitOfWork
 from app.services import privacy
 from app.services.connections import mark_unhealthy
 
-SHOPIFY = "shopify"
 SHOP_TOPICS = frozenset(
-    {"refunds/create", "app/uninstalled", "customers/data_request", "customers/redact",
-     "shop/redact"}
-)  # fmt: skip
+    {
+        "refunds/create",
+        "app/uninstalled",
+        "customers/data_request",
+        "customers/redact",
+        "shop/redact",
+    }
+)
 
 
 async def handle_shop_topic(
-    uow: SqlUnitOfWork, shop: Shop, topic: str, payload: dict[str, Any]
+    uow: UnitOfWork, shop: Shop, topic: str, payload: dict[str, Any], now: datetime
 ) -> str:
     """Carries the topic out; returns what was done, for the inbox row's note."""
     if topic == "app/uninstalled":
-        return await _uninstalled(uow, shop)
+        return await _uninstalled(uow, shop, now)
     if topic == "customers/data_request":
         return await privacy.data_request(uow, shop.id, payload)
     if topic == "customers/redact":
@@ -31,13 +36,15 @@ async def handle_shop_topic(
     raise ValueError(f"{topic} is not a shop topic")
 
 
-async def _uninstalled(uow: SqlUnitOfWork, shop: Shop) -> str:
+async def _uninstalled(uow: UnitOfWork, shop: Shop, now: datetime) -> str:
     """Stops syncing: jobs check `uninstalled_at`; Shopify has revoked our token already."""
-    shop.uninstalled_at = utcnow()
+    shop.uninstalled_at = now
+    await uow.shops.save(shop)
     connection = await uow.connections.get(shop.id, SHOPIFY)
     if connection is not None:
         connection.access_token = connection.refresh_token = None
         mark_unhealthy(connection, "LedgerPort was uninstalled from the shop")
+        await uow.connections.save(connection)
     return "shop uninstalled: syncing stopped"
 
 

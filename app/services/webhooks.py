@@ -8,17 +8,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import orjson
 
-from app.adapters.db.inbox_writer import InboxUnavailable, InboxWriter, Stored
-from app.adapters.db.tables import WebhookDelivery, utcnow
-from app.adapters.db.uow import SqlUnitOfWork
-from app.adapters.shopify.webhooks import verify_hmac
+from app.domain.entities import INBOX_LIMITS, Delivery, NewDelivery, Stored
 from app.domain.models import Actor, InvalidPayload
-from app.domain.ports import JobQueue
-from app.metrics import LOST_REQUEUED
+from app.domain.ports import Clock, Inbox, JobQueue, UnitOfWork, UnitOfWorkFactory, WebhookVerifier
+from app.domain.signals import InboxUnavailable, WebhookRefused, WebhookTooLarge, WebhookUnsigned
 from app.services.orders import store_order
 from app.services.privacy import redact_shop
 from app.services.topics import SHOP_TOPICS, handle_shop_topic
@@ -36,14 +32,6 @@ ORDER_TOPICS = frozenset(
 )
 HANDLED_TOPICS = ORDER_TOPICS | SHOP_TOPICS
 log = logging.getLogger(__name__)
-
-
-class WebhookRejected(Exception):
-    """The delivery is refused and nothing was stored."""
-
-    def __init__(self, status: int, title: str, detail: str, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.field = status, title, detail, field
 
 
 @dataclass(frozen=True)
@@ -83,18 +71,21 @@ LOST_BATCH = 100
 MAX_BODY_BYTES = 5 * 1024 * 1024  # an order with hundreds of lines is well under 1 MiB
 
 
+def too_large() -> WebhookTooLarge:
+    return WebhookTooLarge(f"over {MAX_BODY_BYTES} bytes", "body", title="Webhook body too large")
+
+
 def _authenticate_and_parse(
-    headers: WebhookHeaders, raw_body: bytes, secret: str
+    headers: WebhookHeaders, raw_body: bytes, verify: WebhookVerifier
 ) -> tuple[str, str, str]:
     """Returns (topic, shop domain, body text) of an authentic delivery with a JSON object."""
     if len(raw_body) > MAX_BODY_BYTES:
-        raise WebhookRejected(413, "Webhook body too large", f"over {MAX_BODY_BYTES} bytes", "body")
-    if not verify_hmac(raw_body, headers.hmac, secret):
-        raise WebhookRejected(
-            401,
-            "Invalid webhook signature",
+        raise too_large()
+    if not verify(raw_body, headers.hmac):
+        raise WebhookUnsigned(
             "X-Shopify-Hmac-Sha256 does not match the body",
             "X-Shopify-Hmac-Sha256",
+            title="Invalid webhook signature",
         )
     _check_lengths(headers)
     topic = _required("X-Shopify-Topic", headers.topic)
@@ -102,23 +93,24 @@ def _authenticate_and_parse(
     try:
         document = orjson.loads(raw_body)  # also refuses bytes that are not UTF-8
     except orjson.JSONDecodeError as exc:
-        raise WebhookRejected(400, "Malformed webhook body", f"not JSON: {exc}", "body") from exc
+        raise _malformed(f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
-        raise WebhookRejected(400, "Malformed webhook body", "expected a JSON object", "body")
+        raise _malformed("expected a JSON object")
     return topic, shop_domain, raw_body.decode()  # stored as received
+
+
+def _malformed(detail: str) -> WebhookRefused:
+    return WebhookRefused(detail, "body", title="Malformed webhook body")
 
 
 def _required(name: str, value: str | None) -> str:
     if not value:
-        raise WebhookRejected(400, "Missing webhook header", f"{name} is required", name)
+        raise WebhookRefused(f"{name} is required", name, title="Missing webhook header")
     return value
 
 
 # (field, header, the length of its inbox column), for the headers that are stored.
-_STORED_LENGTHS = [
-    (field, HEADER_NAMES[field], WebhookDelivery.__table__.c[field].type.length)  # type: ignore[attr-defined]
-    for field in ("topic", "shop_domain", "event_id", "webhook_id", "api_version", "triggered_at")
-]
+_STORED_LENGTHS = [(field, HEADER_NAMES[field], limit) for field, limit in INBOX_LIMITS.items()]
 
 
 def _check_lengths(headers: WebhookHeaders) -> None:
@@ -127,53 +119,63 @@ def _check_lengths(headers: WebhookHeaders) -> None:
         value = getattr(headers, field)
         if value is not None and len(value) > limit:
             detail = f"{header} is longer than {limit} characters"
-            raise WebhookRejected(400, "Webhook header too long", detail, header)
+            raise WebhookRefused(detail, header, title="Webhook header too long")
 
 
-def _row(
-    headers: WebhookHeaders, topic: str, shop_domain: str, event_id: str, body: str, handled: bool
-) -> dict[str, Any]:
-    return {
-        "shop_domain": shop_domain,
-        "topic": topic,
-        "event_id": event_id,
-        "webhook_id": headers.webhook_id,
-        "api_version": headers.api_version,
-        "triggered_at": headers.triggered_at,
-        "body": body,
-        "status": "received" if handled else "ignored",
-        "note": None if handled else f"topic {topic} is not handled yet",
-        "received_at": utcnow(),
-    }
+def _delivery(
+    headers: WebhookHeaders,
+    topic: str,
+    shop_domain: str,
+    event_id: str,
+    body: str,
+    handled: bool,
+    now: datetime,
+) -> NewDelivery:
+    return NewDelivery(
+        shop_domain=shop_domain,
+        topic=topic,
+        event_id=event_id,
+        webhook_id=headers.webhook_id,
+        api_version=headers.api_version,
+        triggered_at=headers.triggered_at,
+        body=body,
+        status="received" if handled else "ignored",
+        note=None if handled else f"topic {topic} is not handled yet",
+        received_at=now,
+    )
 
 
 async def ingest_webhook(
-    inbox: InboxWriter,
-    uow: Callable[[], SqlUnitOfWork],
+    inbox: Inbox,
+    uow: UnitOfWorkFactory,
     headers: WebhookHeaders,
     raw_body: bytes,
-    secret: str,
+    verify: WebhookVerifier,
+    clock: Clock,
 ) -> Ingested:
     """Stores an authentic delivery once per (shop, topic, event id); the inbox writer queues
     its processing once it is committed."""
-    topic, shop_domain, body = _authenticate_and_parse(headers, raw_body, secret)
+    topic, shop_domain, body = _authenticate_and_parse(headers, raw_body, verify)
     # Shopify's Event-Id is shared by every delivery of one merchant action; fall back to the
     # webhook id, then the body, so that a retry of the same bytes is still recognised.
     event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
     handled = topic in HANDLED_TOPICS
+    delivery = _delivery(headers, topic, shop_domain, event_id, body, handled, clock())
     try:
-        delivery_id = await inbox.add(_row(headers, topic, shop_domain, event_id, body, handled))
+        delivery_id = await inbox.add(delivery)
     except InboxUnavailable as exc:
-        raise WebhookRejected(503, "Intake unavailable", f"{exc}; try again shortly") from exc
+        detail = f"{exc.detail}; try again shortly"
+        raise InboxUnavailable(detail, title="Intake unavailable") from exc
     if delivery_id is not None:
         return Ingested(delivery_id=delivery_id, duplicate=False)
     # Nothing stored: an unknown shop (401) or a repeat.
     async with uow() as unit:
         if await unit.shops.get_by_domain(shop_domain) is None:
-            raise WebhookRejected(
-                401, "Unknown shop", f"{shop_domain} has not installed LedgerPort",
+            raise WebhookUnsigned(
+                f"{shop_domain} has not installed LedgerPort",
                 "X-Shopify-Shop-Domain",
-            )  # fmt: skip
+                title="Unknown shop",
+            )
         unprocessed = await unit.inbox.unprocessed_id(shop_domain, topic, event_id)
     if unprocessed is not None and handled:
         # A repeat of a delivery still unprocessed (its job was lost, say, when the queue was
@@ -194,20 +196,20 @@ async def _queue_deliveries(queue: JobQueue, ids: list[int]) -> None:
     await queue.enqueue("process_webhooks", *ids, job_id=f"webhooks:{ids[0]}")
 
 
-async def requeue_lost_deliveries(uow: SqlUnitOfWork, queue: JobQueue, cutoff: datetime) -> int:
+async def requeue_lost_deliveries(uow: UnitOfWork, queue: JobQueue, cutoff: datetime) -> int:
     """Queues again deliveries received before `cutoff` and still unprocessed: their job was
-    lost (the queue was down when they were stored, or a worker died with them)."""
+    lost (the queue was down when they were stored, or a worker died with them). Returns how
+    many."""
     async with uow:
         ids = await uow.inbox.unprocessed_before(cutoff, limit=LOST_BATCH * 100)
     for start in range(0, len(ids), LOST_BATCH):
         await _queue_deliveries(queue, ids[start : start + LOST_BATCH])
     if ids:
-        LOST_REQUEUED.inc(len(ids))
         log.warning("queued %d deliveries again whose job was lost", len(ids))
     return len(ids)
 
 
-async def purge_handled_deliveries(uow: SqlUnitOfWork, cutoff: datetime) -> int:
+async def purge_handled_deliveries(uow: UnitOfWork, cutoff: datetime) -> int:
     """Deletes handled deliveries received before `cutoff`, bodies and all: they hold buyers'
     personal data and nothing needs them once Shopify has stopped retrying."""
     async with uow:
@@ -216,13 +218,15 @@ async def purge_handled_deliveries(uow: SqlUnitOfWork, cutoff: datetime) -> int:
     return deleted
 
 
-async def process_deliveries(uow: Callable[[], SqlUnitOfWork], delivery_ids: Iterable[int]) -> None:
+async def process_deliveries(
+    uow: UnitOfWorkFactory, delivery_ids: Iterable[int], clock: Clock
+) -> None:
     """Each delivery in its own transaction; one that fails does not hold up the others, and
     the first failure is raised at the end so that the job is retried (done ones are skipped)."""
     failure: Exception | None = None
     for delivery_id in delivery_ids:
         try:
-            await process_delivery(uow(), delivery_id)
+            await process_delivery(uow(), delivery_id, clock())
         except Exception as exc:
             log.exception("processing delivery %d failed", delivery_id)
             failure = failure or exc
@@ -230,7 +234,7 @@ async def process_deliveries(uow: Callable[[], SqlUnitOfWork], delivery_ids: Ite
         raise failure
 
 
-async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
+async def process_delivery(uow: UnitOfWork, delivery_id: int, now: datetime) -> None:
     """Turns a stored delivery into an order row and, when it changed, a sync job."""
     async with uow:
         delivery = await uow.inbox.claim(delivery_id)
@@ -245,19 +249,18 @@ async def process_delivery(uow: SqlUnitOfWork, delivery_id: int) -> None:
             return
         elif delivery.topic in SHOP_TOPICS:
             payload = json.loads(delivery.body)
-            delivery.note = await handle_shop_topic(uow, shop, delivery.topic, payload)
+            delivery.note = await handle_shop_topic(uow, shop, delivery.topic, payload, now)
             delivery.status = "processed"
         elif delivery.topic in ORDER_TOPICS:
             await _store_order(uow, shop.id, delivery.body, delivery)
         else:
             delivery.status, delivery.note = "ignored", f"topic {delivery.topic} is not handled yet"
-        delivery.processed_at = utcnow()
+        delivery.processed_at = now
+        await uow.inbox.save(delivery)
         await uow.commit()
 
 
-async def _store_order(
-    uow: SqlUnitOfWork, shop_id: int, body: str, delivery: WebhookDelivery
-) -> None:
+async def _store_order(uow: UnitOfWork, shop_id: int, body: str, delivery: Delivery) -> None:
     try:
         await store_order(uow, shop_id, json.loads(body), Actor.webhook)
     except InvalidPayload as exc:

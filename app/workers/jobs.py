@@ -8,6 +8,7 @@ from functools import partial
 
 from app.bootstrap import Container
 from app.domain.models import Actor
+from app.metrics import LOST_REQUEUED
 from app.services import backfill as backfill_service
 from app.services.sync_order import sync_order as sync_order_service
 from app.services.webhooks import (
@@ -18,7 +19,7 @@ from app.services.webhooks import (
 
 
 async def process_webhooks(container: Container, *delivery_ids: int, attempt: int = 1) -> None:
-    await process_deliveries(container.uow, delivery_ids)
+    await process_deliveries(container.uow, delivery_ids, container.clock)
 
 
 async def sync_order(
@@ -50,7 +51,8 @@ async def sweep_all(container: Container, *, attempt: int = 1) -> None:
     deliveries whose processing job was lost; deletes handled deliveries past retention."""
     now = container.clock()
     lost = now - timedelta(minutes=SWEEP_EVERY_MINUTES)
-    await requeue_lost_deliveries(container.uow(), container.queue, lost)
+    requeued = await requeue_lost_deliveries(container.uow(), container.queue, lost)
+    LOST_REQUEUED.inc(requeued)
     retention = timedelta(days=container.settings.inbox_retention_days)
     await purge_handled_deliveries(container.uow(), now - retention)
     async with container.uow() as uow:

@@ -114,11 +114,11 @@ async def test_reconnecting_requeues_the_orders_that_failed_with_qbo_auth(h: Har
     h.add_customer("Maya Okafor", "maya.okafor@example.com")
     await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
     h.qbo.revoke_refresh_tokens(REALM)
-    async with h.container.uow() as uow:
-        stale = await uow.session.scalar(select(Connection))
+    async with h.container.sessions() as session:
+        stale = await session.scalar(select(Connection))
         assert stale is not None
         stale.access_expires_at = h.container.clock()
-        await uow.commit()
+        await session.commit()
     await h.deliver(order_fixture())
     await h.queue.join()  # type: ignore[attr-defined]
     assert (await connection(h)).status == "unhealthy"
@@ -149,11 +149,11 @@ async def test_disconnect_revokes_at_intuit_and_forgets_the_tokens(h: Harness) -
 
 
 async def expire_stored_access_token(h: Harness) -> None:
-    async with h.container.uow() as uow:
-        stored = await uow.session.scalar(select(Connection))
+    async with h.container.sessions() as session:
+        stored = await session.scalar(select(Connection))
         assert stored is not None
         stored.access_expires_at = h.container.clock()
-        await uow.commit()
+        await session.commit()
 
 
 def refresh_calls(h: Harness) -> int:

@@ -34,11 +34,11 @@ async def shopify_connection(h: Harness) -> Connection:
 
 
 async def expire_stored_access_token(h: Harness) -> None:
-    async with h.container.uow() as uow:
-        stored = await uow.session.scalar(select(Connection))
+    async with h.container.sessions() as session:
+        stored = await session.scalar(select(Connection))
         assert stored is not None
         stored.access_expires_at = h.container.clock()
-        await uow.commit()
+        await session.commit()
 
 
 async def test_a_live_token_is_used_without_refreshing(h: Harness) -> None:

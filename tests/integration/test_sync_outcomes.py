@@ -96,13 +96,11 @@ async def test_refused_refresh_token_is_qbo_auth_and_marks_the_connection_unheal
     await ready(h)
     h.qbo.expire_access_tokens(REALM)
     h.qbo.revoke_refresh_tokens(REALM)
-    async with h.container.uow() as uow:  # the stored token looks expired, so we refresh
-        connection = await uow.connections.get(1, "quickbooks") or (
-            await uow.session.scalar(select(Connection))
-        )
+    async with h.container.sessions() as session:  # the stored token looks expired, so we refresh
+        connection = await session.scalar(select(Connection))
         assert connection is not None
         connection.access_expires_at = h.container.clock()
-        await uow.commit()
+        await session.commit()
 
     await h.deliver(order_fixture())
     await settle(h)
@@ -120,11 +118,11 @@ async def test_expired_access_token_is_refreshed_and_the_rotation_stored(h: Harn
     async with h.container.sessions() as session:
         before = await session.scalar(select(Connection))
     assert before is not None
-    async with h.container.uow() as uow:
-        connection = await uow.session.scalar(select(Connection))
+    async with h.container.sessions() as session:
+        connection = await session.scalar(select(Connection))
         assert connection is not None
         connection.access_expires_at = h.container.clock()
-        await uow.commit()
+        await session.commit()
     h.qbo.expire_access_tokens(REALM)
 
     await h.deliver(order_fixture())
@@ -229,11 +227,11 @@ async def send_was_never_answered(h: Harness, shop_id: int) -> str:
     """Leaves the state a worker crash leaves: the order stored, a create sent, no outcome."""
     await h.deliver(order_fixture())
     await settle(h)
-    async with h.container.uow() as uow:
-        rec = await uow.session.scalar(select(SyncRecord))
+    async with h.container.sessions() as session:
+        rec = await session.scalar(select(SyncRecord))
         assert rec is not None
         rec.status, rec.qbo_id, rec.pending_request_id = "pending", None, "lost-request-1"
-        await uow.commit()
+        await session.commit()
         return rec.shopify_id
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.adapters.db.inbox_writer import InboxWriter
 from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
+from app.domain.entities import NewDelivery
 from app.sandbox.shopify import sign_webhook
 from app.services.webhooks import queue_processing
 from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
@@ -115,19 +116,19 @@ async def test_a_header_longer_than_its_column_is_400_and_nothing_is_stored(
         assert await session.scalar(select(func.count(WebhookDelivery.id))) == 0
 
 
-def row(event_id: str, body: str | None) -> dict[str, Any]:
-    return {
-        "shop_domain": SHOP,
-        "topic": "orders/create",
-        "event_id": event_id,
-        "webhook_id": None,
-        "api_version": "2025-07",
-        "triggered_at": None,
-        "body": body,
-        "status": "ignored",  # no processing job: this test is about the writes
-        "note": None,
-        "received_at": utcnow(),
-    }
+def row(event_id: str, body: str | None) -> NewDelivery:
+    return NewDelivery(
+        shop_domain=SHOP,
+        topic="orders/create",
+        event_id=event_id,
+        webhook_id=None,
+        api_version="2025-07",
+        triggered_at=None,
+        body=body,  # type: ignore[arg-type]  # None: a row the database refuses
+        status="ignored",  # no processing job: this test is about the writes
+        note=None,
+        received_at=utcnow(),
+    )
 
 
 async def test_a_row_the_database_refuses_fails_alone(h: Harness) -> None:

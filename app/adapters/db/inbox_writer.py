@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, Row, bindparam, select, union_all
@@ -22,28 +22,18 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.tables import Shop, WebhookDelivery
+from app.domain.entities import NewDelivery, Stored
+from app.domain.signals import InboxUnavailable
 from app.metrics import INBOX_BATCH
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("shop_domain", "topic", "event_id", "webhook_id", "api_version", "triggered_at",
-           "body", "status", "note", "received_at")  # fmt: skip
+COLUMNS = tuple(field.name for field in dataclasses.fields(NewDelivery))
 Key = tuple[str, str, str]  # (shop_domain, topic, event_id): the inbox's unique key
 
 
-@dataclass(frozen=True)
-class Stored:
-    id: int
-    topic: str
-    status: str
-
-
 AfterCommit = Callable[[list[Stored]], Awaitable[None]]
-Waiting = tuple[dict[str, Any], asyncio.Future[int | None]]
-
-
-class InboxUnavailable(Exception):
-    """The inbox cannot take deliveries now (the database is down or unreachable)."""
+Waiting = tuple[NewDelivery, asyncio.Future[int | None]]
 
 
 class InboxFull(InboxUnavailable):
@@ -72,13 +62,13 @@ class InboxWriter:
         self._queueing: set[asyncio.Task[None]] = set()
         self._statements: dict[int, Insert] = {}
 
-    async def add(self, values: dict[str, Any]) -> int | None:
+    async def add(self, delivery: NewDelivery) -> int | None:
         """The new row's id once committed, or None when nothing was stored: the shop is not
         installed, or (shop, topic, event id) is already in the inbox."""
         if len(self._waiting) >= self._max_waiting:
             raise InboxFull(f"{len(self._waiting)} deliveries are waiting to be stored")
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((values, future))
+        self._waiting.append((delivery, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_while_waiting())
         return await future
@@ -130,7 +120,7 @@ class InboxWriter:
                 task.add_done_callback(self._queueing.discard)
             ids = {(row.shop_domain, row.topic, row.event_id): row.id for row in rows}
             # A key twice in one batch: the first delivery stored it, the second is a repeat.
-            _settle(batch, [ids.pop(_key(values), None) for values, _ in batch])
+            _settle(batch, [ids.pop(_key(delivery), None) for delivery, _ in batch])
         except Exception as exc:  # a bug here must not leave requests waiting forever
             log.exception("answering an inbox batch failed")
             _settle(batch, exc)
@@ -147,8 +137,11 @@ class InboxWriter:
             return await self._insert_once(batch)
 
     async def _insert_once(self, batch: list[Waiting]) -> list[Row[Any]]:
-        params = {f"{column}_{n}": values[column]
-                  for n, (values, _) in enumerate(batch) for column in COLUMNS}  # fmt: skip
+        params = {
+            f"{column}_{n}": getattr(delivery, column)
+            for n, (delivery, _) in enumerate(batch)
+            for column in COLUMNS
+        }
         async with self._engine.connect() as connection:
             return list(await connection.execute(self._statement(len(batch)), params))
 
@@ -168,8 +161,8 @@ class InboxWriter:
             table = WebhookDelivery.__table__
             rows = []
             for n in range(size):
-                row = select(*(bindparam(f"{c}_{n}", type_=table.c[c].type).label(c)
-                               for c in COLUMNS))  # fmt: skip
+                columns = (bindparam(f"{c}_{n}", type_=table.c[c].type).label(c) for c in COLUMNS)
+                row = select(*columns)
                 installed = select(Shop.id).where(Shop.domain == bindparam(f"shop_domain_{n}"))
                 rows.append(row.where(installed.exists()))
             dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
@@ -179,7 +172,7 @@ class InboxWriter:
                 .on_conflict_do_nothing(index_elements=["shop_domain", "topic", "event_id"])
                 .returning(
                     table.c.id, table.c.shop_domain, table.c.topic, table.c.event_id, table.c.status
-                )  # fmt: skip
+                )
             )
         return self._statements[size]
 
@@ -193,8 +186,8 @@ def _is_outage(exc: Exception) -> bool:
     )
 
 
-def _key(values: dict[str, Any]) -> Key:
-    return values["shop_domain"], values["topic"], values["event_id"]
+def _key(delivery: NewDelivery) -> Key:
+    return delivery.shop_domain, delivery.topic, delivery.event_id
 
 
 def _settle(batch: list[Waiting], outcome: list[int | None] | Exception) -> None:

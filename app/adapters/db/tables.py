@@ -22,6 +22,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app.domain.entities import INBOX_LIMITS
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -141,12 +143,12 @@ class WebhookDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_domain: Mapped[str] = mapped_column(String(255))
-    topic: Mapped[str] = mapped_column(String(64))
-    event_id: Mapped[str] = mapped_column(String(128))
-    webhook_id: Mapped[str | None] = mapped_column(String(128))
-    api_version: Mapped[str | None] = mapped_column(String(16))
-    triggered_at: Mapped[str | None] = mapped_column(String(64))
+    shop_domain: Mapped[str] = mapped_column(String(INBOX_LIMITS["shop_domain"]))
+    topic: Mapped[str] = mapped_column(String(INBOX_LIMITS["topic"]))
+    event_id: Mapped[str] = mapped_column(String(INBOX_LIMITS["event_id"]))
+    webhook_id: Mapped[str | None] = mapped_column(String(INBOX_LIMITS["webhook_id"]))
+    api_version: Mapped[str | None] = mapped_column(String(INBOX_LIMITS["api_version"]))
+    triggered_at: Mapped[str | None] = mapped_column(String(INBOX_LIMITS["triggered_at"]))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="received")
     note: Mapped[str | None] = mapped_column(Text)

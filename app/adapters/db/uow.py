@@ -1,4 +1,5 @@
-"""One AsyncSession = one transaction = one unit of work. Jobs go out only after commit."""
+"""The unit of work on SQLAlchemy: one AsyncSession = one transaction. Jobs go out only after
+the commit."""
 
 from __future__ import annotations
 
@@ -7,27 +8,49 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.db import repositories as repos
+from app.adapters.db.audit import SqlAudit
+from app.adapters.db.connections import SqlConnections
+from app.adapters.db.inbox import SqlInbox
+from app.adapters.db.mappings import SqlConfigs, SqlMappings
+from app.adapters.db.orders import SqlOrders
+from app.adapters.db.privacy import SqlPrivacy
+from app.adapters.db.records import SqlRecords
+from app.adapters.db.runs import SqlRuns
+from app.adapters.db.shops import SqlApiKeys, SqlShops
 from app.domain.ports import JobQueue
 
 
 class SqlUnitOfWork:
+    shops: SqlShops
+    api_keys: SqlApiKeys
+    inbox: SqlInbox
+    orders: SqlOrders
+    records: SqlRecords
+    audit: SqlAudit
+    mappings: SqlMappings
+    configs: SqlConfigs
+    connections: SqlConnections
+    runs: SqlRuns
+    privacy: SqlPrivacy
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], queue: JobQueue) -> None:
         self._sessions = sessions
         self._queue = queue
         self._jobs: list[tuple[str, tuple[Any, ...], str]] = []
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
-        self.shops = repos.ShopRepository(self.session)
-        self.inbox = repos.InboxRepository(self.session)
-        self.orders = repos.OrderRepository(self.session)
-        self.records = repos.SyncRecordRepository(self.session)
-        self.audit = repos.AuditRepository(self.session)
-        self.mappings = repos.MappingRepository(self.session)
-        self.configs = repos.ConfigRepository(self.session)
-        self.connections = repos.ConnectionRepository(self.session)
-        self.api_keys = repos.ApiKeyRepository(self.session)
+        self._session = session = self._sessions()
+        self.shops = SqlShops(session)
+        self.api_keys = SqlApiKeys(session)
+        self.inbox = SqlInbox(session)
+        self.orders = SqlOrders(session)
+        self.records = SqlRecords(session)
+        self.audit = SqlAudit(session)
+        self.mappings = SqlMappings(session)
+        self.configs = SqlConfigs(session)
+        self.connections = SqlConnections(session)
+        self.runs = SqlRuns(session)
+        self.privacy = SqlPrivacy(session)
         return self
 
     async def __aexit__(
@@ -36,20 +59,19 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # close() rolls back what was not committed and detaches rows without expiring them,
-        # so values read inside the unit of work stay readable after it.
+        # close() rolls back whatever was not committed.
         self._jobs.clear()
-        await self.session.close()
+        await self._session.close()
 
     def enqueue_after_commit(self, function: str, *args: Any, job_id: str) -> None:
         self._jobs.append((function, args, job_id))
 
     async def commit(self) -> None:
-        await self.session.commit()
+        await self._session.commit()
         jobs, self._jobs = self._jobs, []
         for function, args, job_id in jobs:
             await self._queue.enqueue(function, *args, job_id=job_id)
 
     async def rollback(self) -> None:
         self._jobs.clear()
-        await self.session.rollback()
+        await self._session.rollback()

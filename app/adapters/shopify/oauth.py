@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -37,15 +37,6 @@ class _TokenResponse(BaseModel):
     expires_in: int | None = None
     refresh_token: str | None = None
     refresh_token_expires_in: int | None = None
-
-
-def collapse_query(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """A query's pairs as one value per key; repeated keys joined by commas, as Shopify's
-    own libraries do before signing."""
-    joined: dict[str, str] = {}
-    for key, value in items:
-        joined[key] = f"{joined[key]},{value}" if key in joined else value
-    return joined
 
 
 class ShopifyOAuth:
@@ -92,8 +83,12 @@ class ShopifyOAuth:
 
     def authorize_url(self, shop: str, scopes: str, redirect_uri: str, state: str) -> str:
         """Shopify's consent page for an offline token (no `grant_options[]`)."""
-        query = {"client_id": self._client_id, "scope": scopes, "redirect_uri": redirect_uri,
-                 "state": state}  # fmt: skip
+        query = {
+            "client_id": self._client_id,
+            "scope": scopes,
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
         return f"{self._root(shop)}/oauth/authorize?{urlencode(query)}"
 
     async def exchange_code(self, shop: str, code: str) -> TokenSet:

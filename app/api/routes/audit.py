@@ -9,11 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.adapters.db.repositories import AuditFilter
-from app.adapters.db.tables import AuditEntry
 from app.api.deps import ContainerDep, ShopDep, UowDep
 from app.api.errors import AppError, InvalidParam, responses
 from app.api.schemas import AuditEntryOut, AuditPage, ErrorInfoOut
+from app.domain.entities import AuditEntry, AuditFilter
 from app.domain.errors import CATALOGUE, ErrorCode
 from app.domain.models import Actor, SyncStatus
 

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.adapters.db.tables import Connection
 from app.api.deps import ContainerDep, ShopDep, UowDep
-from app.api.errors import AppError, InvalidParam, responses
+from app.api.errors import AppError, responses
 from app.api.schemas import (
     AuthorizeOut,
     ConnectedOut,
@@ -16,22 +15,12 @@ from app.api.schemas import (
     ConnectionsOut,
     DisconnectedOut,
 )
-from app.bootstrap import Container
+from app.domain.entities import QUICKBOOKS, SHOPIFY, Connection
 from app.domain.faults import ExternalAuthExpired, ExternalError
-from app.services.connections import QUICKBOOKS
-from app.services.quickbooks_connection import ConnectionRefused, QboConnector
-from app.services.shopify_connection import SHOPIFY
+from app.domain.signals import ConnectionRefused
 
 router = APIRouter(tags=["connections"])
 SHOP_PREFIX = "/v1/shops/{shop}/connections"
-
-
-def _connector(container: Container) -> QboConnector:
-    settings = container.settings
-    return QboConnector(
-        container.uow, container.oauth, container.cipher, settings.qbo_redirect_uri,
-        container.clock,
-    )  # fmt: skip
 
 
 @router.get(SHOP_PREFIX, response_model=ConnectionsOut, responses=responses(401, 404))
@@ -68,7 +57,7 @@ def _item(provider: str, connection: Connection | None) -> ConnectionOut:
 async def authorize_quickbooks(shop: ShopDep, container: ContainerDep) -> AuthorizeOut:
     """Starts connecting (or reconnecting) QuickBooks: returns Intuit's consent URL. Its
     `state` is sealed, expires in 10 minutes and names this shop."""
-    return AuthorizeOut(authorize_url=_connector(container).authorize_url(shop.domain))
+    return AuthorizeOut(authorize_url=container.qbo_connector.authorize_url(shop.domain))
 
 
 @router.get(
@@ -85,18 +74,10 @@ async def quickbooks_callback(
 ) -> ConnectedOut:
     """Where Intuit sends the person back (QBO_REDIRECT_URI). Authenticated by `state`."""
     try:
-        connector = _connector(container)
-        connector.shop_of(state)
-        if error is not None:
-            raise ConnectionRefused("error", f"Intuit reported {error}; nothing was connected")
-        if not code or not realm_id:
-            field = "code" if not code else "realmId"
-            raise ConnectionRefused(field, "missing from Intuit's redirect")
-        shop, requeued = await connector.complete(state, code, realm_id)
-    except ConnectionRefused as exc:
-        raise _refused(exc.field, exc.detail) from exc
+        shop, requeued = await container.qbo_connector.complete(state, code, realm_id, error)
     except ExternalAuthExpired as exc:
-        raise _refused("code", "Intuit refused the code: it expired or was used") from exc
+        detail = "Intuit refused the code: it expired or was used"
+        raise ConnectionRefused(detail, "code") from exc
     except ExternalError as exc:
         raise AppError(503, "qbo_unavailable", "Intuit did not answer", exc.message) from exc
     return ConnectedOut(shop=shop, provider=QUICKBOOKS, status="healthy", requeued=requeued)
@@ -110,12 +91,5 @@ async def quickbooks_callback(
 async def disconnect_quickbooks(shop: ShopDep, container: ContainerDep) -> DisconnectedOut:
     """Revokes LedgerPort's access at Intuit and forgets the tokens. Syncing stops until the
     shop connects again."""
-    revoked = await _connector(container).disconnect(shop.id)
+    revoked = await container.qbo_connector.disconnect(shop.id)
     return DisconnectedOut(status="disconnected", revoked_at_provider=revoked)
-
-
-def _refused(field: str, detail: str) -> AppError:
-    return AppError(
-        400, "connection_refused", "QuickBooks connection failed", detail,
-        [InvalidParam(name=field, reason=detail)],
-    )  # fmt: skip

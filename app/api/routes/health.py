@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from app.api.deps import ContainerDep
 from app.api.errors import AppError, responses
@@ -30,8 +29,7 @@ async def healthz() -> Health:
 async def readyz(container: ContainerDep) -> Health:
     """The database answers."""
     try:
-        async with container.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        await container.ping()
     except Exception as exc:
         raise AppError(503, "not_ready", "Not ready", "the database does not answer") from exc
     return Health(status="ok", checks={"database": "ok"})

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.adapters.shopify.oauth import collapse_query
 from app.api.deps import ContainerDep
-from app.api.errors import AppError, InvalidParam, responses
-from app.bootstrap import Container
+from app.api.errors import AppError, responses
 from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRejected
-from app.services.shopify_connection import InstallRefused, ShopifyInstaller
+from app.domain.signals import InstallRefused
+from app.services.shopify_connection import collapse_query
 
 router = APIRouter(prefix="/v1/shopify", tags=["shopify"])
 Signed = Annotated[str, Query(description="Set by Shopify; covered by `hmac`")]
@@ -27,14 +26,6 @@ class ShopifyInstalledOut(BaseModel):
         description="The shop's LedgerPort API key, only when this install created the shop. "
         "Shown once: LedgerPort keeps only its hash.",
     )
-
-
-def _installer(container: Container) -> ShopifyInstaller:
-    settings = container.settings
-    return ShopifyInstaller(
-        container.uow, container.shopify_oauth, container.cipher, container.clock,
-        settings.shopify_scopes, settings.shopify_redirect_uri,
-    )  # fmt: skip
 
 
 @router.get(
@@ -53,10 +44,7 @@ async def install_shopify(
     """The app URL Shopify opens when a merchant installs LedgerPort. Checks Shopify's
     signature, the shop domain and the timestamp, then redirects to Shopify's consent page
     with a sealed `state` that names the shop and expires in 10 minutes."""
-    try:
-        url = _installer(container).begin(_query(request))
-    except InstallRefused as exc:
-        raise _refused(exc) from exc
+    url = container.shopify_installer.begin(_query(request))
     return RedirectResponse(url, status_code=302)
 
 
@@ -79,12 +67,10 @@ async def shopify_callback(
     signature, the state and the shop, exchanges the code for an expiring offline token,
     creates the shop if it is new and stores the tokens encrypted."""
     try:
-        done = await _installer(container).complete(_query(request))
-    except InstallRefused as exc:
-        raise _refused(exc) from exc
+        done = await container.shopify_installer.complete(_query(request))
     except (ExternalAuthExpired, ExternalRejected) as exc:
         detail = "Shopify refused the code: it expired or was used; install again"
-        raise _refused(InstallRefused("code", detail)) from exc
+        raise InstallRefused(detail, "code") from exc
     except ExternalError as exc:
         raise AppError(503, "shopify_unavailable", "Shopify did not answer", exc.message) from exc
     return ShopifyInstalledOut(shop=done.shop, status=done.status, api_key=done.api_key)
@@ -92,10 +78,3 @@ async def shopify_callback(
 
 def _query(request: Request) -> dict[str, str]:
     return collapse_query(request.query_params.multi_items())
-
-
-def _refused(exc: InstallRefused) -> AppError:
-    return AppError(
-        exc.status, "shopify_install_refused", "Shopify install failed", exc.detail,
-        [InvalidParam(name=exc.field, reason=exc.detail)],
-    )  # fmt: skip

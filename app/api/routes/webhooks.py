@@ -7,16 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.errors import PROBLEM_JSON, AppError, InvalidParam
+from app.api.deps import AppContext
+from app.api.errors import PROBLEM_JSON, refusal
 from app.api.schemas import WebhookAccepted
-from app.bootstrap import Container
+from app.domain.signals import Refused
 from app.metrics import WEBHOOKS
 from app.services.webhooks import (
     HEADER_NAMES,
     MAX_BODY_BYTES,
     WebhookHeaders,
-    WebhookRejected,
     ingest_webhook,
+    too_large,
 )
 
 router = APIRouter()
@@ -44,7 +45,7 @@ _OPENAPI: dict[str, Any] = {
             "schema": {"type": "string"},
         }
         for field, (required, text) in _HEADER_DOCS.items()
-    ],  # fmt: skip
+    ],
     "requestBody": {
         "required": True,
         "description": "The topic's payload, a JSON object, signed as sent (at most 5 MiB).",
@@ -59,8 +60,7 @@ async def _bounded_body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise WebhookRejected(413, "Webhook body too large", f"over {MAX_BODY_BYTES} bytes",
-                                  "body")  # fmt: skip
+            raise too_large()
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -69,22 +69,16 @@ async def receive_shopify_webhook(request: Request) -> Response:
     """Receives any Shopify topic. A repeat of a stored event (same Event-Id) is acknowledged
     and ignored, so Shopify's at-least-once delivery yields one order."""
     headers = WebhookHeaders.read(request.headers.get)
-    container: Container = request.app.state.container
-    secret = container.settings.shopify_client_secret.get_secret_value()
+    container: AppContext = request.app.state.container
     try:
         body = await _bounded_body(request)
-        result = await ingest_webhook(container.inbox, container.uow, headers, body, secret)
-    except WebhookRejected as exc:
-        params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
-        code = {
-            401: "unauthorized_webhook",
-            413: "webhook_too_large",
-            503: "intake_unavailable",
-        }.get(exc.status, "invalid_webhook")
-        WEBHOOKS.labels(code).inc()
-        # Nothing was stored on a 503: Shopify retries the delivery.
-        retry = {"Retry-After": "5"} if exc.status == 503 else None
-        raise AppError(exc.status, code, exc.title, exc.detail, params, headers=retry) from exc
+        result = await ingest_webhook(
+            container.inbox, container.uow, headers, body, container.verify_webhook, container.clock
+        )
+    except Refused as exc:
+        error = refusal(exc)
+        WEBHOOKS.labels(error.problem.code).inc()
+        raise error from exc
     (_REPEAT if result.duplicate else _STORED).inc()
     answer = WebhookAccepted(delivery_id=result.delivery_id, duplicate=result.duplicate)
     return Response(answer.__pydantic_serializer__.to_json(answer), media_type="application/json")
@@ -102,14 +96,21 @@ def document(openapi: dict[str, Any]) -> None:
     accepted = {"$ref": "#/components/schemas/WebhookAccepted"}
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     problems: dict[str, Any] = {
-        "400": {"description": "A header is missing or the body is not a JSON object",
-                "content": problem},
-        "401": {"description": "The signature does not match, or the shop is unknown",
-                "content": problem},
+        "400": {
+            "description": "A header is missing or the body is not a JSON object",
+            "content": problem,
+        },
+        "401": {
+            "description": "The signature does not match, or the shop is unknown",
+            "content": problem,
+        },
         "413": {"description": "The body is over 5 MiB", "content": problem},
-        "503": {"description": "The database is unavailable or too many deliveries wait to "
-                "be stored; retry after Retry-After seconds", "content": problem},
-    }  # fmt: skip
+        "503": {
+            "description": "The database is unavailable or too many deliveries wait to "
+            "be stored; retry after Retry-After seconds",
+            "content": problem,
+        },
+    }
     openapi["paths"]["/webhooks/shopify"] = {
         "post": {
             "tags": ["webhooks"],
@@ -123,6 +124,6 @@ def document(openapi: dict[str, Any]) -> None:
                     "content": {"application/json": {"schema": accepted}},
                 },
                 **problems,
-            },  # fmt: skip
+            },
         }
     }

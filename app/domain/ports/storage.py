@@ -1,12 +1,9 @@
-"""The ports the core needs: storage (a unit of work over one repository per aggregate),
-QuickBooks and Shopify, the job queue, the webhook inbox, the QBO limiter, the token cipher
-and the clock. Adapters implement them; services are typed against them only."""
+"""Storage: a unit of work over one repository per aggregate. Reads return entities; `save`
+writes back the fields a service changed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -17,190 +14,14 @@ from app.domain.entities import (
     AuditFilter,
     Connection,
     Delivery,
-    NewDelivery,
     OrderState,
     PrivacyRequest,
     Shop,
-    Stored,
     StoredOrder,
     SyncRecord,
     SyncRun,
 )
 from app.domain.entities import Mapping as MappingEntry
-
-
-@dataclass(frozen=True)
-class QboRef:
-    """A QBO name-list record reduced to what a mapping needs."""
-
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class QboOption(QboRef):
-    """A name-list record offered in a dropdown; `kind` is AccountType or Item Type."""
-
-    active: bool = True
-    kind: str | None = None
-
-
-@dataclass(frozen=True)
-class QboDocument:
-    """A QBO transaction we created or found."""
-
-    id: str
-    doc_number: str | None
-    total: str | None
-    customer_id: str | None
-    txn_date: str | None
-    raw: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    access_token: str
-    refresh_token: str
-    access_expires_at: datetime
-    refresh_expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class QboSession:
-    """What every QBO call needs: the company (realm) and a live access token."""
-
-    realm_id: str
-    access_token: str
-
-
-class QuickBooksPort(Protocol):
-    """The QBO Accounting API v3 as the sync needs it.
-
-    Raises only app.domain.faults exceptions.
-    """
-
-    async def find_customer(
-        self, session: QboSession, *, email: str | None, display_name: str | None
-    ) -> QboRef | None: ...
-
-    async def find_item(
-        self, session: QboSession, *, sku: str | None = None, name: str | None = None
-    ) -> QboRef | None: ...
-
-    async def create_customer(
-        self, session: QboSession, payload: dict[str, Any], *, request_id: str
-    ) -> QboRef: ...
-
-    async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str
-    ) -> QboDocument | None: ...
-
-    async def create_sales_receipt(
-        self, session: QboSession, payload: dict[str, Any], *, request_id: str
-    ) -> QboDocument: ...
-
-    async def list_entities(
-        self, session: QboSession, entity: str, *, active_only: bool = True, max_results: int = 1000
-    ) -> list[QboOption]: ...
-
-
-class QboOAuthPort(Protocol):
-    """Intuit's OAuth 2.0 token endpoint."""
-
-    async def exchange_code(self, code: str, redirect_uri: str) -> TokenSet: ...
-
-    async def refresh(self, refresh_token: str) -> TokenSet: ...
-
-    def authorize_url(
-        self, state: str, redirect_uri: str, scope: str = "com.intuit.quickbooks.accounting"
-    ) -> str: ...
-
-    async def revoke(self, token: str) -> None: ...
-
-
-class JobQueue(Protocol):
-    """Where work goes after the commit. Job ids de-duplicate."""
-
-    async def enqueue(self, function: str, *args: Any, job_id: str) -> None: ...
-
-
-class ReferenceData(Protocol):
-    """QBO name lists (accounts, items, tax codes…) for dropdowns, cached per company."""
-
-    async def options(
-        self, session: QboSession, entity: str, *, refresh: bool = False
-    ) -> list[QboOption]: ...
-
-
-class RateLimiter(Protocol):
-    """QBO's per-company ceilings, shared by every worker that calls it."""
-
-    def slot(self, realm_id: str, *, batch: bool = False) -> AbstractAsyncContextManager[None]: ...
-
-    async def penalize(self, realm_id: str, seconds: float) -> None: ...
-
-
-class ShopifyOAuthPort(Protocol):
-    """Shopify's install flow: signed queries, the consent page and the token endpoint."""
-
-    def valid_shop_domain(self, shop: str) -> bool: ...
-
-    def verify_query_hmac(self, params: Mapping[str, str]) -> bool: ...
-
-    def authorize_url(self, shop: str, scopes: str, redirect_uri: str, state: str) -> str: ...
-
-    async def exchange_code(self, shop: str, code: str) -> TokenSet: ...
-
-    async def refresh(self, shop: str, refresh_token: str) -> TokenSet: ...
-
-
-class ShopifyOrdersPort(Protocol):
-    """Orders read through the Admin API, as REST-shaped payloads."""
-
-    def orders_updated_between(
-        self, shop: str, token: str, since: datetime, until: datetime, page_size: int = 100
-    ) -> AsyncIterator[dict[str, Any]]: ...
-
-    def bulk_orders(
-        self, shop: str, token: str, since: datetime, until: datetime
-    ) -> AsyncIterator[dict[str, Any]]: ...
-
-
-class Cipher(Protocol):
-    """Tokens at rest and sealed OAuth states. `decrypt` and `unseal` raise ValueError for
-    what this key did not produce (or, for `unseal`, produced more than `max_age_s` ago)."""
-
-    def encrypt(self, plaintext: str) -> bytes: ...
-
-    def decrypt(self, ciphertext: bytes) -> str: ...
-
-    def seal(self, plaintext: str) -> str: ...
-
-    def unseal(self, token: str, *, max_age_s: int, now: float | None = None) -> str: ...
-
-
-class Clock(Protocol):
-    def __call__(self) -> datetime: ...
-
-
-WebhookVerifier = Callable[[bytes, str | None], bool]  # (raw body, HMAC header) -> authentic
-
-
-class Inbox(Protocol):
-    """Stores webhook deliveries durably before they are acknowledged."""
-
-    async def add(self, delivery: NewDelivery) -> int | None:
-        """The new delivery's id once committed; None when nothing was stored (the shop is not
-        installed, or the same (shop, topic, event id) is already in). Raises
-        InboxUnavailable when the database cannot take it now."""
-        ...
-
-    async def queue_stored(self, stored: list[Stored]) -> None:
-        """Queues the processing of deliveries already committed."""
-        ...
-
-
-# Storage. Reads return entities; `save` writes back the fields a service changed.
 
 
 class ShopRepository(Protocol):
@@ -360,17 +181,38 @@ class UnitOfWork(Protocol):
     """One transaction: `async with uow:` ... `await uow.commit()`; leaving without a commit
     rolls back. Jobs asked for with `enqueue_after_commit` go out only after the commit."""
 
-    shops: ShopRepository
-    api_keys: ApiKeyRepository
-    inbox: InboxRepository
-    orders: OrderRepository
-    records: SyncRecordRepository
-    audit: AuditRepository
-    mappings: MappingRepository
-    configs: ConfigRepository
-    connections: ConnectionRepository
-    runs: RunRepository
-    privacy: PrivacyRepository
+    @property
+    def shops(self) -> ShopRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def records(self) -> SyncRecordRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def mappings(self) -> MappingRepository: ...
+
+    @property
+    def configs(self) -> ConfigRepository: ...
+
+    @property
+    def connections(self) -> ConnectionRepository: ...
+
+    @property
+    def runs(self) -> RunRepository: ...
+
+    @property
+    def privacy(self) -> PrivacyRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,0 +1,92 @@
+"""Sync records: the current state of each Shopify object in QBO, and its lease."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+
+from app.adapters.db.base import Repository, table_of
+from app.adapters.db.tables import SyncRecord as SyncRecordRow
+from app.domain.entities import SyncRecord
+
+RECORDS = table_of(SyncRecordRow)
+
+
+class SqlRecords(Repository):
+    async def get(self, shop_id: int, entity: str, shopify_id: str) -> SyncRecord | None:
+        query = select(RECORDS).where(
+            RECORDS.c.shop_id == shop_id,
+            RECORDS.c.entity == entity,
+            RECORDS.c.shopify_id == shopify_id,
+        )
+        row = (await self._session.execute(query)).first()
+        return self._entity(SyncRecord, row) if row is not None else None
+
+    async def get_or_create(
+        self, shop_id: int, entity: str, shopify_id: str, *, label: str, status: str
+    ) -> SyncRecord:
+        statement = (
+            self._insert(RECORDS)
+            .values(
+                shop_id=shop_id,
+                entity=entity,
+                shopify_id=shopify_id,
+                label=label,
+                status=status,
+                attempts=0,
+            )
+            .on_conflict_do_nothing(index_elements=["shop_id", "entity", "shopify_id"])
+        )
+        await self._session.execute(statement)
+        record = await self.get(shop_id, entity, shopify_id)
+        assert record is not None
+        return record
+
+    async def of_ids(
+        self, shop_id: int, entity: str, shopify_ids: Sequence[str]
+    ) -> list[SyncRecord]:
+        query = select(RECORDS).where(
+            RECORDS.c.shop_id == shop_id,
+            RECORDS.c.entity == entity,
+            RECORDS.c.shopify_id.in_(list(shopify_ids)),
+        )
+        return [self._entity(SyncRecord, row) for row in await self._session.execute(query)]
+
+    async def with_error(self, shop_id: int, error_code: str) -> list[SyncRecord]:
+        query = select(RECORDS).where(
+            RECORDS.c.shop_id == shop_id,
+            RECORDS.c.status == "error",
+            RECORDS.c.error_code == error_code,
+        )
+        return [self._entity(SyncRecord, row) for row in await self._session.execute(query)]
+
+    async def acquire_lease(
+        self, record_id: int, owner: str, now: datetime, until: datetime
+    ) -> bool:
+        statement = (
+            update(RECORDS)
+            .where(
+                RECORDS.c.id == record_id,
+                or_(
+                    RECORDS.c.lease_until.is_(None),
+                    RECORDS.c.lease_until < now,
+                    RECORDS.c.lease_owner == owner,
+                ),
+            )
+            .values(lease_owner=owner, lease_until=until)
+        )
+        result = await self._session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def remember_request(self, record_id: int, request_id: str, payload_hash: str) -> None:
+        statement = (
+            update(RECORDS)
+            .where(RECORDS.c.id == record_id)
+            .values(pending_request_id=request_id, pending_payload_hash=payload_hash)
+        )
+        await self._session.execute(statement)
+
+    async def save(self, record: SyncRecord) -> None:
+        await self._save(RECORDS, record)

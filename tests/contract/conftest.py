@@ -8,12 +8,12 @@ import importlib.util
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
-from app.domain.entities import NewDelivery, Shop
-from app.domain.ports import UnitOfWork
+from app.domain.entities import NewDelivery, Shop, Stored
+from app.domain.ports import Inbox, UnitOfWork
 from tests.conftest import truncate_all
 from tests.fakes import FakeDatabase, FakeInbox, FakeUnitOfWork, RecordingQueue
 
@@ -21,6 +21,13 @@ HAVE_SQL = importlib.util.find_spec("app.adapters.db.engine") is not None
 NEEDS_SQL = pytest.mark.skipif(
     not HAVE_SQL, reason="app.adapters.db.engine (the SQL rewrite on the ports) is not merged yet"
 )
+AfterCommit = Callable[[list[Stored]], Awaitable[None]]
+
+
+class DrainableInbox(Inbox, Protocol):
+    async def drain(self) -> None: ...
+
+
 T0 = datetime(2026, 1, 5, 8, 0, 0, 123456, tzinfo=UTC)
 
 
@@ -32,6 +39,8 @@ class Backend:
     uow: Callable[[], UnitOfWork]
     queue: RecordingQueue
     seed_delivery: Callable[[NewDelivery], Awaitable[int]]
+    # The webhook intake (ports.Inbox) over this storage, calling back after each commit.
+    inbox: Callable[[AfterCommit], DrainableInbox]
 
     async def add_shop(self, domain: str = "northwind.myshopify.com", name: str = "N") -> Shop:
         async with self.uow() as uow:
@@ -67,13 +76,17 @@ async def _fake() -> AsyncIterator[Backend]:
         assert delivery_id is not None, "the fake inbox stores deliveries of installed shops"
         return delivery_id
 
-    yield Backend("fake", lambda: FakeUnitOfWork(db, queue), queue, seed)
+    def intake(after_commit: AfterCommit) -> FakeInbox:
+        return FakeInbox(db, after_commit)
+
+    yield Backend("fake", lambda: FakeUnitOfWork(db, queue), queue, seed, intake)
 
 
 async def _sql(name: str, url: str) -> AsyncIterator[Backend]:
-    from app.adapters.db.engine import make_engine, session_factory
     from sqlalchemy import insert
 
+    from app.adapters.db.engine import make_engine, session_factory
+    from app.adapters.db.inbox_writer import InboxWriter
     from app.adapters.db.tables import WebhookDelivery
     from app.adapters.db.uow import SqlUnitOfWork
 
@@ -86,17 +99,13 @@ async def _sql(name: str, url: str) -> AsyncIterator[Backend]:
         async with engine.begin() as connection:
             return int((await connection.execute(statement)).scalar_one())
 
+    def intake(after_commit: AfterCommit) -> InboxWriter:
+        return InboxWriter(engine, after_commit)
+
     try:
-        yield Backend(name, lambda: SqlUnitOfWork(sessions, queue), queue, seed)
+        yield Backend(name, lambda: SqlUnitOfWork(sessions, queue), queue, seed, intake)
     finally:
         await engine.dispose()
-
-
-def _backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "fake":
-        return _fake()
-    url: str = request.getfixturevalue(URL_FIXTURES[request.param])
-    return _sql(request.param, url)
 
 
 URL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}  # tests/conftest.py
@@ -104,16 +113,38 @@ SQLITE = pytest.param("sqlite", marks=NEEDS_SQL)
 POSTGRESQL = pytest.param("postgresql", marks=NEEDS_SQL)
 
 
+def _database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    """(backend name, database URL). The URL fixtures migrate with asyncio.run, so they are
+    resolved here, outside the test's event loop."""
+    name: str = request.param
+    return name, request.getfixturevalue(URL_FIXTURES[name]) if name in URL_FIXTURES else None
+
+
 @pytest.fixture(params=["fake", SQLITE, POSTGRESQL])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    async for each in _backend(request):
-        yield each
+def any_database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    return _database(request)
 
 
 @pytest.fixture(params=["fake", POSTGRESQL])
-async def locking(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+def locking_database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
     """The backends with row locks. SQLite has none: it runs one writer at a time."""
-    async for each in _backend(request):
+    return _database(request)
+
+
+def _backend(database: tuple[str, str | None]) -> AsyncIterator[Backend]:
+    name, url = database
+    return _fake() if url is None else _sql(name, url)
+
+
+@pytest.fixture
+async def backend(any_database: tuple[str, str | None]) -> AsyncIterator[Backend]:
+    async for each in _backend(any_database):
+        yield each
+
+
+@pytest.fixture
+async def locking(locking_database: tuple[str, str | None]) -> AsyncIterator[Backend]:
+    async for each in _backend(locking_database):
         yield each
 
 

@@ -201,3 +201,20 @@ async def test_get_or_create_tolerates_a_concurrent_twin(locking: Backend) -> No
 
     one, two = await asyncio.wait_for(asyncio.gather(first(), second()), 5)
     assert one == two and one.status == "a"
+
+
+async def test_save_writes_only_the_fields_changed_since_the_read(backend: Backend) -> None:
+    """Two units of work that change different fields of one record keep both changes."""
+    created = await _record(backend)
+    async with backend.uow() as first, backend.uow() as second:
+        by_first = await first.records.get(created.shop_id, "order", "1")
+        by_second = await second.records.get(created.shop_id, "order", "1")
+        assert by_first is not None and by_second is not None
+        by_first.status = "synced"
+        await first.records.save(by_first)
+        await first.commit()
+        by_second.message = "looked up by a person"
+        await second.records.save(by_second)
+        await second.commit()
+    loaded = await _reload(backend, created)
+    assert (loaded.status, loaded.message) == ("synced", "looked up by a person")

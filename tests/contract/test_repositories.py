@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.domain.entities import HEALTHY, QUICKBOOKS, SHOPIFY, UNHEALTHY, Connection, Mapping
+from app.domain.signals import AlreadyExists
 from tests.contract.conftest import T0, Backend
 
 
@@ -26,6 +30,13 @@ async def test_a_shop_round_trips(backend: Backend) -> None:
 
 async def test_a_new_shop_is_on_the_free_plan(backend: Backend) -> None:
     assert (await backend.add_shop()).plan == "free"
+
+
+async def test_a_domain_taken_is_refused(backend: Backend) -> None:
+    await backend.add_shop("northwind.myshopify.com")
+    with pytest.raises(AlreadyExists):
+        async with backend.uow() as uow:
+            await uow.shops.add("northwind.myshopify.com", "Twin")
 
 
 async def test_a_shop_changes_only_through_save(backend: Backend) -> None:
@@ -154,6 +165,18 @@ async def test_a_connection_round_trips_through_save(backend: Backend) -> None:
         await uow.commit()
     async with backend.uow() as uow:
         assert await uow.connections.get(shop.id, QUICKBOOKS) == connection
+
+
+async def test_a_connection_not_stored_yet_is_created_by_save(backend: Backend) -> None:
+    shop = await backend.add_shop()
+    connection = Connection(shop.id, QUICKBOOKS, HEALTHY, "9130350000000001", b"a", b"r")
+    async with backend.uow() as uow:
+        await uow.connections.save(connection)
+        await uow.commit()
+    async with backend.uow() as uow:
+        stored = await uow.connections.get(shop.id, QUICKBOOKS)
+    assert stored is not None and stored.id is not None
+    assert stored == replace(connection, id=stored.id)
 
 
 async def test_healthy_shop_ids_are_those_with_a_healthy_connection(backend: Backend) -> None:

@@ -3,7 +3,7 @@ it, the job queue, the webhook inbox and the clock. tests/contract holds them to
 tests as the SQL repositories, so they behave alike."""
 
 from tests.fakes.queue import FakeClock, FakeInbox, RecordingQueue
-from tests.fakes.store import FakeDatabase, UniqueViolation
+from tests.fakes.store import FakeDatabase
 from tests.fakes.uow import FakeUnitOfWork, unit_of_work_factory
 
 __all__ = [
@@ -12,6 +12,5 @@ __all__ = [
     "FakeInbox",
     "FakeUnitOfWork",
     "RecordingQueue",
-    "UniqueViolation",
     "unit_of_work_factory",
 ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tests.fakes.store import UNIQUE
+from tests.fakes.store import UNIQUE, stored
 
 if TYPE_CHECKING:
     from tests.fakes.uow import FakeUnitOfWork
@@ -57,6 +58,33 @@ class Repository:
 
     def _rows(self, table: str) -> list[Any]:
         return list(self._table(table).values())
+
+    def _out(self, row: T) -> T:
+        """A copy of a row for a service to change and `save`: remembered with its values, so
+        that `save` writes only the fields changed since (as the SQL adapter does)."""
+        entity = copy.deepcopy(row)
+        self._uow.tracked[id(entity)] = (entity, _values(entity))
+        return entity
+
+    async def _save(self, table: str, key: Hashable, entity: Any) -> None:
+        """Writes the fields changed since the entity was read (all of them if it was not read
+        in this unit of work); nothing when the row is gone."""
+        await self._lock(table, key)
+        now = _values(entity)
+        seen = self._uow.tracked.get(id(entity))
+        before = seen[1] if seen is not None and seen[0] is entity else {}
+        self._uow.tracked[id(entity)] = (entity, now)
+        changes = {
+            k: v for k, v in now.items() if k != "id" and (k not in before or before[k] != v)
+        }
+        if key in self._table(table) and changes:
+            self._table(table)[key] = stored(
+                dataclasses.replace(self._table(table)[key], **changes)
+            )
+
+
+def _values(entity: Any) -> dict[str, Any]:
+    return {f.name: copy.deepcopy(getattr(entity, f.name)) for f in dataclasses.fields(entity)}
 
 
 def copied(row: T) -> T:

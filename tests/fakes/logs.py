@@ -69,7 +69,7 @@ class RunRepository(Repository):
 
     async def get(self, shop_id: int, run_id: str) -> SyncRun | None:
         run = self._table("runs").get(run_id)
-        return copied(run) if run is not None and run.shop_id == shop_id else None
+        return self._out(run) if run is not None and run.shop_id == shop_id else None
 
     async def last_done(self, shop_id: int, kind: str) -> SyncRun | None:
         done = [
@@ -77,15 +77,10 @@ class RunRepository(Repository):
             for r in self._rows("runs")
             if (r.shop_id, r.kind, r.status) == (shop_id, kind, "done")
         ]
-        return copied(max(done, key=lambda r: r.created_at)) if done else None
+        return self._out(max(done, key=lambda r: r.created_at)) if done else None
 
     async def save(self, run: SyncRun) -> None:
-        await self._lock("runs", run.id)
-        known = self._table("runs").get(run.id)
-        if known is not None:
-            self._table("runs")[run.id] = stored(
-                replace(run, created_at=run.created_at or known.created_at)
-            )
+        await self._save("runs", run.id, run)
 
 
 class PrivacyRepository(Repository):
@@ -116,7 +111,7 @@ class PrivacyRepository(Repository):
         row = self._table(table)[key]
         holder = row.request if table == "privacy" else row
         values = {c: getattr(holder, c) for c in columns}
-        cleaned = {c: clean(v) if v is not None else None for c, v in values.items()}
+        cleaned = {c: _cleaned(v, clean) for c, v in values.items()}
         if cleaned == values:
             return 0
         self._table(table)[key] = _replaced(table, row, cleaned)
@@ -133,6 +128,17 @@ def _holds(value: Any, needles: builtins.list[str]) -> bool:
         return False
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return any(needle in text.lower() for needle in needles)
+
+
+def _cleaned(value: Any, clean: Callable[[Any], Any]) -> Any:
+    """Text that holds JSON (an inbox body) is cleaned as JSON and kept compact, as by the
+    SQL adapter."""
+    if isinstance(value, str) and value.startswith(("{", "[")):
+        try:
+            return json.dumps(clean(json.loads(value)), separators=(",", ":"))
+        except ValueError:
+            pass
+    return clean(value)
 
 
 def _replaced(table: str, row: Any, values: dict[str, Any]) -> Any:

@@ -63,6 +63,9 @@ class FakeInbox:
         await self.queue_stored([Stored(delivery_id, delivery.topic, delivery.status)])
         return delivery_id
 
+    async def drain(self) -> None:
+        """Nothing to wait for: each delivery is written and queued within `add`."""
+
     async def queue_stored(self, stored: list[Stored]) -> None:
         self.queued.extend(stored)
         if self.after_commit is not None and stored:

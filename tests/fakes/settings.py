@@ -46,7 +46,7 @@ class ConnectionRepository(Repository):
         if for_update:
             await self._lock("connections", key)
         connection = self._table("connections").get(key)
-        return copied(connection) if connection is not None else None
+        return self._out(connection) if connection is not None else None
 
     async def get_or_create(self, shop_id: int, provider: str) -> Connection:
         key = await self._find_or_reserve("connections", (shop_id, provider))
@@ -55,22 +55,15 @@ class ConnectionRepository(Repository):
             await self._lock("connections", key)
             self._table("connections")[key] = Connection(shop_id, provider, id=key)
         connection: Connection = self._table("connections")[key]
-        return copied(connection)
+        return self._out(connection)
 
     async def healthy_shop_ids(self, provider: str) -> list[int]:
         rows = self._rows("connections")
         return sorted(c.shop_id for c in rows if c.provider == provider and c.status == HEALTHY)
 
     async def save(self, connection: Connection) -> None:
-        key = self._find("connections", (connection.shop_id, connection.provider))
-        if key is None:
-            return
-        await self._lock("connections", key)
-        if key in self._table("connections"):
-            self._table("connections")[key] = stored(_with_id(connection, key))
-
-
-def _with_id(connection: Connection, key: Any) -> Connection:
-    copy = copied(connection)
-    copy.id = int(key)
-    return copy
+        """A connection not stored yet (no id) is created first, and given its id."""
+        if connection.id is None:
+            created = await self.get_or_create(connection.shop_id, connection.provider)
+            connection.id = created.id
+        await self._save("connections", connection.id, connection)

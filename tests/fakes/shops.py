@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import replace
 from typing import Any
 
 from app.domain.entities import ApiKey, Shop
+from app.domain.signals import AlreadyExists
 from tests.fakes.base import Repository, copied
-from tests.fakes.store import KeyRow, UniqueViolation, stored
+from tests.fakes.store import KeyRow, stored
 
 # Every table that holds rows of a shop, keyed by its shop_id (the inbox by its domain).
 SHOP_TABLES = (
@@ -27,7 +27,7 @@ SHOP_TABLES = (
 class ShopRepository(Repository):
     async def get(self, shop_id: int) -> Shop | None:
         shop = self._table("shops").get(shop_id)
-        return copied(shop) if shop is not None else None
+        return self._out(shop) if shop is not None else None
 
     async def get_by_domain(self, domain: str) -> Shop | None:
         shop_id = self._find("shops", domain)
@@ -35,18 +35,14 @@ class ShopRepository(Repository):
 
     async def add(self, domain: str, name: str, plan: str = "free") -> Shop:
         if await self._find_or_reserve("shops", domain) is not None:
-            raise UniqueViolation(f"shops: {domain!r} is taken")
+            raise AlreadyExists(f"shop {domain}")
         shop = Shop(self._next_id("shops"), domain, name, plan, created_at=self._now())
         await self._lock("shops", shop.id)
         self._table("shops")[shop.id] = shop = stored(shop)
-        return copied(shop)
+        return self._out(shop)
 
     async def save(self, shop: Shop) -> None:
-        await self._lock("shops", shop.id)
-        known = self._table("shops").get(shop.id)
-        if known is not None:
-            created = shop.created_at or known.created_at
-            self._table("shops")[shop.id] = stored(replace(shop, created_at=created))
+        await self._save("shops", shop.id, shop)
 
     async def erase(self, shop_id: int, domain: str) -> None:
         for table in SHOP_TABLES:
@@ -74,10 +70,11 @@ def _shop_id(table: str, key: Any, row: Any) -> int | None:
 class ApiKeyRepository(Repository):
     async def add(self, shop_id: int | None, key_hash: str, prefix: str, label: str) -> ApiKey:
         if await self._find_or_reserve("api_keys", key_hash) is not None:
-            raise UniqueViolation("api_keys: the key hash is taken")
+            raise AlreadyExists("api key")
         key = ApiKey(self._next_id("api_keys"), shop_id, prefix, label, created_at=self._now())
         await self._lock("api_keys", key.id)
-        self._table("api_keys")[key.id] = KeyRow(key := stored(key), key_hash)
+        key = stored(key)
+        self._table("api_keys")[key.id] = KeyRow(key, key_hash)
         return copied(key)
 
     async def find_active(self, key_hash: str) -> ApiKey | None:

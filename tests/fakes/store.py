@@ -28,13 +28,10 @@ from app.domain.entities import (
 )
 from app.domain.entities import Mapping as MappingEntry
 from app.domain.ports import Clock
+from app.domain.signals import AlreadyExists
 
 T = TypeVar("T")
 RowKey = tuple[str, Hashable]  # (table, primary key)
-
-
-class UniqueViolation(Exception):
-    """A row would share a unique key with another (the database's IntegrityError)."""
 
 
 @dataclass
@@ -145,7 +142,7 @@ class FakeDatabase:
                 continue
             twin = self.find(name, UNIQUE[name](row))
             if twin is not None and twin != key and (name, twin) not in deleted:
-                raise UniqueViolation(f"{name}: {UNIQUE[name](row)!r} is taken")
+                raise AlreadyExists(f"{name}: {UNIQUE[name](row)!r} is taken")
 
 
 def _changes(base: Tables, work: Tables, name: str) -> list[tuple[Hashable, Any]]:

@@ -17,7 +17,7 @@ HANDLED = ("processed", "ignored", "failed")
 class InboxRepository(Repository):
     async def get(self, delivery_id: int) -> Delivery | None:
         delivery = self._table("inbox").get(delivery_id)
-        return copied(delivery) if delivery is not None else None
+        return self._out(delivery) if delivery is not None else None
 
     async def claim(self, delivery_id: int) -> Delivery | None:
         """Skips a delivery another unit of work holds, as SELECT … SKIP LOCKED does."""
@@ -26,15 +26,13 @@ class InboxRepository(Repository):
         return await self.get(delivery_id)
 
     async def save(self, delivery: Delivery) -> None:
-        await self._lock("inbox", delivery.id)
-        if delivery.id in self._table("inbox"):
-            self._table("inbox")[delivery.id] = stored(delivery)
+        await self._save("inbox", delivery.id, delivery)
 
     async def delete_handled_before(self, cutoff: datetime) -> int:
         done = [d.id for d in self._rows("inbox") if d.status in HANDLED and _before(d, cutoff)]
         for delivery_id in done:
             await self._lock("inbox", delivery_id)
-            del self._table("inbox")[delivery_id]
+            self._table("inbox").pop(delivery_id, None)
         return len(done)
 
     async def unprocessed_before(self, cutoff: datetime, limit: int) -> list[int]:
@@ -115,7 +113,7 @@ class OrderRepository(Repository):
 class SyncRecordRepository(Repository):
     async def get(self, shop_id: int, entity: str, shopify_id: str) -> SyncRecord | None:
         record = self._table("records").get(self._find("records", (shop_id, entity, shopify_id)))
-        return copied(record) if record is not None else None
+        return self._out(record) if record is not None else None
 
     async def get_or_create(
         self, shop_id: int, entity: str, shopify_id: str, *, label: str, status: str
@@ -127,7 +125,7 @@ class SyncRecordRepository(Repository):
             record = SyncRecord(key, shop_id, entity, shopify_id, status, label)
             self._table("records")[key] = stored(record)
         created: SyncRecord = self._table("records")[key]
-        return copied(created)
+        return self._out(created)
 
     async def of_ids(
         self, shop_id: int, entity: str, shopify_ids: Sequence[str]
@@ -168,10 +166,8 @@ class SyncRecordRepository(Repository):
             self._table("records")[record_id] = changed
 
     async def save(self, record: SyncRecord) -> None:
-        await self._lock("records", record.id)
-        if record.id in self._table("records"):
-            self._table("records")[record.id] = stored(record)
+        await self._save("records", record.id, record)
 
     def _where(self, keep: Any) -> list[SyncRecord]:
         rows = sorted(self._rows("records"), key=lambda r: r.id)
-        return [copied(r) for r in rows if keep(r)]
+        return [self._out(r) for r in rows if keep(r)]

@@ -22,8 +22,10 @@ from tests.fakes.sync import InboxRepository, OrderRepository, SyncRecordReposit
 
 class FakeUnitOfWork:
     """app.domain.ports.UnitOfWork in memory. Entering takes a copy of the committed state;
-    `commit` publishes what changed, then sends the jobs asked for; leaving without a commit
-    drops both. Rows it writes or locks stay locked for other units of work until it ends."""
+    `commit` publishes what changed (row by row), then sends the jobs asked for; leaving
+    without a commit drops both. Reads see the state as it was on entering, except locking
+    reads, writes and lookups by unique key, which see the newest committed row, as they do
+    in PostgreSQL. Rows it writes or locks stay locked for other units of work until it ends."""
 
     def __init__(self, db: FakeDatabase, queue: JobQueue) -> None:
         self.db = db
@@ -31,6 +33,8 @@ class FakeUnitOfWork:
         self._jobs: list[tuple[str, tuple[Any, ...], str]] = []
         self._base: Tables | None = None
         self._work: Tables | None = None
+        # id(entity) -> (entity, its values when read): what `save` compares against.
+        self.tracked: dict[int, tuple[Any, dict[str, Any]]] = {}
         # Typed as the ports: mypy then holds each fake repository to its protocol.
         self.shops: ports.ShopRepository = ShopRepository(self)
         self.api_keys: ports.ApiKeyRepository = ApiKeyRepository(self)
@@ -45,6 +49,7 @@ class FakeUnitOfWork:
         self.privacy: ports.PrivacyRepository = PrivacyRepository(self)
 
     async def __aenter__(self) -> Self:
+        self.tracked = {}
         self._begin()
         return self
 
@@ -55,6 +60,7 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._end()
+        self.tracked = {}
 
     async def commit(self) -> None:
         self.db.publish(self._snapshot(), self.work)

@@ -129,7 +129,14 @@ class Container:
     @property
     def sync_deps(self) -> SyncDeps:
         qbo = CachingQuickBooks(self.qbo, self._cache)
-        return SyncDeps(self.uow, qbo, self.tokens, self.clock, self.worker_id)
+        return SyncDeps(
+            self.uow,
+            qbo,
+            self.tokens,
+            self.clock,
+            self.worker_id,
+            retry_base_s=self.settings.sync_retry_base_s,
+        )
 
     async def aclose(self) -> None:
         await self.inbox.drain()

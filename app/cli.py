@@ -1,4 +1,4 @@
-"""`python -m app.cli run|worker|migrate|seed-demo|openapi`."""
+"""`python -m app.cli run|worker|migrate|seed-demo|create-key|openapi`."""
 
 from __future__ import annotations
 
@@ -61,6 +61,24 @@ async def _seed(settings: Settings) -> str:
 
 def seed_demo(settings: Settings) -> None:
     print(asyncio.run(_seed(settings)))
+
+
+async def _issue_ops_key(settings: Settings, label: str) -> str:
+    from app.adapters.queue.inprocess import InProcessQueue
+    from app.bootstrap import bootstrap
+    from app.services.shops import issue_ops_key
+
+    container = bootstrap(settings, InProcessQueue())  # nothing is queued: never started
+    try:
+        return await issue_ops_key(container.uow(), label)
+    finally:
+        await container.aclose()
+
+
+def create_key(settings: Settings, label: str) -> None:
+    """Prints a new operator key (it acts on every shop); only its hash is stored."""
+    migrate(settings)  # as `run` does: a fresh install can have its first key at once
+    print(asyncio.run(_issue_ops_key(settings, label)))
 
 
 def worker(settings: Settings) -> None:
@@ -152,12 +170,17 @@ def main(argv: list[str] | None = None) -> None:
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     for name in ("worker", "migrate", "seed-demo", "openapi"):
         sub.add_parser(name)
+    key_parser = sub.add_parser("create-key", help="print a new API key (migrates the DB first)")
+    key_parser.add_argument("--ops", action="store_true", required=True, help="an operator key")
+    key_parser.add_argument("--label", default="ops", help="a name to tell the key by")
     args = parser.parse_args(argv)
     if args.command == "openapi":
         return openapi()
     settings = Settings()
     if args.command == "run":
         return run(settings, args.host, args.port)
+    if args.command == "create-key":
+        return create_key(settings, args.label)
     {"worker": worker, "migrate": migrate, "seed-demo": seed_demo}[args.command](settings)
 
 

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     http_timeout_s: float = Field(default=30.0, alias="LEDGERPORT_HTTP_TIMEOUT_S")
     # Handled webhook bodies hold buyers' personal data; Shopify retries for 48 hours at most.
     inbox_retention_days: int = Field(default=30, ge=3, alias="LEDGERPORT_INBOX_RETENTION_DAYS")
+    # How often the sweep re-queues lost deliveries and catches missed orders (tests shorten it).
+    sweep_interval_s: float = Field(default=300.0, gt=0, alias="LEDGERPORT_SWEEP_INTERVAL_S")
+    # The first wait before re-running a job that crashed; it doubles on each try.
+    job_retry_base_s: float = Field(default=2.0, gt=0, alias="LEDGERPORT_JOB_RETRY_BASE_S")
+    # The first wait (before jitter) after a QuickBooks timeout; it doubles on each attempt.
+    sync_retry_base_s: float = Field(default=30.0, gt=0, alias="LEDGERPORT_SYNC_RETRY_BASE_S")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from app.adapters.queue.inprocess import InProcessQueue
 from app.api import errors
 from app.api.routes import (
     audit,
@@ -23,9 +21,9 @@ from app.api.routes import (
     webhooks,
 )
 from app.api.routes import errors as error_routes
-from app.bootstrap import Container, bootstrap
+from app.bootstrap import Container
 from app.settings import Settings
-from app.workers.jobs import SWEEP_EVERY_MINUTES, bound_jobs
+from app.workers.embedded import run_embedded
 
 DESCRIPTION = (
     "Keeps a Shopify store's books in QuickBooks Online. Errors are RFC 9457 problem+json; "
@@ -42,42 +40,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if getattr(app.state, "container", None) is not None:
         yield  # a test built and owns the container
         return
-    settings = Settings()
     # What is loaded by now lives as long as the process: keep the collector from walking it.
     # A full collection over the frameworks' objects was the longest pause a webhook saw.
     gc.collect()
     gc.freeze()
-    if settings.redis_url:
-        from app.workers.arq_queue import connect
-
-        queue = await connect(settings.redis_url)
-        app.state.container = bootstrap(settings, queue)
+    async with run_embedded(Settings()) as container:
+        app.state.container = container
         yield
-        await app.state.container.aclose()
-        await queue.aclose()
-        return
-    local = InProcessQueue()
-    container = bootstrap(settings, local)
-    sweeper = start_local_worker(container, local)
-    app.state.container = container
-    yield
-    sweeper.cancel()
-    await local.stop()
-    await container.aclose()
-
-
-def start_local_worker(container: Container, queue: InProcessQueue) -> asyncio.Task[None]:
-    """The embedded default: jobs run in this process, and so does the sweep's clock."""
-    queue.runners = bound_jobs(container)
-    queue.start()
-    return asyncio.create_task(_sweep_clock(container, queue))
-
-
-async def _sweep_clock(container: Container, queue: InProcessQueue) -> None:
-    while True:
-        await asyncio.sleep(SWEEP_EVERY_MINUTES * 60)
-        stamp = container.clock().strftime("%Y%m%d%H%M")
-        await queue.enqueue("sweep_all", job_id=f"sweep_all:{stamp}")
 
 
 def create_app(container: Container | None = None) -> FastAPI:

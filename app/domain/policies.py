@@ -180,7 +180,8 @@ def retry_delay(
     """Seconds until the next automatic try, or None when only a person or an event helps.
 
     Errors fixed by a mapping, the config or a reconnect are re-queued by those events, not
-    by a timer. `attempt` counts attempts that failed (see `counts_as_attempt`).
+    by a timer. `attempt` counts attempts that failed (see `counts_as_attempt`); `base` bounds
+    the first wait after a timeout.
     """
     if error.code is ErrorCode.rate_limited:
         retry_after = error.detail.get("retry_after")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from app.bootstrap import Container
@@ -49,15 +49,16 @@ async def sweep(container: Container, shop_id: int, *, attempt: int = 1) -> None
 async def sweep_all(container: Container, *, attempt: int = 1) -> None:
     """Queues one sweep per shop connected to Shopify (the cron calls this), and again the
     deliveries whose processing job was lost; deletes handled deliveries past retention."""
-    now = container.clock()
-    lost = now - timedelta(minutes=SWEEP_EVERY_MINUTES)
+    now, interval = container.clock(), container.settings.sweep_interval_s
+    # Older than one sweep and still unprocessed: its job is not merely on its way.
+    lost = now - timedelta(seconds=interval)
     requeued = await requeue_lost_deliveries(container.uow(), container.queue, lost)
     LOST_REQUEUED.inc(requeued)
     retention = timedelta(days=container.settings.inbox_retention_days)
     await purge_handled_deliveries(container.uow(), now - retention)
     async with container.uow() as uow:
         shop_ids = await uow.connections.healthy_shop_ids("shopify")
-    stamp = now.strftime("%Y%m%d%H%M")
+    stamp = sweep_slot(now, interval)
     for shop_id in shop_ids:
         await container.queue.enqueue("sweep", shop_id, job_id=f"sweep:{shop_id}:{stamp}")
 
@@ -69,7 +70,11 @@ JOBS: dict[str, Callable[..., Awaitable[None]]] = {
     "sweep": sweep,
     "sweep_all": sweep_all,
 }
-SWEEP_EVERY_MINUTES = 5
+
+
+def sweep_slot(now: datetime, interval_s: float) -> int:
+    """Which sweep `now` belongs to, counting intervals from the epoch: one job id per sweep."""
+    return int(now.timestamp() // interval_s)
 
 
 def bound_jobs(container: Container) -> dict[str, Callable[..., Awaitable[None]]]:

@@ -15,7 +15,7 @@ from app.bootstrap import bootstrap
 from app.domain.signals import RetryLater, crash_backoff
 from app.settings import Settings
 from app.workers.arq_queue import ArqJobQueue
-from app.workers.jobs import JOBS, SWEEP_EVERY_MINUTES, sweep_all
+from app.workers.jobs import JOBS, sweep_all
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 8
@@ -30,7 +30,8 @@ def _arq_job(name: str, job: Callable[..., Awaitable[None]]) -> Function:
         except Exception as exc:
             # A crash (a deadlock, a lost connection) must not strand the work: try again.
             log.exception("job %s failed on try %s", name, ctx["job_try"])
-            raise Retry(defer=crash_backoff(ctx["job_try"])) from exc
+            base = ctx["container"].settings.job_retry_base_s
+            raise Retry(defer=crash_backoff(ctx["job_try"], base)) from exc
 
     run.__name__ = name
     # keep_result=0: a finished job must not block the same job id from running again.
@@ -56,16 +57,29 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 
 async def sweep_cron(ctx: dict[str, Any]) -> None:
-    await sweep_all(ctx["container"])
+    """Runs every minute and sweeps in the minutes `sweep_due` picks for the interval."""
+    container = ctx["container"]
+    # The score is the tick's scheduled time in ms: a late start does not move the sweep.
+    if sweep_due(ctx["score"] / 1000, container.settings.sweep_interval_s):
+        await sweep_all(container)
+
+
+def sweep_due(tick_s: float, interval_s: float) -> bool:
+    """Whether an interval (counted from the epoch) begins in the minute ending at the tick.
+
+    Whole minutes that divide an hour pick the minutes `cron(minute=…)` would (300 s: :00,
+    :05 …); any other interval sweeps once per interval on average, in whole minutes; one
+    under a minute sweeps every minute, the cron's grain."""
+    minute = round(tick_s / 60) * 60  # the tick fires just after the minute
+    return minute // interval_s != (minute - 60) // interval_s
 
 
 class WorkerSettings:
     """For `arq app.workers.settings.WorkerSettings`; `python -m app.cli worker` is the same."""
 
     functions: ClassVar[list[Function]] = FUNCTIONS
-    cron_jobs: ClassVar[list[CronJob]] = [
-        cron(sweep_cron, minute=set(range(0, 60, SWEEP_EVERY_MINUTES)), run_at_startup=False)
-    ]
+    # Every minute, at second 0: the interval is a setting, read once the container exists.
+    cron_jobs: ClassVar[list[CronJob]] = [cron(sweep_cron, second=0, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = 10

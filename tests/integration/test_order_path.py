@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.adapters.db.tables import OrderRow, SyncRecord, WebhookDelivery
 from app.sandbox.shopify import sign_webhook
 from app.services.shops import Installed
-from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
+from app.workers.jobs import sweep_all
 from tests.harness import (
     REALM,
     SHOP,
@@ -218,7 +218,7 @@ async def test_a_delivery_whose_job_was_lost_is_processed_by_the_next_sweep(
         await sweep_all(h.container)  # too soon: its job may still be on its way
         await settle(h)
         assert len(h.qbo.documents(REALM, "SalesReceipt")) == 0
-        later = datetime.now(UTC) + timedelta(minutes=SWEEP_EVERY_MINUTES + 1)
+        later = datetime.now(UTC) + timedelta(seconds=h.container.settings.sweep_interval_s + 60)
         h.container.clock = lambda: later
         await sweep_all(h.container)
         await settle(h)

@@ -18,7 +18,7 @@ from app.adapters.db.tables import OrderRow, WebhookDelivery, utcnow
 from app.domain.entities import NewDelivery
 from app.sandbox.shopify import sign_webhook
 from app.services.webhooks import queue_processing
-from app.workers.jobs import SWEEP_EVERY_MINUTES, sweep_all
+from app.workers.jobs import sweep_all
 from tests.harness import (
     SHOP,
     SHOPIFY_SECRET,
@@ -162,7 +162,7 @@ async def test_deliveries_are_acknowledged_while_the_queue_is_down_and_processed
 
         requeued = await metric(h, "ledgerport_lost_deliveries_requeued_total")
         queue.down = False
-        later = datetime.now(UTC) + timedelta(minutes=SWEEP_EVERY_MINUTES + 1)
+        later = datetime.now(UTC) + timedelta(seconds=h.container.settings.sweep_interval_s + 60)
         h.container.clock = lambda: later
         await sweep_all(h.container)
         await queue.join()

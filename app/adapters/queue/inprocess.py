@@ -17,10 +17,13 @@ log = logging.getLogger(__name__)
 class InProcessQueue:
     """De-duplicates by job id while a job is queued or running, like arq with keep_result=0."""
 
-    def __init__(self, *, concurrency: int = 2, max_tries: int = 8) -> None:
+    def __init__(
+        self, *, concurrency: int = 2, max_tries: int = 8, retry_base_s: float = 2.0
+    ) -> None:
         self.runners: Mapping[str, Runner] = {}
         self._concurrency = concurrency
         self._max_tries = max_tries
+        self._retry_base_s = retry_base_s  # the first wait after a crash, doubled on each try
         self._queue: asyncio.Queue[tuple[str, tuple[Any, ...], str, int]] = asyncio.Queue()
         self._active: set[str] = set()
         self._workers: list[asyncio.Task[None]] = []
@@ -71,7 +74,7 @@ class InProcessQueue:
             except Exception:
                 # As in the arq worker: a crash is retried, it must not strand the work.
                 log.exception("job %s failed on try %d", job_id, attempt)
-                crashed = RetryLater(crash_backoff(attempt), "crashed")
+                crashed = RetryLater(crash_backoff(attempt, self._retry_base_s), "crashed")
                 self._retry(function, args, job_id, attempt, crashed)
             finally:
                 self._running -= 1

@@ -1,0 +1,84 @@
+"""Fake shop and API key repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from app.domain.entities import ApiKey, Shop
+from app.domain.signals import AlreadyExists
+from tests.fakes.base import Repository, copied
+from tests.fakes.store import KeyRow, stored
+
+# Every table that holds rows of a shop, keyed by its shop_id (the inbox by its domain).
+SHOP_TABLES = (
+    "api_keys",
+    "orders",
+    "records",
+    "audit",
+    "mappings",
+    "configs",
+    "connections",
+    "runs",
+    "privacy",
+)
+
+
+class ShopRepository(Repository):
+    async def get(self, shop_id: int) -> Shop | None:
+        shop = self._table("shops").get(shop_id)
+        return self._out(shop) if shop is not None else None
+
+    async def get_by_domain(self, domain: str) -> Shop | None:
+        shop_id = self._find("shops", domain)
+        return await self.get(shop_id) if isinstance(shop_id, int) else None
+
+    async def add(self, domain: str, name: str, plan: str = "free") -> Shop:
+        if await self._find_or_reserve("shops", domain) is not None:
+            raise AlreadyExists(f"shop {domain}")
+        shop = Shop(self._next_id("shops"), domain, name, plan, created_at=self._now())
+        await self._lock("shops", shop.id)
+        self._table("shops")[shop.id] = shop = stored(shop)
+        return self._out(shop)
+
+    async def save(self, shop: Shop) -> None:
+        await self._save("shops", shop.id, shop)
+
+    async def erase(self, shop_id: int, domain: str) -> None:
+        for table in SHOP_TABLES:
+            for key, row in list(self._table(table).items()):
+                if _shop_id(table, key, row) == shop_id:
+                    await self._delete(table, key)
+        for key, delivery in list(self._table("inbox").items()):
+            if delivery.shop_domain == domain:
+                await self._delete("inbox", key)
+        await self._delete("shops", shop_id)
+
+    async def _delete(self, table: str, key: Hashable) -> None:
+        await self._lock(table, key)
+        self._table(table).pop(key, None)
+
+
+def _shop_id(table: str, key: Any, row: Any) -> int | None:
+    if table == "configs":
+        return int(key)
+    if table in ("api_keys", "privacy"):
+        return (row.key if table == "api_keys" else row.request).shop_id  # type: ignore[no-any-return]
+    return row.shop_id  # type: ignore[no-any-return]
+
+
+class ApiKeyRepository(Repository):
+    async def add(self, shop_id: int | None, key_hash: str, prefix: str, label: str) -> ApiKey:
+        if await self._find_or_reserve("api_keys", key_hash) is not None:
+            raise AlreadyExists("api key")
+        key = ApiKey(self._next_id("api_keys"), shop_id, prefix, label, created_at=self._now())
+        await self._lock("api_keys", key.id)
+        key = stored(key)
+        self._table("api_keys")[key.id] = KeyRow(key, key_hash)
+        return copied(key)
+
+    async def find_active(self, key_hash: str) -> ApiKey | None:
+        row: KeyRow | None = self._table("api_keys").get(self._find("api_keys", key_hash))
+        if row is None or row.key.revoked_at is not None:
+            return None
+        return copied(row.key)

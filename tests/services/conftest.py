@@ -17,11 +17,11 @@ from app.adapters.quickbooks.client import QuickBooksClient
 from app.adapters.quickbooks.oauth import QboOAuthClient
 from app.domain.entities import QUICKBOOKS, AuditEntry, AuditFilter, Connection, SyncRecord
 from app.domain.models import Actor, Entity
-from app.sandbox.qbo import QboSandbox
 from app.services.connections import RefreshLocks, TokenKeeper
 from app.services.orders import store_order
 from app.services.shops import Installed, connect_quickbooks, install_shop, map_product
 from app.services.sync_order import SyncDeps
+from ledgerport_sandbox.qbo import QboSandbox
 from tests.fakes import (
     FakeClock,
     FakeDatabase,

@@ -229,3 +229,16 @@ class PrivacyRequest:
     shopify_customer_id: str | None
     summary: str
     report: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A product, customer or tax rate the shop's orders have shown us, and its mapping."""
+
+    shop_id: int
+    kind: str  # customer | product | tax_rate
+    source_key: str
+    label: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    last_seen_at: datetime | None = None
+    mapping: Mapping | None = None

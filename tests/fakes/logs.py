@@ -20,6 +20,7 @@ PERSONAL_COLUMNS = {
     "orders": ("payload",),
     "audit": ("message", "detail"),
     "records": ("message",),
+    "sources": ("label", "detail"),
     "mappings": ("source_label",),
     "privacy": ("report",),
 }

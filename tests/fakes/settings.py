@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
+from dataclasses import replace
 from typing import Any
 
-from app.domain.entities import HEALTHY, Connection
+from app.domain.entities import HEALTHY, Connection, Source
 from app.domain.entities import Mapping as MappingEntry
 from tests.fakes.base import Repository, copied
 from tests.fakes.store import json_value, stored
@@ -23,6 +25,53 @@ class MappingRepository(Repository):
         key = (mapping.shop_id, mapping.kind, mapping.source_key)
         await self._lock("mappings", key)
         self._table("mappings")[key] = stored(mapping)
+
+    async def delete(self, shop_id: int, kind: str, source_key: str) -> bool:
+        key = (shop_id, kind, source_key)
+        await self._lock("mappings", key)
+        return self._table("mappings").pop(key, None) is not None
+
+
+class SourceRepository(Repository):
+    async def seen(self, source: Source) -> None:
+        key = (source.shop_id, source.kind, source.source_key)
+        await self._lock("sources", key)
+        when = source.last_seen_at or self._now()
+        self._table("sources")[key] = stored(
+            replace(source, label=source.label[:255], last_seen_at=when, mapping=None)
+        )
+
+    async def get(self, shop_id: int, kind: str, source_key: str) -> Source | None:
+        source = self._table("sources").get((shop_id, kind, source_key))
+        return self._with_mapping(source) if source is not None else None
+
+    async def list(
+        self,
+        shop_id: int,
+        kind: str,
+        *,
+        state: str | None = None,
+        search: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> builtins.list[Source]:
+        rows = sorted(
+            (s for s in self._rows("sources") if (s.shop_id, s.kind) == (shop_id, kind)),
+            key=lambda s: s.source_key,
+        )
+        found = [self._with_mapping(s) for s in rows if after is None or s.source_key > after]
+        if state is not None:
+            found = [s for s in found if (s.mapping is not None) == (state == "mapped")]
+        if search:
+            needle = search.lower()
+            found = [
+                s for s in found if needle in s.source_key.lower() or needle in s.label.lower()
+            ]
+        return found[:limit]
+
+    def _with_mapping(self, source: Source) -> Source:
+        mapping = self._table("mappings").get((source.shop_id, source.kind, source.source_key))
+        return replace(copied(source), mapping=copied(mapping) if mapping else None)
 
 
 class ConfigRepository(Repository):

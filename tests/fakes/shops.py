@@ -12,6 +12,8 @@ from tests.fakes.store import KeyRow, stored
 
 # Every table that holds rows of a shop, keyed by its shop_id (the inbox by its domain).
 SHOP_TABLES = (
+    "blockers",
+    "sources",
     "api_keys",
     "orders",
     "records",
@@ -62,6 +64,8 @@ class ShopRepository(Repository):
 def _shop_id(table: str, key: Any, row: Any) -> int | None:
     if table == "configs":
         return int(key)
+    if table == "blockers":
+        return int(row)
     if table in ("api_keys", "privacy"):
         return (row.key if table == "api_keys" else row.request).shop_id  # type: ignore[no-any-return]
     return row.shop_id  # type: ignore[no-any-return]

@@ -22,6 +22,7 @@ from app.domain.entities import (
     Delivery,
     PrivacyRequest,
     Shop,
+    Source,
     StoredOrder,
     SyncRecord,
     SyncRun,
@@ -62,6 +63,9 @@ class Tables:
     connections: dict[int, Connection] = field(default_factory=dict)
     runs: dict[str, SyncRun] = field(default_factory=dict)
     privacy: dict[int, PrivacyRow] = field(default_factory=dict)
+    # (record id, key) -> shop id: what an errored record waits for.
+    blockers: dict[tuple[int, str], int] = field(default_factory=dict)
+    sources: dict[tuple[int, str, str], Source] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)

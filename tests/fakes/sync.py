@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -171,3 +171,25 @@ class SyncRecordRepository(Repository):
     def _where(self, keep: Any) -> list[SyncRecord]:
         rows = sorted(self._rows("records"), key=lambda r: r.id)
         return [self._out(r) for r in rows if keep(r)]
+
+    async def set_blockers(self, record: SyncRecord, keys: Collection[str]) -> None:
+        for key in [k for k in self._table("blockers") if k[0] == record.id]:
+            await self._lock("blockers", key)
+            del self._table("blockers")[key]
+        for key in set(keys):
+            await self._lock("blockers", (record.id, key))
+            self._table("blockers")[(record.id, key)] = record.shop_id
+
+    async def blocked_by(self, shop_id: int, keys: Collection[str]) -> list[SyncRecord]:
+        wanted = set(keys)
+        ids = {
+            rid
+            for (rid, key), shop in self._table("blockers").items()
+            if shop == shop_id and key in wanted
+        }
+        records = self._table("records")
+        return [
+            self._out(records[rid])
+            for rid in sorted(ids)
+            if rid in records and records[rid].status == "error"
+        ]

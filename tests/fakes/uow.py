@@ -14,6 +14,7 @@ from tests.fakes.settings import (
     ConfigRepository,
     ConnectionRepository,
     MappingRepository,
+    SourceRepository,
 )
 from tests.fakes.shops import ApiKeyRepository, ShopRepository
 from tests.fakes.store import FakeDatabase, Tables, snapshot
@@ -47,6 +48,7 @@ class FakeUnitOfWork:
         self.connections: ports.ConnectionRepository = ConnectionRepository(self)
         self.runs: ports.RunRepository = RunRepository(self)
         self.privacy: ports.PrivacyRepository = PrivacyRepository(self)
+        self.sources: ports.SourceRepository = SourceRepository(self)
 
     async def __aenter__(self) -> Self:
         self.tracked = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.adapters.db.base import Repository, table_of
 from app.adapters.db.tables import Mapping as MappingRow
@@ -43,6 +43,15 @@ class SqlMappings(Repository):
             )
         )
         await self._session.execute(statement)
+
+    async def delete(self, shop_id: int, kind: str, source_key: str) -> bool:
+        statement = delete(MAPPINGS).where(
+            MAPPINGS.c.shop_id == shop_id,
+            MAPPINGS.c.kind == kind,
+            MAPPINGS.c.source_key == source_key,
+        )
+        result = await self._session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
 
 
 class SqlConfigs(Repository):

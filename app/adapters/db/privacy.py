@@ -13,6 +13,7 @@ from app.adapters.db.tables import (
     AuditEntry,
     Mapping,
     OrderRow,
+    Source,
     SyncRecord,
     WebhookDelivery,
 )
@@ -38,6 +39,7 @@ class SqlPrivacy(Repository):
             (table_of(AuditEntry), None, ["message", "detail"]),
             (table_of(SyncRecord), None, ["message"]),
             (table_of(Mapping), None, ["source_label"]),
+            (table_of(Source), None, ["label", "detail"]),
             (PRIVACY, None, ["report"]),
         ]
         changed = 0

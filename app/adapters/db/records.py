@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.adapters.db.base import Repository, table_of
+from app.adapters.db.tables import RecordBlocker
 from app.adapters.db.tables import SyncRecord as SyncRecordRow
 from app.domain.entities import SyncRecord
 
 RECORDS = table_of(SyncRecordRow)
+BLOCKERS = table_of(RecordBlocker)
 
 
 class SqlRecords(Repository):
@@ -90,3 +92,20 @@ class SqlRecords(Repository):
 
     async def save(self, record: SyncRecord) -> None:
         await self._save(RECORDS, record)
+
+    async def set_blockers(self, record: SyncRecord, keys: Collection[str]) -> None:
+        await self._session.execute(delete(BLOCKERS).where(BLOCKERS.c.record_id == record.id))
+        rows = [{"record_id": record.id, "shop_id": record.shop_id, "key": k} for k in set(keys)]
+        if rows:
+            await self._session.execute(BLOCKERS.insert(), rows)
+
+    async def blocked_by(self, shop_id: int, keys: Collection[str]) -> list[SyncRecord]:
+        waiting = select(BLOCKERS.c.record_id).where(
+            BLOCKERS.c.shop_id == shop_id, BLOCKERS.c.key.in_(list(keys))
+        )
+        query = (
+            select(RECORDS)
+            .where(RECORDS.c.id.in_(waiting), RECORDS.c.status == "error")
+            .order_by(RECORDS.c.id)
+        )
+        return [self._entity(SyncRecord, row) for row in await self._session.execute(query)]

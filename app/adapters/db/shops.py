@@ -15,6 +15,8 @@ from app.adapters.db.tables import (
     Mapping,
     OrderRow,
     PrivacyRequest,
+    RecordBlocker,
+    Source,
     SyncConfigRow,
     SyncRecord,
     SyncRun,
@@ -28,6 +30,8 @@ SHOPS = table_of(ShopRow)
 KEYS = table_of(ApiKeyRow)
 # Every table that holds rows of a shop, children first.
 OWNED = (
+    RecordBlocker,
+    Source,
     AuditEntry,
     SyncRecord,
     SyncRun,

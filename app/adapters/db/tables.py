@@ -259,3 +259,35 @@ class SyncRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class RecordBlocker(Base):
+    """What an errored record waits for ("product/sku:TEE-1", "config/customers"…): saving
+    that mapping, setting or connection re-queues it."""
+
+    __tablename__ = "sync_record_blockers"
+    __table_args__ = (
+        UniqueConstraint("record_id", "key"),
+        Index("ix_sync_record_blockers_shop_key", "shop_id", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("sync_records.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(300))
+
+
+class Source(Base):
+    """A product, customer or tax rate the shop's orders have shown us: what can be mapped."""
+
+    __tablename__ = "mapping_sources"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "source_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # customer | product | tax_rate
+    source_key: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255), default="")
+    # What auto-map and the SPA need besides the label: sku, name, price, email…
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,6 +17,7 @@ from app.adapters.db.privacy import SqlPrivacy
 from app.adapters.db.records import SqlRecords
 from app.adapters.db.runs import SqlRuns
 from app.adapters.db.shops import SqlApiKeys, SqlShops
+from app.adapters.db.sources import SqlSources
 from app.domain.ports import JobQueue
 
 
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     connections: SqlConnections
     runs: SqlRuns
     privacy: SqlPrivacy
+    sources: SqlSources
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], queue: JobQueue) -> None:
         self._sessions = sessions
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.connections = SqlConnections(session)
         self.runs = SqlRuns(session)
         self.privacy = SqlPrivacy(session)
+        self.sources = SqlSources(session)
         return self
 
     async def __aexit__(

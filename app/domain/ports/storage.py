@@ -3,7 +3,7 @@ writes back the fields a service changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -17,6 +17,7 @@ from app.domain.entities import (
     OrderState,
     PrivacyRequest,
     Shop,
+    Source,
     StoredOrder,
     SyncRecord,
     SyncRun,
@@ -108,6 +109,14 @@ class SyncRecordRepository(Protocol):
 
     async def save(self, record: SyncRecord) -> None: ...
 
+    async def set_blockers(self, record: SyncRecord, keys: Collection[str]) -> None:
+        """Replaces what the record waits for (see app/domain/healing.py)."""
+        ...
+
+    async def blocked_by(self, shop_id: int, keys: Collection[str]) -> list[SyncRecord]:
+        """The shop's records in error that wait for one of `keys`, oldest first."""
+        ...
+
 
 class AuditRepository(Protocol):
     async def add(self, entry: AuditEntry) -> AuditEntry:
@@ -132,6 +141,34 @@ class MappingRepository(Protocol):
 
     async def put(self, mapping: MappingEntry) -> None:
         """Adds the mapping, or replaces the one for its (shop, kind, source key)."""
+        ...
+
+    async def delete(self, shop_id: int, kind: str, source_key: str) -> bool:
+        """Removes the mapping; False when there was none."""
+        ...
+
+
+class SourceRepository(Protocol):
+    """What the shop's orders have shown us that can be mapped."""
+
+    async def seen(self, source: Source) -> None:
+        """Adds the source, or refreshes its label, detail and time."""
+        ...
+
+    async def get(self, shop_id: int, kind: str, source_key: str) -> Source | None: ...
+
+    async def list(
+        self,
+        shop_id: int,
+        kind: str,
+        *,
+        state: str | None = None,
+        search: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Source]:
+        """By source key, with each source's mapping; `state` "mapped" or "unmapped"; `search`
+        in the key or label, case-insensitively; `after` a source key (the cursor)."""
         ...
 
 
@@ -213,6 +250,9 @@ class UnitOfWork(Protocol):
 
     @property
     def privacy(self) -> PrivacyRepository: ...
+
+    @property
+    def sources(self) -> SourceRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

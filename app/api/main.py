@@ -15,6 +15,7 @@ from app.api.routes import (
     audit,
     connections,
     health,
+    mappings,
     quickbooks,
     shopify_install,
     sync,
@@ -64,8 +65,16 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
     app.state.container = container
     errors.install(app)
     routers = (
-        webhooks, error_routes, connections, quickbooks, sync, audit, health, shopify_install,
-    )  # fmt: skip
+        webhooks,
+        error_routes,
+        connections,
+        quickbooks,
+        mappings,
+        sync,
+        audit,
+        health,
+        shopify_install,
+    )
     for module in routers:
         app.include_router(module.router)
     render = app.openapi

@@ -61,3 +61,12 @@ class InstallUnsigned(InstallRefused):
 
 class AlreadyExists(Exception):
     """A repository refused a row whose unique key another transaction took first."""
+
+
+class InvalidReference(Refused):
+    """A QuickBooks record a mapping or a setting names is unknown, inactive or of the wrong
+    type in the shop's company."""
+
+
+class NotFound(Refused):
+    """What the request names does not exist (for this shop)."""

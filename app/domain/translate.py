@@ -105,7 +105,7 @@ def resolve_tax_code(
     """
     if accounting.tax_mode == TaxMode.automated_sales_tax:
         return None
-    taxes = {tax_key(t): t for t in _all_taxes(order) if t.amount or t.rate}
+    taxes = {tax_key(t): t for t in all_taxes(order) if t.amount or t.rate}
     missing = [t for key, t in taxes.items() if key not in tax_mappings]
     if missing:
         rows = [{"key": tax_key(t), "title": t.title, "rate": f"{t.rate:f}"} for t in missing]
@@ -122,7 +122,7 @@ def resolve_tax_code(
     return next(iter(codes.values()), None)
 
 
-def _all_taxes(order: Order) -> Iterable[TaxLine]:
+def all_taxes(order: Order) -> Iterable[TaxLine]:
     for line in order.lines:
         yield from line.tax_lines
     for shipping in order.shipping_lines:

@@ -12,8 +12,9 @@ from typing import Any
 
 from app.domain.config import SyncConfig
 from app.domain.entities import QUICKBOOKS, AuditEntry, Mapping, SyncRecord
-from app.domain.errors import ErrorCode, SyncError
+from app.domain.errors import ErrorCode, SyncError, audit_detail
 from app.domain.faults import ExternalError, ExternalRejected
+from app.domain.healing import blockers_of
 from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
 from app.domain.policies import (
     adopt_existing,
@@ -214,6 +215,8 @@ async def _record(
         assert record is not None
         delay = _apply(record, outcome, deps.clock(), deps.retry_base_s)
         await uow.records.save(record)
+        blockers = blockers_of(outcome.error) if outcome.error else frozenset()
+        await uow.records.set_blockers(record, blockers)
         error = outcome.error
         if outcome.document is not None:
             await _learn_customer(uow, job.shop_id, loaded, outcome.document)
@@ -230,7 +233,7 @@ async def _record(
             status=outcome.status,
             error_code=error.code if error else None,
             message=error.message if error else _synced_message(outcome),
-            detail=_detail(error),
+            detail=audit_detail(error),
             qbo_id=outcome.document.id if outcome.document else None,
             actor=job.actor,
             run_id=job.run_id,
@@ -281,18 +284,3 @@ def _synced_message(outcome: _Outcome) -> str:
     assert document is not None
     verb = "Found the matching" if outcome.adopted else "Created"
     return f"{verb} QuickBooks sales receipt {document.doc_number} (id {document.id})"
-
-
-def _detail(error: SyncError | None) -> dict[str, Any] | None:
-    if error is None:
-        return None
-    detail: dict[str, Any] = dict(error.detail)
-    if error.fault is not None:
-        fault = error.fault
-        detail["qbo_fault"] = {
-            "code": fault.code,
-            "message": fault.message,
-            "detail": fault.detail,
-            "element": fault.element,
-        }
-    return detail or None

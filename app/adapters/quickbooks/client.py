@@ -281,4 +281,5 @@ def _option(entity: str, row: Json) -> QboOption:
         name=_str(row, "FullyQualifiedName") or _str(row, name_key),
         active=row.get("Active", True) is not False,
         kind=_str(row, kind_key) or None if kind_key else None,
+        sku=_str(row, "Sku") or None if entity == "Item" else None,
     )

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.domain.config import ConfigError
 from app.domain.errors import CATALOGUE, ErrorCode, SyncError
 from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRateLimited
 from app.domain.signals import (
@@ -84,6 +85,8 @@ REFUSALS: dict[type[Refused], tuple[int, str, str, dict[str, str] | None]] = {
     InstallRefused: (400, "shopify_install_refused", "Shopify install failed", None),
     InvalidReference: (422, "invalid_reference", "Not a usable QuickBooks record", None),
     NotFound: (404, "not_found", "Not found", None),
+    ConfigError: (422, "invalid_config", "Setting refused", None),
+    Refused: (400, "refused", "Request refused", None),
 }
 
 
@@ -91,7 +94,7 @@ def refusal(exc: Refused) -> AppError:
     """The problem a refusal is answered with."""
     kind = next(k for k in type(exc).__mro__ if k in REFUSALS)
     status, code, title, headers = REFUSALS[kind]
-    params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
+    params = [InvalidParam(name=exc.param, reason=exc.detail)] if exc.param else None
     return AppError(status, code, exc.title or title, exc.detail, params, headers=headers)
 
 

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from app.api import errors
 from app.api.routes import (
     audit,
+    config,
     connections,
     health,
     mappings,
@@ -70,6 +71,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         connections,
         quickbooks,
         mappings,
+        config,
         sync,
         audit,
         health,

@@ -29,6 +29,11 @@ class Refused(Exception):
         super().__init__(detail)
         self.detail, self.field, self.title = detail, field, title
 
+    @property
+    def param(self) -> str | None:
+        """The name of the input at fault, as the problem's invalid_params gives it."""
+        return self.field
+
 
 class WebhookRefused(Refused):
     """A delivery that is malformed: nothing was stored."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.domain.ports import QboDocument, QboOption, QboRef, QboSession, QuickBooksPort
 
-REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate")
+REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate", "PaymentMethod")
 MAX_OPTIONS = 10_000
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.domain.config import ConfigError
+from app.domain.config_values import ConfigError
 from app.domain.errors import CATALOGUE, ErrorCode, SyncError
 from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRateLimited
 from app.domain.signals import (

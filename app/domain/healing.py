@@ -46,6 +46,8 @@ def blockers_of(error: SyncError) -> frozenset[str]:
                 keys.add(mapping_key("product", f"variant:{row['variant_id']}"))
             if row.get("sku"):
                 keys.add(mapping_key("product", f"sku:{row['sku']}"))
+            if row.get("key"):
+                keys.add(mapping_key("product", row["key"]))
         return frozenset(keys)
     if code is ErrorCode.customer_not_found:
         keys = {f"{CONFIG}/customers"}

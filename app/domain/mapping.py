@@ -9,19 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain.entities import Source
-from app.domain.models import Order, OrderLine
+from app.domain.models import Order
 from app.domain.ports import QboOption
-from app.domain.translate import all_taxes, sku_key, tax_key, variant_key
+from app.domain.translate import all_taxes, product_key, tax_key
 
 KINDS = ("product", "customer", "tax_rate")
 CANDIDATES = 5
-
-
-def product_key(line: OrderLine) -> str | None:
-    """How a line's product is mapped: by SKU when it has one, else by variant."""
-    if line.sku:
-        return sku_key(line.sku)
-    return variant_key(line.variant_id) if line.variant_id else None
 
 
 def customer_key(customer_id: str) -> str:

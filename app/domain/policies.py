@@ -10,7 +10,7 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from app.domain.config import OrdersConfig, PaymentsConfig
+from app.domain.config import CustomersConfig, OrdersConfig, PaymentsConfig
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import (
     ExternalAuthExpired,
@@ -59,6 +59,18 @@ def on_hold_error(order: Order, orders: OrdersConfig) -> SyncError | None:
     if reason is None:
         return None
     return SyncError(ErrorCode.on_hold, f"Order {order.name} is on hold: {reason}.")
+
+
+def missing_billing_address(order: Order, customers: CustomersConfig) -> SyncError | None:
+    """The shop asks for a billing address and the order has none (or an empty one)."""
+    address = order.billing_address
+    if not customers.require_billing_address or (address and (address.address1 or address.zip)):
+        return None
+    message = (
+        f"Order {order.name} has no billing address, and the customer settings ask for one. "
+        "Add it to the order in Shopify, or turn require_billing_address off."
+    )
+    return SyncError(ErrorCode.missing_field, message, detail={"field": "billing_address"})
 
 
 def deposit_account_for(order: Order, payments: PaymentsConfig) -> str | None:
@@ -202,7 +214,7 @@ def retry_delay(
 
 def adopt_existing(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboDocument:
     """An existing receipt with our number counts as ours only if it is the same sale."""
-    same_customer = existing.customer_id == payload["CustomerRef"]["value"]
+    same_customer = existing.customer_id == (payload.get("CustomerRef") or {}).get("value")
     same_date = existing.txn_date == payload.get("TxnDate")
     same_total = existing.total is not None and Decimal(existing.total) == order.total_price
     if same_customer and same_date and same_total:

@@ -46,12 +46,29 @@ def sku_key(sku: str) -> str:
     return f"sku:{sku}"
 
 
+def title_key(title: str) -> str:
+    """A custom sale (no product, variant or SKU) is mapped by its title."""
+    return f"title:{title}"
+
+
+def product_key(line: OrderLine) -> str | None:
+    """How a line's product is listed for mapping: by SKU, else variant, else title."""
+    if line.sku:
+        return sku_key(line.sku)
+    if line.variant_id:
+        return variant_key(line.variant_id)
+    return title_key(line.title) if line.title else None
+
+
 def line_item_id(line: OrderLine, product_mappings: Mapping[str, str]) -> str | None:
-    """The mapped QBO item: by variant first (SKUs change and may be blank), then by SKU."""
+    """The mapped QBO item: by variant first (SKUs change and may be blank), then by SKU; a
+    line with neither by its title."""
     if line.variant_id and variant_key(line.variant_id) in product_mappings:
         return product_mappings[variant_key(line.variant_id)]
     if line.sku:
         return product_mappings.get(sku_key(line.sku))
+    if not line.variant_id and line.title:
+        return product_mappings.get(title_key(line.title))
     return None
 
 
@@ -75,7 +92,13 @@ def resolve_lines(
 
 
 def _line_row(line: OrderLine) -> dict[str, Any]:
-    return {"line_id": line.id, "sku": line.sku, "variant_id": line.variant_id, "title": line.name}
+    return {
+        "line_id": line.id,
+        "sku": line.sku,
+        "variant_id": line.variant_id,
+        "title": line.name,
+        "key": product_key(line),
+    }
 
 
 def _not_mapped(order: Order, lines: Iterable[OrderLine]) -> SyncError:
@@ -209,7 +232,7 @@ def _tax_code(taxes: Iterable[TaxLine]) -> dict[str, str]:
 def build_sales_receipt(
     order: Order,
     *,
-    customer_id: str,
+    customer_id: str | None,
     item_ids: Mapping[str, str],
     config: SyncConfig,
     deposit_account_id: str | None,
@@ -227,11 +250,12 @@ def build_sales_receipt(
     receipt: dict[str, Any] = {
         "DocNumber": doc_number(order, config.orders.doc_number_prefix),
         "TxnDate": order.created_at.date().isoformat(),  # the shop's local date
-        "CustomerRef": {"value": customer_id},
         "PrivateNote": f"Shopify order {order.name} (id {order.id})",
         "Line": lines,
         "TxnTaxDetail": tax_detail,
     }
+    if customer_id is not None:
+        receipt["CustomerRef"] = {"value": customer_id}
     if order.currency:
         receipt["CurrencyRef"] = {"value": order.currency}
     if order.taxes_included:

@@ -19,8 +19,10 @@ async def resolve_customer(
     order: Order,
     config: SyncConfig,
     mappings: dict[str, str],
-) -> str:
-    """Mapping first, then QBO by email and display name; `create` and `generic` as configured."""
+) -> str | None:
+    """Mapping first, then QBO by email and display name; `create` and `generic` as configured.
+    A guest with neither customer nor email gets the generic customer if one is set, else
+    None: a sales receipt without a customer, as QBO allows."""
     strategy = config.customers.strategy
     generic = config.customers.generic_customer_id
     if strategy == "generic" and generic:
@@ -29,6 +31,10 @@ async def resolve_customer(
     if customer is not None and (mapped := mappings.get(f"customer:{customer.id}")):
         return mapped
     email = (customer.email if customer else None) or order.email
+    if customer is None and not email:
+        return generic
+    if customer is not None and not (customer.first_name or customer.last_name or email):
+        raise _nameless(order, customer.id)
     name = customer.display_name if customer else None
     if email or name:
         found = await qbo.find_customer(session, email=email, display_name=name)
@@ -54,6 +60,16 @@ async def resolve_customer(
             "name": name,
         },
     )
+
+
+def _nameless(order: Order, customer_id: str) -> SyncError:
+    message = (
+        f"Order {order.name}: its customer (Shopify id {customer_id}) has neither a name nor "
+        "an email, so QuickBooks has nothing to match or create them by. Add one in Shopify, "
+        "or map the customer."
+    )
+    detail = {"field": "customer", "shopify_customer_id": customer_id}
+    return SyncError(ErrorCode.missing_field, message, detail=detail)
 
 
 async def learn_customer(

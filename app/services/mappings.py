@@ -50,7 +50,7 @@ def source_key(kind: str, given: str) -> str:
     """The stored key for what a person typed: "sku:TEE-1" as is, a bare SKU or customer id
     with its prefix added; a tax rate's key ("Title|rate") as is."""
     given = given.strip()
-    if kind == "product" and not given.startswith(("sku:", "variant:")):
+    if kind == "product" and not given.startswith(("sku:", "variant:", "title:")):
         return f"sku:{given}"
     if kind == "customer" and not given.startswith("customer:"):
         return f"customer:{given}"

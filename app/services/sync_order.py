@@ -21,6 +21,7 @@ from app.domain.policies import (
     classify_external,
     counts_as_attempt,
     deposit_account_for,
+    missing_billing_address,
     on_hold_error,
     retry_delay,
 )
@@ -141,8 +142,8 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
 async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
     try:
         hold = None if job.force else on_hold_error(loaded.order, loaded.config.orders)
-        if hold is not None:
-            raise hold
+        if problem := hold or missing_billing_address(loaded.order, loaded.config.customers):
+            raise problem
         session = await deps.tokens.session(job.shop_id)
         await _check_settings(deps, session, loaded)
         payload = await _payload(deps, session, loaded)

@@ -17,7 +17,11 @@ from app.domain.config import (
 )
 
 FULL: dict[str, dict[str, Any]] = {
-    "customers": {"strategy": "generic", "generic_customer_id": "58"},
+    "customers": {
+        "strategy": "generic",
+        "generic_customer_id": "58",
+        "require_billing_address": True,
+    },
     "products": {
         "unmatched": "use_default",
         "default_item_id": "19",

@@ -16,6 +16,7 @@ from app.api.routes import (
     connections,
     health,
     quickbooks,
+    records,
     shopify_install,
     sync,
     webhooks,
@@ -65,6 +66,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
     errors.install(app)
     routers = (
         webhooks, error_routes, connections, quickbooks, sync, audit, health, shopify_install,
+        records,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

@@ -18,6 +18,7 @@ from app.api.routes import (
     health,
     mappings,
     quickbooks,
+    records,
     shopify_install,
     sync,
     webhooks,
@@ -76,6 +77,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         audit,
         health,
         shopify_install,
+        records,
     )
     for module in routers:
         app.include_router(module.router)

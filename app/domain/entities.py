@@ -156,6 +156,9 @@ class SyncRecord:
     # attempt looks the document up first and, for the same payload, replays the same id.
     pending_request_id: str | None = None
     pending_payload_hash: str | None = None
+    # When the record last changed: set by the store on every write, never by a service, and
+    # left out of comparisons (two reads of the same state are equal whenever they were made).
+    updated_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,21 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     before_id: int | None = None
+    shopify_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """Which records a listing shows; every field set must hold (app/domain/records.py says
+    how each is matched, and the repositories match the same way)."""
+
+    entity: str | None = None
+    status: str | None = None
+    error_code: str | None = None
+    since: datetime | None = None  # last change at or after
+    until: datetime | None = None  # last change before
+    order: str | None = None  # the order name, with or without its "#"
+    text: str | None = None  # in the label, Shopify id, QBO doc number or message, any case
 
 
 @dataclass(frozen=True)

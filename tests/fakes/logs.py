@@ -13,7 +13,7 @@ from app.domain.entities import AuditEntry, AuditFilter, PrivacyRequest, SyncRun
 from tests.fakes.base import Repository, copied
 from tests.fakes.store import PrivacyRow, stored
 
-EXACT = ("status", "error_code", "entity", "actor", "label", "run_id")
+EXACT = ("status", "error_code", "entity", "actor", "label", "run_id", "shopify_id")
 # What privacy.scrub looks through: (table, columns), as listed in its docstring.
 PERSONAL_COLUMNS = {
     "inbox": ("body",),

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.domain.entities import Delivery, OrderState, StoredOrder, SyncRecord
+from app.domain.entities import Delivery, OrderState, RecordFilter, StoredOrder, SyncRecord
+from app.domain.records import RecordView, admits
 from tests.fakes.base import Repository, copied
 from tests.fakes.store import json_value, stored
 
@@ -44,6 +45,17 @@ class InboxRepository(Repository):
         delivery_id = self._find("inbox", (shop_domain, topic, event_id))
         delivery = self._table("inbox").get(delivery_id)
         return delivery.id if delivery is not None and delivery.status == "received" else None
+
+    async def unprocessed_for_shop(
+        self, shop_domain: str, topics: Collection[str], limit: int
+    ) -> list[Delivery]:
+        waiting = [
+            d
+            for d in self._rows("inbox")
+            if (d.shop_domain, d.status) == (shop_domain, "received") and d.topic in topics
+        ]
+        waiting.sort(key=lambda d: d.id, reverse=True)
+        return [copied(d) for d in waiting[:limit]]
 
 
 def _before(delivery: Delivery, cutoff: datetime) -> bool:
@@ -123,6 +135,7 @@ class SyncRecordRepository(Repository):
             key = self._next_id("records")
             await self._lock("records", key)
             record = SyncRecord(key, shop_id, entity, shopify_id, status, label)
+            record.updated_at = self._now()
             self._table("records")[key] = stored(record)
         created: SyncRecord = self._table("records")[key]
         return self._out(created)
@@ -152,7 +165,7 @@ class SyncRecordRepository(Repository):
         if not free and record.lease_owner != owner:
             return False
         self._table("records")[record_id] = stored(
-            replace(record, lease_owner=owner, lease_until=until)
+            replace(record, lease_owner=owner, lease_until=until, updated_at=self._now())
         )
         return True
 
@@ -161,12 +174,35 @@ class SyncRecordRepository(Repository):
         record = self._table("records").get(record_id)
         if record is not None:
             changed = replace(
-                record, pending_request_id=request_id, pending_payload_hash=payload_hash
+                record,
+                pending_request_id=request_id,
+                pending_payload_hash=payload_hash,
+                updated_at=self._now(),
             )
             self._table("records")[record_id] = changed
 
     async def save(self, record: SyncRecord) -> None:
+        """Writes what changed; `updated_at` is the store's, moved by any change (as the
+        SQL table's onupdate does) and never taken from the entity."""
+        await self._lock("records", record.id)
+        before = self._table("records").get(record.id)
         await self._save("records", record.id, record)
+        after = self._table("records").get(record.id)
+        if before is not None and after is not None:
+            when = self._now() if after != before else before.updated_at
+            self._table("records")[record.id] = replace(after, updated_at=when)
+
+    async def search(
+        self, shop_id: int, where: RecordFilter, before_id: int | None, limit: int
+    ) -> list[SyncRecord]:
+        found = [
+            r
+            for r in sorted(self._rows("records"), key=lambda r: r.id, reverse=True)
+            if r.shop_id == shop_id
+            and (before_id is None or r.id < before_id)
+            and admits(where, RecordView.of_record(r))
+        ]
+        return [copied(r) for r in found[:limit]]
 
     def _where(self, keep: Any) -> list[SyncRecord]:
         rows = sorted(self._rows("records"), key=lambda r: r.id)

@@ -35,7 +35,11 @@ async def test_reading_the_defaults_and_one_section(h: Harness) -> None:
     shop = await h.install()
     whole = await h.api.get(f"{BASE}/config", headers=h.auth(shop))
     assert whole.status_code == 200
-    assert whole.json()["customers"] == {"strategy": "match", "generic_customer_id": None}
+    assert whole.json()["customers"] == {
+        "strategy": "match",
+        "generic_customer_id": None,
+        "require_billing_address": False,
+    }
     orders = await h.api.get(f"{BASE}/config/orders", headers=h.auth(shop))
     assert orders.json()["transaction_type"] == "sales_receipt"
     assert orders.json()["trigger_financial_statuses"] == ["paid"]

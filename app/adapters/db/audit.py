@@ -12,7 +12,7 @@ from app.domain.entities import AuditEntry, AuditFilter
 
 AUDIT = table_of(AuditRow)
 # AuditFilter field -> column compared for equality.
-EXACT = ("status", "error_code", "entity", "actor", "label", "run_id")
+EXACT = ("status", "error_code", "entity", "actor", "label", "run_id", "shopify_id")
 
 
 class SqlAudit(Repository):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, update
@@ -41,12 +42,18 @@ class Repository:
             self._read[id(entity)] = (entity, _values(entity))
         return entity
 
-    async def _save(self, table: Table, entity: Any, key: str = "id") -> None:
-        """Writes the fields changed since the entity was read (all of them if it was not)."""
+    async def _save(
+        self, table: Table, entity: Any, key: str = "id", *, readonly: Collection[str] = ()
+    ) -> None:
+        """Writes the fields changed since the entity was read (all of them if it was not),
+        never those in `readonly` (the table keeps them, such as an `updated_at`)."""
         now = _values(entity)
         seen = self._read.get(id(entity))
         before = seen[1] if seen is not None and seen[0] is entity else {}
-        changes = {k: v for k, v in now.items() if k != key and (k not in before or before[k] != v)}
+        skip = {key, *readonly}
+        changes = {
+            k: v for k, v in now.items() if k not in skip and (k not in before or before[k] != v)
+        }
         if changes:
             column = table.c[key]
             await self._session.execute(update(table).where(column == now[key]).values(**changes))

@@ -3,6 +3,7 @@ through inbox_writer.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -52,3 +53,20 @@ class SqlInbox(Repository):
             INBOX.c.status == "received",
         )
         return await self._session.scalar(query)
+
+    async def unprocessed_for_shop(
+        self, shop_domain: str, topics: Collection[str], limit: int
+    ) -> list[Delivery]:
+        query = (
+            select(INBOX)
+            .where(
+                INBOX.c.shop_domain == shop_domain,
+                INBOX.c.status == "received",
+                INBOX.c.topic.in_(list(topics)),
+            )
+            .order_by(INBOX.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            self._entity(Delivery, row, track=False) for row in await self._session.execute(query)
+        ]

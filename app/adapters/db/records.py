@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from app.adapters.db.base import Repository, table_of
 from app.adapters.db.tables import RecordBlocker
 from app.adapters.db.tables import SyncRecord as SyncRecordRow
-from app.domain.entities import SyncRecord
+from app.domain.entities import RecordFilter, SyncRecord
+from app.domain.records import order_labels
 
 RECORDS = table_of(SyncRecordRow)
 BLOCKERS = table_of(RecordBlocker)
@@ -91,7 +93,8 @@ class SqlRecords(Repository):
         await self._session.execute(statement)
 
     async def save(self, record: SyncRecord) -> None:
-        await self._save(RECORDS, record)
+        # updated_at is the table's to keep: its onupdate moves it on every write.
+        await self._save(RECORDS, record, readonly=("updated_at",))
 
     async def set_blockers(self, record: SyncRecord, keys: Collection[str]) -> None:
         await self._session.execute(delete(BLOCKERS).where(BLOCKERS.c.record_id == record.id))
@@ -109,3 +112,32 @@ class SqlRecords(Repository):
             .order_by(RECORDS.c.id)
         )
         return [self._entity(SyncRecord, row) for row in await self._session.execute(query)]
+
+    async def search(
+        self, shop_id: int, where: RecordFilter, before_id: int | None, limit: int
+    ) -> list[SyncRecord]:
+        query = _filtered(select(RECORDS).where(RECORDS.c.shop_id == shop_id), where)
+        if before_id is not None:
+            query = query.where(RECORDS.c.id < before_id)
+        rows = await self._session.execute(query.order_by(RECORDS.c.id.desc()).limit(limit))
+        return [self._entity(SyncRecord, row, track=False) for row in rows]
+
+
+def _filtered(query: Select[Any], where: RecordFilter) -> Select[Any]:
+    """As app.domain.records.admits matches."""
+    exact = {"entity": where.entity, "status": where.status, "error_code": where.error_code}
+    for name, value in exact.items():
+        if value is not None:
+            query = query.where(RECORDS.c[name] == value)
+    if where.since is not None:
+        query = query.where(RECORDS.c.updated_at >= where.since)
+    if where.until is not None:
+        query = query.where(RECORDS.c.updated_at < where.until)
+    if where.order is not None:
+        query = query.where(RECORDS.c.label.in_(order_labels(where.order)))
+    if where.text is not None:
+        needle = where.text.lower()
+        columns = ("label", "shopify_id", "qbo_doc_number", "message")
+        found = [func.lower(RECORDS.c[c]).contains(needle, autoescape=True) for c in columns]
+        query = query.where(or_(*found))
+    return query

@@ -16,6 +16,7 @@ from app.domain.entities import (
     Delivery,
     OrderState,
     PrivacyRequest,
+    RecordFilter,
     Shop,
     Source,
     StoredOrder,
@@ -64,6 +65,12 @@ class InboxRepository(Protocol):
         ...
 
     async def unprocessed_id(self, shop_domain: str, topic: str, event_id: str) -> int | None: ...
+
+    async def unprocessed_for_shop(
+        self, shop_domain: str, topics: Collection[str], limit: int
+    ) -> list[Delivery]:
+        """The shop's deliveries on one of `topics` still `received`, newest (highest id) first."""
+        ...
 
 
 class OrderRepository(Protocol):
@@ -115,6 +122,13 @@ class SyncRecordRepository(Protocol):
 
     async def blocked_by(self, shop_id: int, keys: Collection[str]) -> list[SyncRecord]:
         """The shop's records in error that wait for one of `keys`, oldest first."""
+        ...
+
+    async def search(
+        self, shop_id: int, where: RecordFilter, before_id: int | None, limit: int
+    ) -> list[SyncRecord]:
+        """The shop's records `where` admits (app.domain.records.admits), newest (highest id)
+        first, only those with an id below `before_id` when it is given."""
         ...
 
 

@@ -1,0 +1,159 @@
+"""Response bodies of /v1/shops/{shop}/records, with the examples OpenAPI shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.api.schemas import AuditEntryOut, ErrorActionOut, ErrorInfoOut
+from app.domain.entities import AuditEntry
+from app.domain.errors import CATALOGUE, ErrorCode, ErrorInfo
+from app.domain.records import RecordView
+
+
+def catalogue_entry(code: str | None) -> ErrorInfo | None:
+    """The catalogue's entry for a stored error code; none for a code it no longer has."""
+    try:
+        return CATALOGUE.get(ErrorCode(code)) if code else None
+    except ValueError:
+        return None
+
+
+class RecordOut(BaseModel):
+    entity: str = Field(description="order, product, customer or refund")
+    shopify_id: str
+    label: str = Field(description="What the merchant calls it: the order name, e.g. #1001")
+    status: str = Field(description="synced, error, pending, on_hold or resolved")
+    error_code: str | None
+    message: str | None = Field(description="The last attempt's reason, in words")
+    qbo_id: str | None = Field(description="The QBO transaction or record id, once synced")
+    qbo_doc_number: str | None
+    attempts: int = Field(description="Failed and successful attempts so far")
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="When LedgerPort retries by itself")
+    updated_at: datetime | None = Field(
+        description="Its last change; for an order still in the inbox, when it arrived"
+    )
+    error: ErrorInfoOut | None = Field(
+        None, description="The catalogue entry for error_code: meaning, fix steps and actions"
+    )
+
+    @classmethod
+    def of(cls, view: RecordView) -> RecordOut:
+        return cls.model_validate(_fields(view))
+
+
+class RecordPage(BaseModel):
+    items: list[RecordOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page")
+
+
+class QboDocumentOut(BaseModel):
+    id: str
+    doc_number: str | None
+
+
+class RecordDetailOut(RecordOut):
+    qbo_document: QboDocumentOut | None = Field(description="What it became in QBO, once synced")
+    fix_steps: list[str] = Field(description="The catalogue's steps for its error, if any")
+    actions: list[ErrorActionOut] = Field(description="API actions that carry the steps out")
+    history: list[AuditEntryOut] = Field(
+        description="Its attempts and events from the audit log, newest first, within the "
+        "plan's retention"
+    )
+    more_history: bool = Field(description="Older entries exist: page the audit log for them")
+
+    @classmethod
+    def of_detail(
+        cls, view: RecordView, history: list[AuditEntry], more_history: bool
+    ) -> RecordDetailOut:
+        info = catalogue_entry(view.error_code)
+        document = {"id": view.qbo_id, "doc_number": view.qbo_doc_number}
+        return cls.model_validate(
+            {
+                **_fields(view),
+                "qbo_document": document if view.qbo_id is not None else None,
+                "fix_steps": list(info.fix_steps) if info else [],
+                "actions": [vars(a) for a in info.actions] if info else [],
+                "history": [audit_entry_out(entry) for entry in history],
+                "more_history": more_history,
+            }
+        )
+
+
+def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
+    info = catalogue_entry(entry.error_code)
+    fields = {c: getattr(entry, c) for c in AuditEntryOut.model_fields if c != "error"}
+    return AuditEntryOut.model_validate(
+        {**fields, "error": ErrorInfoOut.of(info) if info else None}
+    )
+
+
+def _fields(view: RecordView) -> dict[str, Any]:
+    info = catalogue_entry(view.error_code)
+    fields = {c: getattr(view, c) for c in RecordOut.model_fields if c != "error"}
+    return {**fields, "error": ErrorInfoOut.of(info) if info else None}
+
+
+# -- examples (OpenAPI) --------------------------------------------------------------------
+
+_UNMAPPED = RecordView(
+    entity="order",
+    shopify_id="5910002001001",
+    label="#1001",
+    status="error",
+    updated_at=datetime.fromisoformat("2026-03-02T09:30:04+00:00"),
+    error_code="product_not_mapped",
+    message="Order #1001: no QuickBooks item for 1 line(s): TEE-ORG-HG-M.",
+    attempts=1,
+    last_attempt_at=datetime.fromisoformat("2026-03-02T09:30:04+00:00"),
+)
+_SYNCED = RecordView(
+    entity="order",
+    shopify_id="5910002001002",
+    label="#1002",
+    status="synced",
+    updated_at=datetime.fromisoformat("2026-03-02T09:41:12+00:00"),
+    message=None,
+    qbo_id="145",
+    qbo_doc_number="1002",
+    attempts=1,
+    last_attempt_at=datetime.fromisoformat("2026-03-02T09:41:12+00:00"),
+)
+_PENDING = RecordView(
+    entity="order",
+    shopify_id="5910002001003",
+    label="#1003",
+    status="pending",
+    updated_at=datetime.fromisoformat("2026-03-02T09:42:30+00:00"),
+)
+_ENTRY = AuditEntry(
+    id=812,
+    created_at=datetime.fromisoformat("2026-03-02T09:30:04+00:00"),
+    shop_id=1,
+    entity="order",
+    shopify_id="5910002001001",
+    label="#1001",
+    status="error",
+    actor="webhook",
+    error_code="product_not_mapped",
+    message=_UNMAPPED.message,
+    detail={"unmapped": [{"sku": "TEE-ORG-HG-M", "title": "Organic Cotton Tee"}]},
+    duration_ms=184,
+)
+
+
+def _example(model: BaseModel) -> dict[int | str, dict[str, Any]]:
+    body = model.model_dump(mode="json")
+    return {200: {"content": {"application/json": {"example": body}}}}
+
+
+LIST_EXAMPLE = _example(
+    RecordPage(
+        items=[RecordOut.of(v) for v in (_PENDING, _SYNCED, _UNMAPPED)],
+        next_cursor="cjo5MDA=",
+    )
+)
+DETAIL_EXAMPLE = _example(RecordDetailOut.of_detail(_UNMAPPED, [_ENTRY], False))

@@ -1,0 +1,140 @@
+"""Records: the current state of each Shopify object in QBO (the audit log keeps the history)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import ContainerDep, ShopDep, UowDep
+from app.api.errors import AppError, InvalidParam, not_found, responses
+from app.api.record_schemas import (
+    DETAIL_EXAMPLE,
+    LIST_EXAMPLE,
+    RecordDetailOut,
+    RecordOut,
+    RecordPage,
+)
+from app.api.routes.audit import RETENTION_DAYS
+from app.domain.entities import RecordFilter
+from app.domain.errors import ErrorCode
+from app.domain.models import SyncStatus
+from app.domain.records import RecordEntity
+from app.services import records as service
+from app.services.records import Position
+
+router = APIRouter(prefix="/v1/shops/{shop}/records", tags=["records"])
+# A cursor names where the last page ended: a pending delivery ("p") or a record ("r").
+KINDS = {"p": True, "r": False}
+ENTITIES = frozenset(e.value for e in RecordEntity)
+
+
+def _cursor(position: Position) -> str:
+    kind = "p" if position.pending else "r"
+    return base64.urlsafe_b64encode(f"{kind}:{position.id}".encode()).decode()
+
+
+def _position(cursor: str | None) -> Position | None:
+    if cursor is None:
+        return None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind in KINDS and value.isdigit():
+            return Position(KINDS[kind], int(value))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise AppError(
+        400,
+        "invalid_cursor",
+        "Invalid cursor",
+        "use next_cursor as given",
+        [InvalidParam(name="cursor", reason="not a cursor this API issued")],
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time given without an offset is read as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@router.get(
+    "", response_model=RecordPage, responses={**responses(400, 401, 404, 422), **LIST_EXAMPLE}
+)
+async def list_records(
+    shop: ShopDep,
+    uow: UowDep,
+    entity: RecordEntity | None = None,
+    status: SyncStatus | None = None,
+    code: Annotated[ErrorCode | None, Query(description="The record's error code")] = None,
+    since: Annotated[datetime | None, Query(description="Last change at or after")] = None,
+    until: Annotated[datetime | None, Query(description="Last change before")] = None,
+    order: Annotated[
+        str | None, Query(max_length=64, description="Order name: #1001 or 1001")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Text in the label, Shopify id, QBO doc number or message, any case",
+        ),
+    ] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> RecordPage:
+    """The current state of each order (products and customers LedgerPort creates in QBO, and
+    refunds, once they have records), filtered, cursor-paged.
+
+    Orders whose webhook is stored but not processed yet have no record: they are listed
+    first, as `pending`, newest delivery first, with the Shopify id and name their delivery
+    carries (a record, once there is one, wins). Records follow, newest first. Filters apply
+    to both: a status other than `pending`, any `code`, or an entity other than `order`
+    leaves the waiting orders out; `since`/`until` compare a record's last change and a
+    waiting order's arrival (a time without an offset is UTC); `order` and `q` look at the
+    name and Shopify id a waiting order has.
+    """
+    where = RecordFilter(
+        entity=entity,
+        status=status,
+        error_code=code,
+        since=_utc(since),
+        until=_utc(until),
+        order=order,
+        text=q,
+    )
+    page = await service.list_records(uow, shop, where, _position(cursor), limit)
+    return RecordPage(
+        items=[RecordOut.of(view) for view in page.items],
+        next_cursor=_cursor(page.next) if page.next is not None else None,
+    )
+
+
+@router.get(
+    "/{entity}/{id}",
+    response_model=RecordDetailOut,
+    responses={**responses(401, 404, 422), **DETAIL_EXAMPLE},
+)
+async def get_record(
+    shop: ShopDep,
+    uow: UowDep,
+    container: ContainerDep,
+    entity: Annotated[str, Path(description="order, product, customer or refund")],
+    id: Annotated[str, Path(description="The Shopify id", examples=["5910002001001"])],
+) -> RecordDetailOut:
+    """One record: its state, its QBO document, the steps and actions that fix its error, and
+    its attempts and events from the audit log (newest first, at most 100, within the plan's
+    retention; `more_history` says when older ones exist). An order whose webhook is stored
+    but not processed yet answers as `pending`. Another shop's record is a 404."""
+    if entity not in ENTITIES:
+        raise not_found(f"Record {entity}/{id}")
+    days = RETENTION_DAYS.get(shop.plan, 7)
+    horizon = container.clock() - timedelta(days=days) if days is not None else None
+    detail = await service.get_record(uow, shop, entity, id, horizon)
+    if detail is None:
+        raise not_found(f"Record {entity}/{id}")
+    return RecordDetailOut.of_detail(detail.view, detail.history, detail.more_history)

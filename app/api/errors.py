@@ -15,6 +15,7 @@ from app.domain.config_values import ConfigError
 from app.domain.errors import CATALOGUE, ErrorCode, SyncError
 from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRateLimited
 from app.domain.signals import (
+    Conflict,
     ConnectionRefused,
     InboxUnavailable,
     InstallRefused,
@@ -85,6 +86,7 @@ REFUSALS: dict[type[Refused], tuple[int, str, str, dict[str, str] | None]] = {
     InstallRefused: (400, "shopify_install_refused", "Shopify install failed", None),
     InvalidReference: (422, "invalid_reference", "Not a usable QuickBooks record", None),
     NotFound: (404, "not_found", "Not found", None),
+    Conflict: (409, "conflict", "Not possible in the record's state", None),
     ConfigError: (422, "invalid_config", "Setting refused", None),
     Refused: (400, "refused", "Request refused", None),
 }

@@ -20,12 +20,16 @@ SHOP_PREFIX = "/v1/shops/{shop}"
 # name, label, method, path under the shop, description
 _ROWS = (
     ("sync_orders", "Sync again", "POST", "/sync", "Manual sync of order ids or a date range."),
-    ("resync_by_error", "Re-sync all", "POST", "/resync", "Ops: queue by status/code/ids/dates."),
     ("view_run", "Follow progress", "GET", "/runs/{run_id}", "Progress of a sync run."),
     ("view_record", "Open record", "GET", "/records/{entity}/{id}", "State and attempt history."),
+    (
+        "resolve_record",
+        "Mark resolved",
+        "POST",
+        "/records/{entity}/{id}/resolve",
+        "Close the error without syncing, with a note.",
+    ),
     ("view_audit_log", "Show these errors", "GET", "/audit-log?code={code}", "Filtered log."),
-    ("resolve_entry", "Mark resolved", "POST", "/audit-log/{entry_id}/resolve", "Close, no sync."),
-    ("preview_order", "Preview", "GET", "/orders/{order_id}/preview", "Dry run of the payload."),
     ("view_connections", "Connections", "GET", "/connections", "Shopify and QBO health."),
     (
         "reconnect_quickbooks",
@@ -118,13 +122,6 @@ _ROWS = (
         "PUT",
         "/mappings/tax-rates/{source_id}",
         "Link a Shopify tax rate to a QuickBooks tax code.",
-    ),
-    (
-        "map_payment_method",
-        "Map payment method",
-        "PUT",
-        "/mappings/payment-methods/{source_id}",
-        "Link a payment gateway to a deposit account.",
     ),
     ("list_qbo_customers", "QuickBooks customers", "GET", "/quickbooks/customers", "Options."),
     ("list_qbo_items", "QuickBooks items", "GET", "/quickbooks/items", "Options."),

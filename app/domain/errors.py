@@ -91,7 +91,8 @@ _ENTRIES = (
         "PUT …/mappings/customers/{source_id}.",
         "Or, if QuickBooks need not track each buyer, PATCH …/config/customers with strategy "
         '"generic" and a generic_customer_id (or "create" to add missing customers).',
-        "Then sync the order again with POST …/sync (order ids or a date range).",
+        "Either change queues the orders waiting on it again by itself (the answer's "
+        "`requeued` says how many); POST …/sync with their ids does it at once.",
         actions="list_unmapped_customers list_qbo_customers map_customer "
         "update_customers_config sync_orders",
     ),
@@ -100,15 +101,17 @@ _ENTRIES = (
         "Product not mapped",
         "At least one line's variant or SKU has no QuickBooks item, auto-map found none, and "
         "unmatched products are set to fail. The message lists every such line.",
-        "Queues the affected orders again when a product mapping is saved, auto-map runs or a "
-        "default item is configured.",
+        "Queues the orders waiting on a product again when its mapping is saved or auto-map "
+        "maps it, and all of them when the products settings change.",
         "Run auto-map with POST …/mappings/products/auto-map: it matches by SKU, then by name.",
-        "Review what is still unmapped (GET …/mappings/products?state=unmapped) and map each "
-        "one by hand with PUT …/mappings/products/{source_id}, choosing an item from "
-        "GET …/quickbooks/items.",
+        "Review what is still unmapped (GET …/mappings/products?state=unmapped; auto-map's "
+        "answer lists close QuickBooks items for each) and map each one by hand with "
+        "PUT …/mappings/products/{source_id} (sku:<SKU>, or title:<title> for a custom sale), "
+        "choosing an item from GET …/quickbooks/items.",
         "Or let unmatched lines fall back to a placeholder item: PATCH …/config/products with "
         'unmatched "use_default" and a default_item_id.',
-        "Affected orders are queued again by themselves; POST …/sync does it at once.",
+        "Affected orders are queued again by themselves (the answer's `requeued` says how "
+        "many); POST …/sync does it at once.",
         actions="auto_map_products list_unmapped_products list_qbo_items map_product "
         "update_products_config sync_orders",
     ),
@@ -122,9 +125,9 @@ _ENTRIES = (
         "Check the connection with GET …/connections.",
         "Reconnect: POST …/connections/quickbooks/authorize returns Intuit's consent page; sign "
         "in there and approve access.",
-        "Failed orders are then queued again; to be sure, sync the disconnected period with "
-        "POST …/sync (date range) or POST …/resync with code qbo_auth.",
-        actions="view_connections reconnect_quickbooks sync_orders resync_by_error",
+        "Orders that failed while disconnected are then queued again by themselves; to pick "
+        "up anything else from that period, POST …/sync with a date range.",
+        actions="view_connections reconnect_quickbooks sync_orders",
     ),
     _info(
         C.duplicate,
@@ -135,41 +138,43 @@ _ENTRIES = (
         "marks the order synced; otherwise leaves the error for a person.",
         "Compare the transaction in QuickBooks with the order; GET …/records/order/{id} shows "
         "what LedgerPort holds.",
-        "If it is right, close the error without syncing: POST …/audit-log/{entry_id}/resolve.",
+        "If it is right, close the error without syncing: POST …/records/order/{id}/resolve "
+        "with a note and the QuickBooks transaction's id.",
         "If it is a wrong copy, delete it in QuickBooks, then sync the order with POST …/sync.",
         "Syncing a queued order by hand is safe: LedgerPort runs one job per order at a time.",
-        actions="view_record resolve_entry sync_orders",
+        actions="view_record resolve_record sync_orders",
     ),
     _info(
         C.tax_not_mapped,
         "Tax rate not mapped",
         "Under line-item tax a Shopify tax rate on the order has no QuickBooks tax code, or "
         "QuickBooks refused the order's tax, so it is unclear where the tax belongs.",
-        "Queues the affected orders again when a tax-rate mapping is saved or the shop switches "
-        "to automated sales tax.",
+        "Queues the orders waiting on a tax rate again when its mapping is saved, and all of "
+        "them when the accounting settings change (such as a switch to automated sales tax).",
         "Review the tax settings in GET …/config (section accounting).",
         "Under line-item tax, map each rate from GET …/mappings/tax-rates?state=unmapped to a "
         "code from GET …/quickbooks/tax-codes with PUT …/mappings/tax-rates/{source_id}.",
         "Or let QuickBooks work out the tax: PATCH …/config/accounting with tax_mode "
         '"automated_sales_tax".',
-        "Then sync the affected orders again with POST …/sync.",
+        "Either change queues the waiting orders again by itself; POST …/sync does it at once.",
         actions="view_config list_unmapped_tax_rates list_qbo_tax_codes map_tax_rate "
         "update_accounting_config sync_orders",
     ),
     _info(
         C.invalid_account,
         "Invalid QuickBooks account",
-        "An account or reference in the sync settings (income, COGS, discount, deposit or "
-        "clearing account, shipping or default item) is missing or inactive in QuickBooks.",
-        "Queues the affected orders again when the configuration is saved.",
+        "A QuickBooks record named in the sync settings (a deposit account or payment method "
+        "per payment gateway, the income, COGS, discount or asset account, the shipping or "
+        "default item, the generic customer) was deleted, made inactive or is of the wrong "
+        "type. The message names the setting.",
+        "Queues the orders that failed on a settings section again when that section is saved.",
         "See which accounts QuickBooks has active: GET …/quickbooks/accounts.",
-        "Compare them with GET …/config, sections accounting, payments and products, and with "
-        "the payment-method mappings (GET …/mappings/payment-methods).",
-        "Point stale fields at active accounts with PATCH …/config/{section} or "
-        "PUT …/mappings/payment-methods/{source_id}.",
-        "Then sync the affected records again with POST …/sync.",
+        "Compare them with the setting the message names in GET …/config (sections payments, "
+        "accounting, products, customers).",
+        "Point it at an active record of the right type with PATCH …/config/{section}; saving "
+        "checks it against QuickBooks and queues the waiting orders again by itself.",
         actions="list_qbo_accounts view_config update_accounting_config update_payments_config "
-        "update_products_config map_payment_method sync_orders",
+        "update_products_config sync_orders",
     ),
     _info(
         C.qbo_timeout,
@@ -208,7 +213,7 @@ _ENTRIES = (
         "(section orders); change them with PATCH …/config/orders.",
         "If you expected it to sync, compare its Shopify status with those triggers.",
         "To sync it now whatever its status, POST …/sync with its id.",
-        actions="view_config update_orders_config preview_order sync_orders",
+        actions="view_config update_orders_config sync_orders",
     ),
     _info(
         C.missing_field,
@@ -216,13 +221,14 @@ _ENTRIES = (
         "The order lacks something QuickBooks needs for the transaction (a customer name, an "
         "address, a price, a line), or QuickBooks rejected the request for a required value.",
         "Queues the order again when Shopify sends an updated version of it.",
-        "See what is missing in the entry's message and QuickBooks fault "
-        "(GET …/records/order/{id}) or in a dry run (GET …/orders/{order_id}/preview).",
+        "See what is missing in the record's message and QuickBooks fault "
+        "(GET …/records/order/{id}).",
         "Complete the order in Shopify (customer name, address, prices); the update queues it "
-        "again, or POST …/sync does it at once.",
+        "again, or POST …/sync does it at once. A billing address is only required when "
+        "PATCH …/config/customers set require_billing_address.",
         "If QuickBooks itself demands a field, such as a required custom field on its sales "
         "form, relax that in QuickBooks, then sync again.",
-        actions="view_record preview_order sync_orders",
+        actions="view_record sync_orders",
     ),
 )
 

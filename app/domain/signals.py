@@ -75,3 +75,7 @@ class InvalidReference(Refused):
 
 class NotFound(Refused):
     """What the request names does not exist (for this shop)."""
+
+
+class Conflict(Refused):
+    """The request does not fit the current state of what it names."""

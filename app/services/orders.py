@@ -36,7 +36,7 @@ async def store_order(
     record = await uow.records.get_or_create(
         shop_id, Entity.order, order.id, label=order.name, status=SyncStatus.pending
     )
-    if changed and record.status != SyncStatus.synced:
+    if changed and record.status not in (SyncStatus.synced, SyncStatus.resolved):
         record.status = SyncStatus.pending  # queued again: on hold or failed before
         await uow.records.save(record)
         uow.enqueue_after_commit(

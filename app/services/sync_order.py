@@ -122,6 +122,8 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
             return None  # the record stays pending; a reinstall picks it up
         if record is None or row is None or record.status == SyncStatus.synced:
             return None
+        if record.status == SyncStatus.resolved and not job.force:
+            return None  # a person closed it; only a manual sync posts it
         now = deps.clock()
         if not await uow.records.acquire_lease(record.id, deps.worker_id, now, now + LEASE):
             raise RetryLater(BUSY_RETRY_S, "another worker is syncing this order")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from app.api.main import create_app
+from app.domain.actions import ACTIONS
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi.json"
 
@@ -37,3 +39,16 @@ def test_the_webhook_intake_is_documented_with_its_headers_body_and_answers() ->
     for status in ("400", "401", "413", "503"):
         problem = operation["responses"][status]["content"]["application/problem+json"]
         assert problem["schema"]["$ref"].endswith("/Problem")
+
+
+def test_every_catalogue_action_is_an_operation_of_the_api() -> None:
+    """An action the error catalogue hands out is a route that exists: same method, and its
+    path matches the operation's (a parameter stands for any one segment)."""
+    operations = [
+        (method.upper(), re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"))
+        for path, item in create_app(docs_only=True).openapi()["paths"].items()
+        for method in item
+    ]
+    for action in ACTIONS.values():
+        path = action.path.split("?", 1)[0]
+        assert any(m == action.method and p.match(path) for m, p in operations), action.name

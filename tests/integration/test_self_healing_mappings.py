@@ -260,3 +260,52 @@ async def test_mapping_a_customer_heals_customer_not_found(h: Harness) -> None:
     assert after["#2403"].attempts == before["#2403"].attempts
     receipts = {r["DocNumber"]: r for r in h.qbo.documents(REALM, "SalesReceipt")}
     assert receipts["SH2401"]["CustomerRef"]["value"] == customer
+
+
+async def test_resolving_a_record_closes_it_without_a_qbo_write(h: Harness) -> None:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.deliver(order(2501, ["SKU-A"]))
+    await settle(h)
+    before = len(h.qbo.documents(REALM, "SalesReceipt"))
+
+    answer = await h.api.post(
+        f"{BASE}/records/order/2501/resolve",
+        json={"note": "booked by hand in QBO", "qbo_txn_id": "146"},
+        headers=h.auth(shop),
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "entity": "order",
+        "shopify_id": "2501",
+        "status": "resolved",
+        "qbo_id": "146",
+    }
+    target = item(h, "Trail Shorts")  # mapping what it waited on no longer re-queues it
+    mapped = await h.api.put(
+        f"{BASE}/mappings/products/SKU-A", json={"qbo_id": target}, headers=h.auth(shop)
+    )
+    assert mapped.json()["requeued"] == 0
+    updated = order(2501, ["SKU-A"])
+    updated["updated_at"] = "2025-03-15T10:00:00-04:00"
+    await h.deliver(updated, topic="orders/updated")
+    await settle(h)
+    assert (await records(h))["#2501"].status == "resolved"
+    assert len(h.qbo.documents(REALM, "SalesReceipt")) == before
+    async with h.container.sessions() as session:
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.status == "resolved"))
+    assert entry is not None and "booked by hand" in (entry.message or "")
+    again = await h.api.post(
+        f"{BASE}/records/order/404/resolve", json={"note": "x"}, headers=h.auth(shop)
+    )
+    assert again.status_code == 404
+
+    forced = await h.api.post(f"{BASE}/sync", json={"order_ids": ["2501"]}, headers=h.auth(shop))
+    assert forced.status_code == 202
+    await settle(h)
+    assert (await records(h))["#2501"].status == "synced"
+    synced = await h.api.post(
+        f"{BASE}/records/order/2501/resolve", json={"note": "x"}, headers=h.auth(shop)
+    )
+    assert synced.status_code == 409

@@ -29,7 +29,7 @@ ROUTES = [
     ("GET", r"/v1/shops/\{shop\}/quickbooks/(customers|items|accounts|tax-codes)"),
     ("GET", r"/v1/shops/\{shop\}/records/\{entity\}/\{id\}"),
     ("GET", r"/v1/shops/\{shop\}/audit-log(\?code=\{code\})?"),
-    ("POST", r"/v1/shops/\{shop\}/audit-log/\{entry_id\}/resolve"),
+    ("POST", r"/v1/shops/\{shop\}/records/\{entity\}/\{id\}/resolve"),
     ("GET", r"/v1/shops/\{shop\}/orders/\{order_id\}/preview"),
     ("POST", r"/v1/shops/\{shop\}/(sync|resync)"),
     ("GET", r"/v1/shops/\{shop\}/runs/\{run_id\}"),
@@ -73,7 +73,7 @@ HELP_PAGE_OPTIONS = {
     ErrorCode.customer_not_found: {"map_customer", "update_customers_config", "sync_orders"},
     ErrorCode.product_not_mapped: {"auto_map_products", "map_product", "update_products_config"},
     ErrorCode.qbo_auth: {"reconnect_quickbooks", "sync_orders"},
-    ErrorCode.duplicate: {"resolve_entry", "sync_orders"},
+    ErrorCode.duplicate: {"resolve_record", "sync_orders"},
     ErrorCode.tax_not_mapped: {"map_tax_rate", "update_accounting_config", "sync_orders"},
     ErrorCode.invalid_account: {
         "list_qbo_accounts",

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import ContainerDep, ShopDep, UowDep
+from app.api.deps import ApiKeyDep, ContainerDep, ShopDep, UowDep
 from app.api.errors import AppError, InvalidParam, not_found, responses
 from app.api.record_schemas import (
     DETAIL_EXAMPLE,
@@ -25,6 +26,7 @@ from app.domain.models import SyncStatus
 from app.domain.records import RecordEntity
 from app.services import records as service
 from app.services.records import Position
+from app.services.resolve import resolve_record as resolve
 
 router = APIRouter(prefix="/v1/shops/{shop}/records", tags=["records"])
 # A cursor names where the last page ended: a pending delivery ("p") or a record ("r").
@@ -138,3 +140,49 @@ async def get_record(
     if detail is None:
         raise not_found(f"Record {entity}/{id}")
     return RecordDetailOut.of_detail(detail.view, detail.history, detail.more_history)
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"note": "SH1001 in QuickBooks is this order", "qbo_txn_id": "146"}]
+        }
+    )
+
+    note: str = Field(min_length=1, max_length=1000, description="Why, for the audit log")
+    qbo_txn_id: str | None = Field(
+        None, max_length=64, description="For a duplicate: the QuickBooks transaction it is"
+    )
+
+
+class ResolvedOut(BaseModel):
+    entity: str
+    shopify_id: str
+    status: str = Field(examples=["resolved"])
+    qbo_id: str | None
+
+
+@router.post(
+    "/{entity}/{id}/resolve", response_model=ResolvedOut, responses=responses(401, 404, 409, 422)
+)
+async def resolve_record(
+    shop: ShopDep,
+    key: ApiKeyDep,
+    uow: UowDep,
+    entity: Annotated[str, Path(description="order, product, customer or refund")],
+    id: Annotated[str, Path(description="The Shopify id", examples=["5910002001001"])],
+    body: ResolveIn,
+) -> ResolvedOut:
+    """Closes the record's error without syncing, with a note (and, for a duplicate, the
+    QuickBooks transaction it corresponds to). Nothing is written to QuickBooks; the record
+    is not synced again unless someone syncs it by hand (POST …/sync). A synced record has
+    nothing to resolve (409)."""
+    if entity not in ENTITIES:
+        raise not_found(f"Record {entity}/{id}")
+    record = await resolve(uow, shop.id, entity, id, body.note, body.qbo_txn_id, key)
+    return ResolvedOut(
+        entity=record.entity,
+        shopify_id=record.shopify_id,
+        status=record.status,
+        qbo_id=record.qbo_id,
+    )

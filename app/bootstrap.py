@@ -136,6 +136,7 @@ class Container:
             self.clock,
             self.worker_id,
             retry_base_s=self.settings.sync_retry_base_s,
+            reference=self._cache,
         )
 
     async def aclose(self) -> None:

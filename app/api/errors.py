@@ -11,11 +11,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.domain.config import ConfigError
+from app.domain.errors import CATALOGUE, ErrorCode, SyncError
+from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRateLimited
 from app.domain.signals import (
     ConnectionRefused,
     InboxUnavailable,
     InstallRefused,
     InstallUnsigned,
+    InvalidReference,
+    NotFound,
     Refused,
     WebhookRefused,
     WebhookTooLarge,
@@ -78,6 +83,10 @@ REFUSALS: dict[type[Refused], tuple[int, str, str, dict[str, str] | None]] = {
     ConnectionRefused: (400, "connection_refused", "QuickBooks connection failed", None),
     InstallUnsigned: (401, "shopify_install_refused", "Shopify install failed", None),
     InstallRefused: (400, "shopify_install_refused", "Shopify install failed", None),
+    InvalidReference: (422, "invalid_reference", "Not a usable QuickBooks record", None),
+    NotFound: (404, "not_found", "Not found", None),
+    ConfigError: (422, "invalid_config", "Setting refused", None),
+    Refused: (400, "refused", "Request refused", None),
 }
 
 
@@ -85,8 +94,21 @@ def refusal(exc: Refused) -> AppError:
     """The problem a refusal is answered with."""
     kind = next(k for k in type(exc).__mro__ if k in REFUSALS)
     status, code, title, headers = REFUSALS[kind]
-    params = [InvalidParam(name=exc.field, reason=exc.detail)] if exc.field else None
+    params = [InvalidParam(name=exc.param, reason=exc.detail)] if exc.param else None
     return AppError(status, code, exc.title or title, exc.detail, params, headers=headers)
+
+
+def qbo_problem(exc: SyncError | ExternalError) -> AppError:
+    """What the API says when QuickBooks itself is the obstacle."""
+    if isinstance(exc, ExternalAuthExpired) or (
+        isinstance(exc, SyncError) and exc.code == ErrorCode.qbo_auth
+    ):
+        info = CATALOGUE[ErrorCode.qbo_auth]
+        return AppError(409, ErrorCode.qbo_auth, info.title, info.meaning)
+    if isinstance(exc, ExternalRateLimited):
+        info = CATALOGUE[ErrorCode.rate_limited]
+        return AppError(429, ErrorCode.rate_limited, info.title, info.meaning)
+    return AppError(503, ErrorCode.qbo_timeout, "QuickBooks did not answer", exc.message)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -13,8 +13,10 @@ from fastapi.routing import APIRoute
 from app.api import errors
 from app.api.routes import (
     audit,
+    config,
     connections,
     health,
+    mappings,
     quickbooks,
     shopify_install,
     sync,
@@ -64,8 +66,17 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
     app.state.container = container
     errors.install(app)
     routers = (
-        webhooks, error_routes, connections, quickbooks, sync, audit, health, shopify_install,
-    )  # fmt: skip
+        webhooks,
+        error_routes,
+        connections,
+        quickbooks,
+        mappings,
+        config,
+        sync,
+        audit,
+        health,
+        shopify_install,
+    )
     for module in routers:
         app.include_router(module.router)
     render = app.openapi

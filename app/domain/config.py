@@ -14,6 +14,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from app.domain.signals import Refused
+
 E = TypeVar("E", bound=StrEnum)
 
 FINANCIAL_STATUSES = frozenset(
@@ -55,14 +57,20 @@ class TransactionType(StrEnum):
     invoice_payment = "invoice_payment"
 
 
-class ConfigError(ValueError):
-    """A configuration value we refuse."""
+class ConfigError(Refused):
+    """A configuration value we refuse, in `section`, at `field` (`param` joins both)."""
 
     def __init__(self, section: str, field: str, message: str) -> None:
-        super().__init__(f"{section}.{field}: {message}" if field else f"{section}: {message}")
+        super().__init__(message, field)
         self.section = section
-        self.field = field
         self.message = message
+
+    @property
+    def param(self) -> str:
+        return f"{self.section}.{self.field}" if self.field else self.section
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,10 @@ class CustomersConfig:
 class ProductsConfig:
     unmatched: UnmatchedProducts = UnmatchedProducts.fail
     default_item_id: str | None = None
+    # For items LedgerPort creates in QBO (unmatched: create); COGS and asset for inventory.
+    income_account_id: str | None = None
+    cogs_account_id: str | None = None
+    asset_account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,12 +96,15 @@ class AccountingConfig:
     cogs_account_id: str | None = None
     shipping_item_id: str | None = None
     discount_account_id: str | None = None
+    rounding_account_id: str | None = None  # only the default (none) until cash rounding
 
 
 @dataclass(frozen=True)
 class PaymentsConfig:
     deposit_accounts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     default_deposit_account_id: str | None = None
+    # Payment gateway -> QBO PaymentMethod id.
+    payment_methods: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,7 @@ class OrdersConfig:
     trigger_fulfillment_statuses: frozenset[str] = frozenset()
     transaction_type: TransactionType = TransactionType.sales_receipt
     doc_number_prefix: str = "SH"
+    cancellation_policy: str = "skip"  # a cancelled order is not posted
 
 
 SECTIONS = ("customers", "products", "accounting", "payments", "orders")
@@ -157,10 +173,12 @@ def _customers(data: Mapping[str, Any]) -> CustomersConfig:
 
 def _products(data: Mapping[str, Any]) -> ProductsConfig:
     s = "products"
-    _check_keys(s, data, ("unmatched", "default_item_id"))
+    accounts = ("income_account_id", "cogs_account_id", "asset_account_id")
+    _check_keys(s, data, ("unmatched", "default_item_id", *accounts))
     cfg = ProductsConfig(
         unmatched=_enum(s, "unmatched", data.get("unmatched", "fail"), UnmatchedProducts),
         default_item_id=_opt_id(s, "default_item_id", data.get("default_item_id")),
+        **{name: _opt_id(s, name, data.get(name)) for name in accounts},
     )
     if cfg.unmatched is UnmatchedProducts.use_default and cfg.default_item_id is None:
         raise ConfigError(s, "default_item_id", "required when unmatched is use_default")
@@ -170,7 +188,8 @@ def _products(data: Mapping[str, Any]) -> ProductsConfig:
 def _accounting(data: Mapping[str, Any]) -> AccountingConfig:
     s = "accounting"
     ids = ("income_account_id", "cogs_account_id", "shipping_item_id", "discount_account_id")
-    _check_keys(s, data, ("tax_mode", *ids))
+    _check_keys(s, data, ("tax_mode", "rounding_account_id", *ids))
+    _default_only(s, "rounding_account_id", data.get("rounding_account_id"), None)
     return AccountingConfig(
         tax_mode=_enum(s, "tax_mode", data.get("tax_mode", "line_item"), TaxMode),
         **{name: _opt_id(s, name, data.get(name)) for name in ids},
@@ -179,28 +198,36 @@ def _accounting(data: Mapping[str, Any]) -> AccountingConfig:
 
 def _payments(data: Mapping[str, Any]) -> PaymentsConfig:
     s = "payments"
-    _check_keys(s, data, ("deposit_accounts", "default_deposit_account_id"))
-    accounts = _mapping(s, data.get("deposit_accounts") or {}, "deposit_accounts")
-    for gateway, account in accounts.items():
-        if not isinstance(gateway, str) or not gateway.strip():
-            raise ConfigError(s, "deposit_accounts", "gateway names must be non-empty strings")
-        _opt_id(s, f"deposit_accounts.{gateway}", account, required=True)
+    _check_keys(s, data, ("deposit_accounts", "default_deposit_account_id", "payment_methods"))
     return PaymentsConfig(
-        deposit_accounts=MappingProxyType({g.strip(): str(a) for g, a in accounts.items()}),
+        deposit_accounts=_per_gateway(s, "deposit_accounts", data),
         default_deposit_account_id=_opt_id(
             s, "default_deposit_account_id", data.get("default_deposit_account_id")
         ),
+        payment_methods=_per_gateway(s, "payment_methods", data),
     )
+
+
+def _per_gateway(section: str, name: str, data: Mapping[str, Any]) -> Mapping[str, str]:
+    """A QBO id per payment gateway name (as Shopify's payment_gateway_names spell it)."""
+    ids = _mapping(section, data.get(name) or {}, name)
+    for gateway, qbo_id in ids.items():
+        if not isinstance(gateway, str) or not gateway.strip():
+            raise ConfigError(section, name, "gateway names must be non-empty strings")
+        _opt_id(section, f"{name}.{gateway}", qbo_id, required=True)
+    return MappingProxyType({g.strip(): str(i).strip() for g, i in ids.items()})
 
 
 def _orders(data: Mapping[str, Any]) -> OrdersConfig:
     s = "orders"
     keys = ("trigger_financial_statuses", "trigger_fulfillment_statuses")
-    _check_keys(s, data, (*keys, "transaction_type", "doc_number_prefix"))
+    _check_keys(s, data, (*keys, "transaction_type", "doc_number_prefix", "cancellation_policy"))
+    _default_only(s, "transaction_type", data.get("transaction_type"), "sales_receipt")
+    _default_only(s, "cancellation_policy", data.get("cancellation_policy"), "skip")
     prefix = data.get("doc_number_prefix", "SH")
     if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
         raise ConfigError(s, "doc_number_prefix", "up to 8 letters, digits or . _ / -")
-    kind = data.get("transaction_type", "sales_receipt")
+    kind = data.get("transaction_type") or "sales_receipt"
     return OrdersConfig(
         trigger_financial_statuses=_statuses(
             s, keys[0], data.get(keys[0], ["paid"]), FINANCIAL_STATUSES
@@ -220,6 +247,14 @@ _PARSERS: Mapping[str, Any] = {
     "payments": _payments,
     "orders": _orders,
 }
+
+
+def _default_only(section: str, name: str, value: Any, default: str | None) -> None:
+    """Settings whose other values the books do not handle yet take their default only."""
+    if value is not None and value != default:
+        raise ConfigError(
+            section, name, f"only {default!r} is supported for now; other values are refused"
+        )
 
 
 def _check_keys(section: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:

@@ -227,3 +227,19 @@ _ENTRIES = (
 )
 
 CATALOGUE: Mapping[ErrorCode, ErrorInfo] = {info.code: info for info in _ENTRIES}
+
+
+def audit_detail(error: SyncError | None) -> dict[str, Any] | None:
+    """What the audit log keeps of an error: its detail and the first QBO fault."""
+    if error is None:
+        return None
+    detail: dict[str, Any] = dict(error.detail)
+    if error.fault is not None:
+        fault = error.fault
+        detail["qbo_fault"] = {
+            "code": fault.code,
+            "message": fault.message,
+            "detail": fault.detail,
+            "element": fault.element,
+        }
+    return detail or None

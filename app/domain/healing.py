@@ -57,7 +57,8 @@ def blockers_of(error: SyncError) -> frozenset[str]:
         keys = {mapping_key("tax_rate", row["key"]) for row in rows if row.get("key")}
         return frozenset({f"{CONFIG}/accounting", *(keys or {"tax_rate"})})
     if code is ErrorCode.invalid_account:
-        return frozenset({CONFIG})
+        section = detail.get("section")
+        return frozenset({f"{CONFIG}/{section}" if section else CONFIG})
     if code is ErrorCode.qbo_auth:
         return frozenset({QBO_CONNECTION})
     return frozenset()

@@ -69,6 +69,12 @@ def deposit_account_for(order: Order, payments: PaymentsConfig) -> str | None:
     return payments.default_deposit_account_id
 
 
+def payment_method_for(order: Order, payments: PaymentsConfig) -> str | None:
+    """The QBO payment method of the order's first gateway that has one."""
+    gateway = next((g for g in order.payment_gateway_names if g in payments.payment_methods), None)
+    return payments.payment_methods[gateway] if gateway is not None else None
+
+
 # --- classifying adapter failures -------------------------------------------------------
 
 # Which reference a QBO fault points at, judged from its element, then detail and message.

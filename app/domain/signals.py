@@ -29,6 +29,11 @@ class Refused(Exception):
         super().__init__(detail)
         self.detail, self.field, self.title = detail, field, title
 
+    @property
+    def param(self) -> str | None:
+        """The name of the input at fault, as the problem's invalid_params gives it."""
+        return self.field
+
 
 class WebhookRefused(Refused):
     """A delivery that is malformed: nothing was stored."""
@@ -61,3 +66,12 @@ class InstallUnsigned(InstallRefused):
 
 class AlreadyExists(Exception):
     """A repository refused a row whose unique key another transaction took first."""
+
+
+class InvalidReference(Refused):
+    """A QuickBooks record a mapping or a setting names is unknown, inactive or of the wrong
+    type in the shop's company."""
+
+
+class NotFound(Refused):
+    """What the request names does not exist (for this shop)."""

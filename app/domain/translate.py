@@ -20,6 +20,7 @@ from typing import Any
 from app.domain.config import AccountingConfig, SyncConfig, TaxMode, UnmatchedProducts
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.models import ZERO, Order, OrderLine, ShippingLine, TaxLine
+from app.domain.policies import payment_method_for
 
 DOC_NUMBER_MAX = 21  # QBO's DocNumber limit
 SHIPPING_ITEM_ID = "SHIPPING_ITEM_ID"  # QBO's built-in shipping item (AllowShipping on)
@@ -105,7 +106,7 @@ def resolve_tax_code(
     """
     if accounting.tax_mode == TaxMode.automated_sales_tax:
         return None
-    taxes = {tax_key(t): t for t in _all_taxes(order) if t.amount or t.rate}
+    taxes = {tax_key(t): t for t in all_taxes(order) if t.amount or t.rate}
     missing = [t for key, t in taxes.items() if key not in tax_mappings]
     if missing:
         rows = [{"key": tax_key(t), "title": t.title, "rate": f"{t.rate:f}"} for t in missing]
@@ -122,7 +123,7 @@ def resolve_tax_code(
     return next(iter(codes.values()), None)
 
 
-def _all_taxes(order: Order) -> Iterable[TaxLine]:
+def all_taxes(order: Order) -> Iterable[TaxLine]:
     for line in order.lines:
         yield from line.tax_lines
     for shipping in order.shipping_lines:
@@ -164,7 +165,7 @@ def reconcile(order: Order) -> Reconciliation:
     """
     return Reconciliation(
         lines=sum((_line_amount(order, ln) for ln in order.lines if ln.price is not None), ZERO),
-        discounts=_discount_total(order),
+        discounts=discount_total(order),
         shipping=sum((_shipping_amount(order, s) for s in order.shipping_lines), ZERO),
         tax=order.total_tax,
         shopify_total=order.total_price,
@@ -180,12 +181,17 @@ def _line_amount(order: Order, line: OrderLine) -> Decimal:
     return gross - _tax(line.tax_lines) if order.taxes_included else gross
 
 
+def charged_shipping(order: Order) -> list[ShippingLine]:
+    """The shipping lines the document carries: those with an amount or a tax."""
+    return [s for s in order.shipping_lines if _shipping_amount(order, s) or _tax(s.tax_lines)]
+
+
 def _shipping_amount(order: Order, shipping: ShippingLine) -> Decimal:
     amount = shipping.discounted_price
     return amount - _tax(shipping.tax_lines) if order.taxes_included else amount
 
 
-def _discount_total(order: Order) -> Decimal:
+def discount_total(order: Order) -> Decimal:
     return sum((line.discount for line in order.lines), ZERO)
 
 
@@ -212,13 +218,9 @@ def build_sales_receipt(
     """The QBO v3 SalesReceipt body for the order (see the module docstring for tax)."""
     _check_complete(order, item_ids)
     lines = [_item_line(order, line, item_ids[line.id]) for line in order.lines]
-    if discount := _discount_total(order):
+    if discount := discount_total(order):
         lines.append(_discount_line(discount, config.accounting))
-    lines += [
-        _shipping_line(order, s, config.accounting)
-        for s in order.shipping_lines
-        if _shipping_amount(order, s) or _tax(s.tax_lines)
-    ]
+    lines += [_shipping_line(order, s, config.accounting) for s in charged_shipping(order)]
     tax_detail: dict[str, Any] = {"TotalTax": _money(order.total_tax)}
     if txn_tax_code_id:
         tax_detail["TxnTaxCodeRef"] = {"value": txn_tax_code_id}
@@ -236,6 +238,8 @@ def build_sales_receipt(
         receipt["GlobalTaxCalculation"] = "TaxExcluded"
     if deposit_account_id:
         receipt["DepositToAccountRef"] = {"value": deposit_account_id}
+    if method := payment_method_for(order, config.payments):
+        receipt["PaymentMethodRef"] = {"value": method}
     return receipt
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 from app.domain.config import SyncConfig
+from app.domain.entities import Mapping
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.models import Order
-from app.domain.ports import QboSession, QuickBooksPort
+from app.domain.ports import QboDocument, QboSession, QuickBooksPort, UnitOfWork
 
 CUSTOMER_NAMESPACE = uuid.UUID("0b8f3d4a-9a7e-4d0c-8d7e-2b6d8c1f7a21")
 
@@ -53,3 +54,23 @@ async def resolve_customer(
             "name": name,
         },
     )
+
+
+async def learn_customer(
+    uow: UnitOfWork,
+    shop_id: int,
+    order: Order,
+    config: SyncConfig,
+    mappings: dict[str, str],
+    document: QboDocument,
+) -> None:
+    """Remembers a customer QBO matched, so the buyer's next order needs no lookup."""
+    customer = order.customer
+    if customer is None or document.customer_id is None:
+        return
+    key = f"customer:{customer.id}"
+    if key in mappings or config.customers.strategy == "generic":
+        return
+    label = customer.display_name or ""
+    mapping = Mapping(shop_id, "customer", key, document.customer_id, label, origin="auto")
+    await uow.mappings.put(mapping)

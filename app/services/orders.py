@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.entities import OrderState
+from app.domain.mapping import sources_of
 from app.domain.models import Entity, SyncStatus, parse_order
 from app.domain.ports import UnitOfWork
 
@@ -29,6 +30,9 @@ async def store_order(
         updated_at=order.updated_at,
     )
     stored, changed = await uow.orders.upsert(shop_id, order.id, state, payload)
+    if changed:
+        for source in sources_of(shop_id, order):
+            await uow.sources.seen(source)
     record = await uow.records.get_or_create(
         shop_id, Entity.order, order.id, label=order.name, status=SyncStatus.pending
     )

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.domain.config import SyncConfig
-from app.domain.entities import QUICKBOOKS, AuditEntry, Mapping, SyncRecord
-from app.domain.errors import ErrorCode, SyncError
+from app.domain.entities import QUICKBOOKS, AuditEntry, SyncRecord
+from app.domain.errors import ErrorCode, SyncError, audit_detail
 from app.domain.faults import ExternalError, ExternalRejected
+from app.domain.healing import blockers_of
 from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
 from app.domain.policies import (
     adopt_existing,
@@ -27,12 +28,14 @@ from app.domain.ports import (
     QboDocument,
     QboSession,
     QuickBooksPort,
-    UnitOfWork,
+    ReferenceData,
     UnitOfWorkFactory,
 )
 from app.domain.signals import RetryLater
 from app.services.connections import TokenKeeper, mark_unhealthy
+from app.services.customers import learn_customer
 from app.services.receipts import sales_receipt_payload
+from app.services.references import check_order
 
 LEASE = timedelta(minutes=2)
 REQUEST_IDS = uuid.UUID("6f1c0b7e-2f55-4b7a-9a51-3c1f1d1e5a10")
@@ -47,6 +50,7 @@ class SyncDeps:
     clock: Clock
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     retry_base_s: float = 30.0  # the first wait after QBO did not answer
+    reference: ReferenceData | None = None  # checks the settings' QBO records before posting
 
 
 @dataclass(frozen=True)
@@ -141,14 +145,28 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
         if hold is not None:
             raise hold
         session = await deps.tokens.session(job.shop_id)
+        await _check_settings(deps, session, loaded)
         payload = await _payload(deps, session, loaded)
-        document, adopted = await _post(deps, session, loaded, payload)
+        try:
+            document, adopted = await _post(deps, session, loaded, payload)
+        except ExternalRejected:
+            # A setting's record may have been retired in QBO since we cached it: name it.
+            await _check_settings(deps, session, loaded, fresh=True)
+            raise
         return _Outcome(SyncStatus.synced, document=document, adopted=adopted)
     except SyncError as error:
         status = SyncStatus.on_hold if error.code == ErrorCode.on_hold else SyncStatus.error
         return _Outcome(status, error=error)
     except ExternalError as exc:
         return _Outcome(SyncStatus.error, error=classify_external(exc))
+
+
+async def _check_settings(
+    deps: SyncDeps, session: QboSession, loaded: _Loaded, *, fresh: bool = False
+) -> None:
+    if deps.reference is not None:
+        order, config = loaded.order, loaded.config
+        await check_order(deps.reference, session, order, config, loaded.products, fresh=fresh)
 
 
 async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict[str, Any]:
@@ -212,9 +230,14 @@ async def _record(
         assert record is not None
         delay = _apply(record, outcome, deps.clock(), deps.retry_base_s)
         await uow.records.save(record)
+        blockers = blockers_of(outcome.error) if outcome.error else frozenset()
+        await uow.records.set_blockers(record, blockers)
         error = outcome.error
         if outcome.document is not None:
-            await _learn_customer(uow, job.shop_id, loaded, outcome.document)
+            order, config = loaded.order, loaded.config
+            await learn_customer(
+                uow, job.shop_id, order, config, loaded.customers, outcome.document
+            )
         if error is not None and error.code == ErrorCode.qbo_auth:
             connection = await uow.connections.get(job.shop_id, QUICKBOOKS)
             if connection is not None:
@@ -228,7 +251,7 @@ async def _record(
             status=outcome.status,
             error_code=error.code if error else None,
             message=error.message if error else _synced_message(outcome),
-            detail=_detail(error),
+            detail=audit_detail(error),
             qbo_id=outcome.document.id if outcome.document else None,
             actor=job.actor,
             run_id=job.run_id,
@@ -237,21 +260,6 @@ async def _record(
         await uow.audit.add(entry)
         await uow.commit()
     return delay
-
-
-async def _learn_customer(
-    uow: UnitOfWork, shop_id: int, loaded: _Loaded, document: QboDocument
-) -> None:
-    """Remembers a customer QBO matched, so the buyer's next order needs no lookup."""
-    customer = loaded.order.customer
-    if customer is None or document.customer_id is None:
-        return
-    key = f"customer:{customer.id}"
-    if key in loaded.customers or loaded.config.customers.strategy == "generic":
-        return
-    label = customer.display_name or ""
-    mapping = Mapping(shop_id, "customer", key, document.customer_id, label, origin="auto")
-    await uow.mappings.put(mapping)
 
 
 def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) -> float | None:
@@ -279,18 +287,3 @@ def _synced_message(outcome: _Outcome) -> str:
     assert document is not None
     verb = "Found the matching" if outcome.adopted else "Created"
     return f"{verb} QuickBooks sales receipt {document.doc_number} (id {document.id})"
-
-
-def _detail(error: SyncError | None) -> dict[str, Any] | None:
-    if error is None:
-        return None
-    detail: dict[str, Any] = dict(error.detail)
-    if error.fault is not None:
-        fault = error.fault
-        detail["qbo_fault"] = {
-            "code": fault.code,
-            "message": fault.message,
-            "detail": fault.detail,
-            "element": fault.element,
-        }
-    return detail or None

@@ -111,6 +111,15 @@ class QboSandbox:
         """Insert a record as-is (no validation), filling Id, SyncToken, MetaData, Active."""
         return self._realm(realm_id).insert(entity, record)
 
+    def set_active(self, realm_id: str, entity: str, record_id: str, active: bool) -> JsonDict:
+        """As a person making a name-list record inactive (QBO's "delete") or active again in
+        QBO's own screens."""
+        realm = self._realm(realm_id)
+        record = realm.get(entity, record_id)
+        if record is None:
+            raise KeyError(f"no {entity} {record_id} in realm {realm_id}")
+        return realm.replace(entity, {**record, "Active": active})
+
     def documents(self, realm_id: str, entity: str) -> list[JsonDict]:
         return self._realm(realm_id).all(entity)
 

@@ -18,23 +18,32 @@ from app.domain.config import (
 
 FULL: dict[str, dict[str, Any]] = {
     "customers": {"strategy": "generic", "generic_customer_id": "58"},
-    "products": {"unmatched": "use_default", "default_item_id": "19"},
+    "products": {
+        "unmatched": "use_default",
+        "default_item_id": "19",
+        "income_account_id": "79",
+        "cogs_account_id": "80",
+        "asset_account_id": "81",
+    },
     "accounting": {
         "tax_mode": "automated_sales_tax",
         "income_account_id": "79",
         "cogs_account_id": "80",
         "shipping_item_id": None,
         "discount_account_id": "86",
+        "rounding_account_id": None,
     },
     "payments": {
         "deposit_accounts": {"shopify_payments": "4", "cash": "35"},
         "default_deposit_account_id": "4",
+        "payment_methods": {"shopify_payments": "3", "cash": "1"},
     },
     "orders": {
         "trigger_financial_statuses": ["authorized", "paid"],
         "trigger_fulfillment_statuses": ["fulfilled"],
-        "transaction_type": "invoice_payment",
+        "transaction_type": "sales_receipt",
         "doc_number_prefix": "WEB-",
+        "cancellation_policy": "skip",
     },
 }
 
@@ -119,3 +128,21 @@ def test_config_is_immutable() -> None:
     config = SyncConfig.from_dict(FULL)
     with pytest.raises(TypeError):
         config.payments.deposit_accounts["cash"] = "1"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("section", "values", "field"),
+    [
+        ("orders", {"transaction_type": "invoice_payment"}, "transaction_type"),
+        ("orders", {"cancellation_policy": "void"}, "cancellation_policy"),
+        ("accounting", {"rounding_account_id": "90"}, "rounding_account_id"),
+    ],
+)
+def test_settings_the_books_do_not_handle_yet_take_their_default_only(
+    section: str, values: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ConfigError, match="only") as caught:
+        SyncConfig().with_section(section, values)
+    assert (caught.value.section, caught.value.field) == (section, field)
+    assert caught.value.param == f"{section}.{field}"
+    assert SyncConfig().with_section(section, {field: None}) == SyncConfig()

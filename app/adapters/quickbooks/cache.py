@@ -21,7 +21,7 @@ from app.domain.ports import (
     QuickBooksPort,
 )
 
-REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate")
+REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate", "PaymentMethod")
 MAX_OPTIONS = 10_000
 
 

@@ -290,10 +290,11 @@ def _document(row: Json) -> QboDocument:
 
 def _option(entity: str, row: Json) -> QboOption:
     name_key = "DisplayName" if entity == "Customer" else "Name"
-    kind_key = {"Account": "AccountType", "Item": "Type"}.get(entity)
+    kind_key = {"Account": "AccountType", "Item": "Type", "PaymentMethod": "Type"}.get(entity)
     return QboOption(
         id=_str(row, "Id"),
         name=_str(row, "FullyQualifiedName") or _str(row, name_key),
         active=row.get("Active", True) is not False,
         kind=_str(row, kind_key) or None if kind_key else None,
+        sku=_str(row, "Sku") or None if entity == "Item" else None,
     )

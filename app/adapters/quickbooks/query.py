@@ -13,6 +13,7 @@ FILTERABLE: dict[str, frozenset[str]] = {
     "Account": frozenset({"Id", "Active", "Name", "AccountType"}),
     "TaxCode": frozenset({"Id", "Active", "Name"}),
     "TaxRate": frozenset({"Id", "Active", "Name"}),
+    "PaymentMethod": frozenset({"Id", "Active", "Name"}),
     "SalesReceipt": frozenset({"Id", "DocNumber"}),
 }
 

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import ContainerDep, ShopDep
-from app.api.errors import AppError, responses
+from app.api.errors import qbo_problem, responses
 from app.api.schemas import QboOptionOut, QboOptions
-from app.domain.errors import CATALOGUE, ErrorCode, SyncError
-from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRateLimited
+from app.domain.errors import SyncError
+from app.domain.faults import ExternalError
 
 router = APIRouter(prefix="/v1/shops/{shop}/quickbooks", tags=["quickbooks"])
 
@@ -55,16 +55,3 @@ async def list_quickbooks_options(
         if (o.active or not active_only) and needle in o.name.casefold()
     ]
     return QboOptions(items=items)
-
-
-def qbo_problem(exc: SyncError | ExternalError) -> AppError:
-    """What the API says when QuickBooks itself is the obstacle."""
-    if isinstance(exc, ExternalAuthExpired) or (
-        isinstance(exc, SyncError) and exc.code == ErrorCode.qbo_auth
-    ):
-        info = CATALOGUE[ErrorCode.qbo_auth]
-        return AppError(409, ErrorCode.qbo_auth, info.title, info.meaning)
-    if isinstance(exc, ExternalRateLimited):
-        info = CATALOGUE[ErrorCode.rate_limited]
-        return AppError(429, ErrorCode.rate_limited, info.title, info.meaning)
-    return AppError(503, ErrorCode.qbo_timeout, "QuickBooks did not answer", exc.message)

@@ -27,6 +27,7 @@ class QboOption(QboRef):
 
     active: bool = True
     kind: str | None = None
+    sku: str | None = None  # items only
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,71 @@
+"""The shop's sync settings, by the sections of the settings screens: read, replace or patch
+one, checked against the QBO company; a change re-queues the records waiting on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.config import SECTIONS, ConfigError, SyncConfig
+from app.domain.entities import ApiKey
+from app.domain.healing import config_keys
+from app.domain.ports import ReferenceData, UnitOfWork, UnitOfWorkFactory
+from app.domain.references import section_references
+from app.services.connections import TokenKeeper
+from app.services.healing import Changed, actor_of, record_change, requeue_blocked
+from app.services.references import check_section
+
+
+@dataclass(frozen=True)
+class ConfigDeps:
+    uow: UnitOfWorkFactory
+    tokens: TokenKeeper
+    reference: ReferenceData
+
+
+@dataclass(frozen=True)
+class SectionSaved:
+    section: dict[str, Any]
+    requeued: int
+
+
+async def read(uow: UnitOfWork, shop_id: int) -> SyncConfig:
+    async with uow:
+        return SyncConfig.from_dict(await uow.configs.get(shop_id))
+
+
+async def save_section(
+    deps: ConfigDeps,
+    shop_id: int,
+    section: str,
+    values: Mapping[str, Any],
+    key: ApiKey | None,
+    *,
+    replace: bool,
+) -> SectionSaved:
+    """Replaces (PUT) or patches (PATCH) one section. Refuses a value the domain does not
+    accept (ConfigError) or a QBO record the company cannot use (InvalidReference); both name
+    the field. QBO must be connected to check: SyncError(qbo_auth) otherwise."""
+    if section not in SECTIONS:
+        raise ConfigError(section, "", f"unknown section; use one of {', '.join(SECTIONS)}")
+    current = await read(deps.uow(), shop_id)
+    base = SyncConfig() if replace else current
+    changed = base.with_section(section, values)
+    if replace:  # the other sections stay as they are
+        changed = current.with_section(section, changed.to_dict()[section])
+    if section_references(changed, section):  # needs QBO: never accepted unchecked
+        session = await deps.tokens.session(shop_id)
+        await check_section(deps.reference, session, changed, section)
+    async with deps.uow() as uow:
+        await uow.configs.save(shop_id, changed.to_dict())
+        requeued = 0
+        if changed != current:
+            requeued = await requeue_blocked(uow, shop_id, config_keys(section), actor_of(key))
+        before, after = current.to_dict()[section], changed.to_dict()[section]
+        diff = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
+        message = f"Saved the {section} settings" + (" (no change)" if not diff else "")
+        change = Changed("config", section, message, {"changes": diff})
+        await record_change(uow, shop_id, change, key, requeued)
+        await uow.commit()
+    return SectionSaved(changed.to_dict()[section], requeued)

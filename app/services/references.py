@@ -1,0 +1,59 @@
+"""Checking the QBO records the settings name against the company, through the reference
+cache: at save time (a 422 naming the setting) and before an order is posted
+(invalid_account naming the setting)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.domain.config import SyncConfig
+from app.domain.models import Order
+from app.domain.ports import QboSession, ReferenceData
+from app.domain.references import (
+    Reference,
+    invalid_account,
+    order_references,
+    section_references,
+    unusable,
+)
+from app.domain.signals import InvalidReference
+from app.domain.translate import unmapped_lines
+
+
+async def check_order(
+    reference: ReferenceData,
+    session: QboSession,
+    order: Order,
+    config: SyncConfig,
+    products: Mapping[str, str],
+    *,
+    fresh: bool = False,
+) -> None:
+    """Raises invalid_account for the first setting the order's document would name that the
+    company cannot use; `fresh` reloads the company's records first (QBO refused a reference
+    the cache still held as good)."""
+    default_item = bool(unmapped_lines(order, products))
+    for ref in order_references(order, config, default_item=default_item):
+        reason = await _problem(reference, session, ref, fresh=fresh)
+        if reason is not None:
+            raise invalid_account(order, ref, reason)
+
+
+async def check_section(
+    reference: ReferenceData, session: QboSession, config: SyncConfig, section: str
+) -> None:
+    """Raises InvalidReference naming the first setting of `section` the company cannot use."""
+    for ref in section_references(config, section):
+        reason = await _problem(reference, session, ref)
+        if reason is not None:
+            raise InvalidReference(reason, ref.field)
+
+
+async def _problem(
+    reference: ReferenceData, session: QboSession, ref: Reference, *, fresh: bool = False
+) -> str | None:
+    reason = unusable(ref, await reference.options(session, ref.entity, refresh=fresh))
+    if reason is None or fresh:
+        return reason
+    # The cache may be older than the change the merchant just made in QBO: look again.
+    return unusable(ref, await reference.options(session, ref.entity, refresh=True))

@@ -96,7 +96,7 @@ class Container:
     @property
     def qbo_connector(self) -> QboConnector:
         redirect = self.settings.qbo_redirect_uri
-        return QboConnector(self.uow, self.oauth, self.cipher, redirect, self.clock)
+        return QboConnector(self.uow, self.oauth, self.cipher, redirect, self.clock, self.qbo)
 
     @property
     def shopify_installer(self) -> ShopifyInstaller:

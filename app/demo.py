@@ -1,4 +1,5 @@
-"""The demo shop `make run` starts with: a sandbox QBO company, a customer, mapped products."""
+"""The demo shop `make run` starts with: a sandbox QBO company, a customer, mapped products
+and the sample orders' tax rate."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from app.bootstrap import Container
-from app.services.shops import connect_quickbooks, install_shop, map_product
+from app.services.shops import connect_quickbooks, install_shop, map_product, map_tax_rate
 
 DEMO_SHOP = "demo-store.myshopify.com"
 DEMO_REALM = "9341453050000001"
@@ -23,6 +24,10 @@ DEMO_ITEMS = {
     "TEE-ORG-HG-M": "Organic Cotton Tee",
     "MUG-CER-12": "Ceramic Mug 12oz",
 }
+# The sample orders' Shopify tax rate (title, rate) and the QBO tax code it maps to: the
+# sandbox company's own Kentucky code (6%), on line-item tax like the company itself.
+DEMO_TAX = ("Kentucky State Tax", "0.06")
+DEMO_TAX_CODE = {"Name": "Kentucky", "Description": "Kentucky", "Taxable": True, "TaxGroup": True}
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,21 @@ async def seed_demo(container: Container) -> DemoShop:
             sku: await _ensure(admin, "Item", "Name", _item(sku, name, income))
             for sku, name in DEMO_ITEMS.items()
         }
+        tax_code = await _ensure(admin, "TaxCode", "Name", DEMO_TAX_CODE)
     installed = await install_shop(container.uow(), DEMO_SHOP, "Demo Store", plan="growth")
     token_set = await container.oauth.refresh(tokens["refresh_token"])
     await connect_quickbooks(
-        container.uow(), container.cipher, installed.shop_id, DEMO_REALM, token_set
+        container.uow(),
+        container.cipher,
+        installed.shop_id,
+        DEMO_REALM,
+        token_set,
+        qbo=container.qbo,
     )
     for sku, item_id in items.items():
         if sku != "MUG-CER-12":
             await map_product(container.uow(), installed.shop_id, f"sku:{sku}", item_id, sku)
+    await map_tax_rate(container.uow(), installed.shop_id, *DEMO_TAX, tax_code)
     return DemoShop(DEMO_SHOP, installed.api_key)
 
 

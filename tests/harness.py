@@ -19,7 +19,13 @@ from app.api.main import create_app
 from app.bootstrap import Container, bootstrap
 from app.domain.ports import JobQueue, TokenSet
 from app.services.connections import store_tokens
-from app.services.shops import Installed, connect_quickbooks, install_shop, map_product
+from app.services.shops import (
+    Installed,
+    connect_quickbooks,
+    install_shop,
+    map_product,
+    map_tax_rate,
+)
 from app.settings import Settings
 from app.workers.jobs import bound_jobs
 from ledgerport_sandbox.qbo import QboSandbox
@@ -31,6 +37,10 @@ REALM = "9130350000000001"
 SHOP = "northwind.myshopify.com"
 QBO = "http://qbo.test"
 SHOPIFY_SECRET = "test-shopify-secret"
+# The Shopify tax rate of the sample orders 01, 04 and 06, and the QBO tax code (seeded in
+# every sandbox company) it maps to.
+FIXTURE_TAX = ("Kentucky State Tax", "0.06")
+FIXTURE_TAX_CODE = "Kentucky"
 
 
 class DeadlineTransport(httpx.AsyncBaseTransport):
@@ -57,6 +67,27 @@ class SlowTokenEndpoint(httpx.AsyncBaseTransport):
         if request.url.path.endswith(self.path_end):
             await asyncio.sleep(0.3)
         return await self.inner.handle_async_request(request)
+
+
+def add_tax_code(qbo: QboSandbox, realm: str, name: str, percent: str) -> str:
+    """A sales tax code of one rate, as a person sets it up in a manual-tax company; its id."""
+    rate = qbo.add(
+        realm, "TaxRate", {"Name": name, "RateValue": float(percent), "AgencyRef": {"value": "1"}}
+    )
+    detail = {
+        "TaxRateRef": {"value": rate["Id"], "name": name},
+        "TaxTypeApplicable": "TaxOnAmount",
+        "TaxOrder": 0,
+    }
+    code = {
+        "Name": name,
+        "Description": name,
+        "Taxable": True,
+        "TaxGroup": True,
+        "SalesTaxRateList": {"TaxRateDetail": [detail]},
+        "PurchaseTaxRateList": {"TaxRateDetail": []},
+    }
+    return str(qbo.add(realm, "TaxCode", code)["Id"])
 
 
 def order_fixture(name: str = "01_paid_single_taxed_line") -> dict[str, Any]:
@@ -88,15 +119,35 @@ class Harness:
     shopify: ShopifySandbox
     queue: JobQueue
 
-    async def install(self, domain: str = SHOP) -> Installed:
-        """A shop with a healthy QBO connection to REALM."""
+    async def install(self, domain: str = SHOP, *, map_tax: bool = True) -> Installed:
+        """A shop with a healthy QBO connection to REALM (on line-item tax, as the sandbox
+        company is) and, unless `map_tax` is False, the sample orders' tax rate mapped."""
         installed = await install_shop(self.container.uow(), domain, "Northwind Outfitters")
-        tokens = self.qbo.issue_tokens(REALM)
-        token_set = await self.container.oauth.refresh(tokens["refresh_token"])
-        await connect_quickbooks(
-            self.container.uow(), self.container.cipher, installed.shop_id, REALM, token_set
-        )
+        await self.connect(installed)
+        if map_tax:
+            await self.map_tax(installed, *FIXTURE_TAX, self.tax_code(FIXTURE_TAX_CODE))
         return installed
+
+    async def connect(self, installed: Installed, realm: str = REALM) -> None:
+        """Connects the shop to `realm` as if a person had just consented."""
+        tokens = self.qbo.issue_tokens(realm)
+        token_set = await self.container.oauth.refresh(tokens["refresh_token"])
+        uow, cipher = self.container.uow(), self.container.cipher
+        await connect_quickbooks(
+            uow, cipher, installed.shop_id, realm, token_set, qbo=self.container.qbo
+        )
+
+    async def map_tax(self, installed: Installed, title: str, rate: str, code_id: str) -> None:
+        """Maps a Shopify tax rate (title, rate as a fraction) to a QBO tax code."""
+        await map_tax_rate(self.container.uow(), installed.shop_id, title, rate, code_id)
+
+    def add_tax_code(self, name: str, percent: str) -> str:
+        return add_tax_code(self.qbo, REALM, name, percent)
+
+    def tax_code(self, name: str, realm: str = REALM) -> str:
+        """The id of the company's tax code called `name`."""
+        codes = self.qbo.documents(realm, "TaxCode")
+        return str(next(code["Id"] for code in codes if code["Name"] == name))
 
     async def map_sku(self, installed: Installed, sku: str, name: str) -> str:
         item = self.qbo.add(REALM, "Item", {"Name": name, "Sku": sku, "Type": "NonInventory"})

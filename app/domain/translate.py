@@ -133,7 +133,7 @@ def resolve_tax_code(
     missing = [t for key, t in taxes.items() if key not in tax_mappings]
     if missing:
         rows = [{"key": tax_key(t), "title": t.title, "rate": f"{t.rate:f}"} for t in missing]
-        names = ", ".join(f"{t.title} ({t.rate * 100:g}%)" for t in missing)
+        names = ", ".join(f"{t.title} ({(t.rate * 100).normalize():f}%)" for t in missing)
         message = f"Order {order.name}: no QuickBooks tax code is mapped for {names}."
         raise SyncError(ErrorCode.tax_not_mapped, message, detail={"unmapped": rows})
     codes = {key: tax_mappings[key] for key in taxes}

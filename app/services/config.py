@@ -49,16 +49,21 @@ async def save_section(
     the field. QBO must be connected to check: SyncError(qbo_auth) otherwise."""
     if section not in SECTIONS:
         raise ConfigError(section, "", f"unknown section; use one of {', '.join(SECTIONS)}")
-    current = await read(deps.uow(), shop_id)
-    base = SyncConfig() if replace else current
-    changed = base.with_section(section, values)
-    if replace:  # the other sections stay as they are
-        changed = current.with_section(section, changed.to_dict()[section])
+    # What a person set is stored as they set it; defaults are filled in when read, so a
+    # default the shop never chose (such as the tax mode its QBO company uses) can still
+    # apply later.
+    async with deps.uow() as uow:
+        stored = await uow.configs.get(shop_id)
+    current = SyncConfig.from_dict(stored)
+    kept = {} if replace else dict(stored.get(section) or {})
+    chosen = {**kept, **values}
+    changed = SyncConfig.from_dict({**stored, section: chosen})
     if section_references(changed, section):  # needs QBO: never accepted unchecked
         session = await deps.tokens.session(shop_id)
         await check_section(deps.reference, session, changed, section)
     async with deps.uow() as uow:
-        await uow.configs.save(shop_id, changed.to_dict())
+        latest = await uow.configs.get(shop_id)  # another section may have changed meanwhile
+        await uow.configs.save(shop_id, {**latest, section: chosen})
         requeued = 0
         if changed != current:
             requeued = await requeue_blocked(uow, shop_id, config_keys(section), actor_of(key))

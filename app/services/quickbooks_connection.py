@@ -10,9 +10,18 @@ from app.domain.entities import DISCONNECTED, QUICKBOOKS
 from app.domain.errors import ErrorCode
 from app.domain.faults import ExternalError
 from app.domain.models import Actor, SyncStatus
-from app.domain.ports import Cipher, Clock, QboOAuthPort, UnitOfWork, UnitOfWorkFactory
+from app.domain.ports import (
+    Cipher,
+    Clock,
+    QboOAuthPort,
+    QboSession,
+    QuickBooksPort,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from app.domain.signals import ConnectionRefused
 from app.services.connections import store_tokens
+from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
 STATE_MAX_AGE_S = 600
 STATE_PURPOSE = "qbo-connect"
@@ -25,6 +34,7 @@ class QboConnector:
     cipher: Cipher
     redirect_uri: str
     clock: Clock
+    qbo: QuickBooksPort  # reads the company's tax preferences on connecting
 
     def authorize_url(self, shop_domain: str) -> str:
         """Intuit's consent page. `state` is sealed (authenticated, expiring) and names the shop,
@@ -51,13 +61,15 @@ class QboConnector:
     async def complete(
         self, state: str, code: str | None, realm_id: str | None, error: str | None = None
     ) -> tuple[str, int]:
-        """Stores the tokens and re-queues what failed while disconnected: (shop, re-queued)."""
+        """Stores the tokens, takes the company's tax mode for a shop that has not chosen one,
+        and re-queues what failed while disconnected: (shop, re-queued)."""
         domain = self.shop_of(state)
         if error is not None:
             raise ConnectionRefused(f"Intuit reported {error}; nothing was connected", "error")
         if not code or not realm_id:
             raise ConnectionRefused("missing from Intuit's redirect", "realmId" if code else "code")
         tokens = await self.oauth.exchange_code(code, self.redirect_uri)
+        prefs = await company_tax_prefs(self.qbo, QboSession(realm_id, tokens.access_token))
         async with self.uow() as uow:
             shop = await uow.shops.get_by_domain(domain)
             if shop is None:
@@ -66,6 +78,7 @@ class QboConnector:
             connection.external_id = realm_id
             store_tokens(connection, tokens, self.cipher)
             await uow.connections.save(connection)
+            await default_tax_mode(uow, shop.id, prefs)
             requeued = await _requeue_auth_failures(uow, shop.id)
             await uow.commit()
         return domain, requeued

@@ -1,13 +1,17 @@
-"""Installing a shop: the tenant row, its API key and its QBO connection."""
+"""Installing a shop: the tenant row, its API key, its QBO connection and mappings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from app.domain.entities import QUICKBOOKS, Mapping
-from app.domain.ports import Cipher, TokenSet, UnitOfWork
+from app.domain.models import ZERO, TaxLine
+from app.domain.ports import Cipher, QboSession, QuickBooksPort, TokenSet, UnitOfWork
+from app.domain.translate import tax_key
 from app.services.api_keys import new_api_key
 from app.services.connections import store_tokens
+from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,22 @@ async def issue_ops_key(uow: UnitOfWork, label: str = "ops") -> str:
 
 
 async def connect_quickbooks(
-    uow: UnitOfWork, cipher: Cipher, shop_id: int, realm_id: str, tokens: TokenSet
+    uow: UnitOfWork,
+    cipher: Cipher,
+    shop_id: int,
+    realm_id: str,
+    tokens: TokenSet,
+    *,
+    qbo: QuickBooksPort,
 ) -> None:
+    """Stores the tokens; a shop that has not chosen a tax mode takes its company's."""
+    prefs = await company_tax_prefs(qbo, QboSession(realm_id, tokens.access_token))
     async with uow:
         connection = await uow.connections.get_or_create(shop_id, QUICKBOOKS)
         connection.external_id = realm_id
         store_tokens(connection, tokens, cipher)
         await uow.connections.save(connection)
+        await default_tax_mode(uow, shop_id, prefs)
         await uow.commit()
 
 
@@ -54,4 +67,16 @@ async def map_product(
 ) -> None:
     async with uow:
         await uow.mappings.put(Mapping(shop_id, "product", source_key, qbo_id, source_label=label))
+        await uow.commit()
+
+
+async def map_tax_rate(
+    uow: UnitOfWork, shop_id: int, title: str, rate: Decimal | str, qbo_tax_code_id: str
+) -> None:
+    """Maps a Shopify tax rate (title and rate as a fraction, "0.06") to a QBO tax code."""
+    tax = TaxLine(title, Decimal(str(rate)), ZERO)
+    label = f"{title} ({(tax.rate * 100).normalize():f}%)"
+    async with uow:
+        mapping = Mapping(shop_id, "tax_rate", tax_key(tax), qbo_tax_code_id, source_label=label)
+        await uow.mappings.put(mapping)
         await uow.commit()

@@ -20,7 +20,6 @@ from app.domain.policies import (
     adopt_existing,
     classify_external,
     counts_as_attempt,
-    deposit_account_for,
     missing_billing_address,
     on_hold_error,
     retry_delay,
@@ -34,9 +33,9 @@ from app.domain.ports import (
     UnitOfWorkFactory,
 )
 from app.domain.signals import RetryLater
-from app.domain.translate import build_sales_receipt, resolve_lines
 from app.services.connections import TokenKeeper, mark_unhealthy
-from app.services.customers import learn_customer, resolve_customer
+from app.services.customers import learn_customer
+from app.services.receipts import sales_receipt_payload
 from app.services.references import check_order
 
 LEASE = timedelta(minutes=2)
@@ -70,6 +69,7 @@ class _Loaded:
     config: SyncConfig
     products: dict[str, str]
     customers: dict[str, str]
+    tax_rates: dict[str, str]  # "title|rate" -> QBO tax code, consulted in line-item mode
     record_id: int
     attempts: int
     pending_request_id: str | None
@@ -132,6 +132,7 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
             config=SyncConfig.from_dict(await uow.configs.get(job.shop_id)),
             products=await uow.mappings.as_dict(job.shop_id, "product"),
             customers=await uow.mappings.as_dict(job.shop_id, "customer"),
+            tax_rates=await uow.mappings.as_dict(job.shop_id, "tax_rate"),
             record_id=record.id,
             attempts=record.attempts,
             pending_request_id=record.pending_request_id,
@@ -172,16 +173,14 @@ async def _check_settings(
 
 
 async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict[str, Any]:
-    item_ids = resolve_lines(loaded.order, loaded.products, loaded.config)
-    customer_id = await resolve_customer(
-        deps.qbo, session, loaded.order, loaded.config, loaded.customers
-    )
-    return build_sales_receipt(
+    return await sales_receipt_payload(
+        deps.qbo,
+        session,
         loaded.order,
-        customer_id=customer_id,
-        item_ids=item_ids,
-        config=loaded.config,
-        deposit_account_id=deposit_account_for(loaded.order, loaded.config.payments),
+        loaded.config,
+        products=loaded.products,
+        customers=loaded.customers,
+        tax_rates=loaded.tax_rates,
     )
 
 

@@ -22,7 +22,7 @@ from ledgerport_sandbox.qbo_api import AccountingApi, gateway_fault_response
 from ledgerport_sandbox.qbo_limits import DEFAULT_HANG_SECONDS, FaultInjector, RateLimiter
 from ledgerport_sandbox.qbo_log import RecordedRequest, RequestLog
 from ledgerport_sandbox.qbo_oauth import OAuthServer
-from ledgerport_sandbox.qbo_seed import seed_realm
+from ledgerport_sandbox.qbo_seed import seed_realm, tax_prefs
 from ledgerport_sandbox.qbo_stats import StatsRecorder
 from ledgerport_sandbox.qbo_store import Realm
 from ledgerport_sandbox.qbo_wire import JsonDict
@@ -77,14 +77,35 @@ class QboSandbox:
     # -- Python API for tests -------------------------------------------------------------
 
     def add_realm(
-        self, realm_id: str, *, home_currency: str = "USD", multicurrency: bool = False
+        self,
+        realm_id: str,
+        *,
+        home_currency: str = "USD",
+        multicurrency: bool = False,
+        automated_sales_tax: bool = False,
     ) -> None:
-        """Create a company with a seeded chart of accounts, tax codes and items."""
+        """Create a company with a seeded chart of accounts, tax codes and items; on the
+        manual sales-tax model unless `automated_sales_tax`."""
         if realm_id in self.realms:
             return
-        realm = Realm(realm_id, home_currency=home_currency, multicurrency=multicurrency)
+        realm = Realm(
+            realm_id,
+            home_currency=home_currency,
+            multicurrency=multicurrency,
+            automated_sales_tax=automated_sales_tax,
+        )
         seed_realm(realm)
         self.realms[realm_id] = realm
+
+    def set_sales_tax(self, realm_id: str, *, automated: bool, set_up: bool = True) -> None:
+        """Move the company onto automated sales tax (or back to the manual model), as its
+        Preferences.TaxPrefs then show; `set_up` False is an AST company whose sales tax
+        is not set up yet."""
+        realm = self._realm(realm_id)
+        realm.automated_sales_tax = automated
+        prefs = realm.get("Preferences", "1") or {"Id": "1"}
+        prefs["TaxPrefs"] = tax_prefs(automated, set_up=set_up)
+        realm.replace("Preferences", prefs)
 
     def add(self, realm_id: str, entity: str, record: JsonDict) -> JsonDict:
         """Insert a record as-is (no validation), filling Id, SyncToken, MetaData, Active."""
@@ -170,6 +191,7 @@ class QboSandbox:
             Route("/v3/company/{realm}/{rest:path}", self._api.handle, methods=["GET", "POST"]),
             Route("/_sandbox/realms/{realm}", self._admin_add_realm, methods=["POST"]),
             Route("/_sandbox/realms/{realm}/tokens", self._admin_tokens, methods=["POST"]),
+            Route("/_sandbox/realms/{realm}/sales-tax", self._admin_sales_tax, methods=["POST"]),
             Route(
                 "/_sandbox/realms/{realm}/records/{entity}",
                 self._admin_records,
@@ -202,8 +224,21 @@ class QboSandbox:
             request.path_params["realm"],
             home_currency=options.get("home_currency", "USD"),
             multicurrency=bool(options.get("multicurrency", False)),
+            automated_sales_tax=bool(options.get("automated_sales_tax", False)),
         )
         return JSONResponse({"realmId": request.path_params["realm"]}, 201)
+
+    async def _admin_sales_tax(self, request: Request) -> Response:
+        realm_id = request.path_params["realm"]
+        if realm_id not in self.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        args = await _json_or_empty(request)
+        automated, set_up = args.get("automated_sales_tax"), args.get("set_up", True)
+        if not isinstance(automated, bool) or not isinstance(set_up, bool):
+            return JSONResponse({"error": "automated_sales_tax and set_up are booleans"}, 400)
+        self.set_sales_tax(realm_id, automated=automated, set_up=set_up)
+        prefs = self._realm(realm_id).get("Preferences", "1") or {}
+        return JSONResponse({"TaxPrefs": prefs.get("TaxPrefs")})
 
     async def _admin_tokens(self, request: Request) -> Response:
         realm_id = request.path_params["realm"]

@@ -49,6 +49,7 @@ class BatchView(Realm):
             realm.records,
             realm.sequences,
             realm.replies,
+            realm.automated_sales_tax,
             visible=ids,
         )
 

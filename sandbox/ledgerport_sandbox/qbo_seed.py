@@ -135,8 +135,17 @@ def _preferences(realm: Realm) -> JsonDict:
             "HomeCurrency": {"value": realm.home_currency},
             "MultiCurrencyEnabled": realm.multicurrency,
         },
-        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": False},
+        "TaxPrefs": tax_prefs(realm.automated_sales_tax),
     }
+
+
+def tax_prefs(automated: bool, *, set_up: bool = True) -> JsonDict:
+    """`Preferences.TaxPrefs` as Intuit describes it: `PartnerTaxEnabled` appears only in
+    companies on automated sales tax (true once their sales tax is set up, false before);
+    a company on the older manual model has no such key."""
+    if not automated:
+        return {"UsingSalesTax": True}
+    return {"UsingSalesTax": set_up, "PartnerTaxEnabled": set_up}
 
 
 def _company_info(realm: Realm) -> JsonDict:

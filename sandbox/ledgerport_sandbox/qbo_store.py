@@ -27,6 +27,7 @@ class Realm:
     records: dict[str, dict[str, JsonDict]] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
     replies: dict[str, StoredReply] = field(default_factory=dict)
+    automated_sales_tax: bool = False  # what its Preferences.TaxPrefs say
 
     def currency_ref(self, code: str | None = None) -> JsonDict:
         code = code or self.home_currency

@@ -21,6 +21,7 @@ async def test_manual_sync_forces_an_order_on_hold_and_reports_the_run(h: Harnes
     shop = await h.install()
     h.add_customer("Priya Raman", "priya@ramandesign.example")
     await h.map_sku(shop, "DESK-FRM-BLK", "Standing Desk Frame")
+    await h.map_tax(shop, "Texas State Tax", "0.0625", h.add_tax_code("Texas", "6.25"))
     await h.deliver(order_fixture("05_pending_payment_bank_deposit"))
     await h.queue.join()  # type: ignore[attr-defined]
     async with h.container.sessions() as session:

@@ -17,7 +17,7 @@ from app.domain.faults import (
     ExternalRejected,
     ExternalUnavailable,
 )
-from app.domain.ports import QboSession
+from app.domain.ports import CompanyTaxPrefs, QboSession
 from ledgerport_sandbox.qbo import QboSandbox
 from tests.harness import DeadlineTransport
 
@@ -134,6 +134,33 @@ async def test_html_503_is_retried_with_the_same_requestid(
     assert [r.status for r in posts] == [503, 200]
     assert {r.query["requestid"] for r in posts} == {"sr:503"} and len(sleeps) == 1
     assert len(sandbox.documents(REALM, "SalesReceipt")) == 1
+
+
+@pytest.mark.parametrize(
+    ("automated", "set_up", "expected", "mode"),
+    [
+        (False, True, CompanyTaxPrefs(False, True), "line_item"),
+        (True, True, CompanyTaxPrefs(True, True), "automated_sales_tax"),
+        (True, False, CompanyTaxPrefs(True, False), "automated_sales_tax"),
+    ],
+    ids=["manual", "ast", "ast-not-set-up"],
+)
+async def test_tax_prefs_read_the_company_preferences(
+    qbo: QuickBooksClient,
+    session: QboSession,
+    sandbox: QboSandbox,
+    automated: bool,
+    set_up: bool,
+    expected: CompanyTaxPrefs,
+    mode: str,
+) -> None:
+    sandbox.set_sales_tax(REALM, automated=automated, set_up=set_up)
+
+    prefs = await qbo.tax_prefs(session)
+
+    assert (prefs, prefs.tax_mode) == (expected, mode)
+    [read] = accounting_requests(sandbox)
+    assert (read.method, read.path) == ("GET", f"/v3/company/{REALM}/preferences")
 
 
 async def test_commit_then_timeout_leaves_one_receipt(

@@ -17,6 +17,8 @@ from app.bootstrap import bootstrap
 from app.domain.faults import ExternalAuthExpired
 from app.services.shops import Installed, install_shop
 from tests.harness import (
+    FIXTURE_TAX,
+    FIXTURE_TAX_CODE,
     REALM,
     SHOP,
     DeadlineTransport,
@@ -60,6 +62,7 @@ async def test_consent_flow_connects_the_shop_and_orders_sync(h: Harness) -> Non
     shop = await install_shop(h.container.uow(), SHOP, "Northwind")
     h.add_customer("Maya Okafor", "maya.okafor@example.com")
     await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    await h.map_tax(shop, *FIXTURE_TAX, h.tax_code(FIXTURE_TAX_CODE))
     before = (await h.api.get(f"/v1/shops/{SHOP}/connections", headers=h.auth(shop))).json()
     assert before["items"][0]["status"] == "not_connected"
 

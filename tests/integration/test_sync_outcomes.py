@@ -152,6 +152,7 @@ async def test_pending_order_is_on_hold_until_a_paid_webhook_releases_it(h: Harn
     shop = await h.install()
     h.add_customer("Priya Raman", "priya@ramandesign.example")
     await h.map_sku(shop, "DESK-FRM-BLK", "Standing Desk Frame")
+    await h.map_tax(shop, "Texas State Tax", "0.0625", h.add_tax_code("Texas", "6.25"))
     pending = order_fixture("05_pending_payment_bank_deposit")
 
     await h.deliver(pending)

@@ -19,7 +19,13 @@ from app.domain.entities import QUICKBOOKS, AuditEntry, AuditFilter, Connection,
 from app.domain.models import Actor, Entity
 from app.services.connections import RefreshLocks, TokenKeeper
 from app.services.orders import store_order
-from app.services.shops import Installed, connect_quickbooks, install_shop, map_product
+from app.services.shops import (
+    Installed,
+    connect_quickbooks,
+    install_shop,
+    map_product,
+    map_tax_rate,
+)
 from app.services.sync_order import SyncDeps
 from ledgerport_sandbox.qbo import QboSandbox
 from tests.fakes import (
@@ -29,7 +35,7 @@ from tests.fakes import (
     RecordingQueue,
     unit_of_work_factory,
 )
-from tests.harness import DeadlineTransport, order_fixture
+from tests.harness import FIXTURE_TAX, FIXTURE_TAX_CODE, DeadlineTransport, order_fixture
 
 REALM = "9130350000000001"
 SHOP = "northwind.myshopify.com"
@@ -60,16 +66,33 @@ class World:
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.db, self.queue)
 
-    async def install(self) -> Installed:
-        """A shop with a healthy QBO connection to REALM."""
+    async def install(self, *, map_tax: bool = True) -> Installed:
+        """A shop with a healthy QBO connection to REALM (on line-item tax, as the sandbox
+        company is) and, unless `map_tax` is False, the sample orders' tax rate mapped."""
         installed = await install_shop(self.uow(), SHOP, "Northwind Outfitters")
-        issued = self.qbo.issue_tokens(REALM)
-        tokens = await self.oauth.refresh(issued["refresh_token"])
-        await connect_quickbooks(self.uow(), self.cipher, installed.shop_id, REALM, tokens)
+        await self.connect(installed.shop_id)
+        if map_tax:
+            await self.map_tax(installed.shop_id, *FIXTURE_TAX, self.tax_code(FIXTURE_TAX_CODE))
         return installed
 
+    async def connect(self, shop_id: int) -> None:
+        issued = self.qbo.issue_tokens(REALM)
+        tokens = await self.oauth.refresh(issued["refresh_token"])
+        await connect_quickbooks(self.uow(), self.cipher, shop_id, REALM, tokens, qbo=self.client)
+
+    async def map_tax(self, shop_id: int, title: str, rate: str, code_id: str) -> None:
+        await map_tax_rate(self.uow(), shop_id, title, rate, code_id)
+
+    def tax_code(self, name: str) -> str:
+        """The id of the company's tax code called `name`."""
+        return str(next(c["Id"] for c in self.qbo.documents(REALM, "TaxCode") if c["Name"] == name))
+
+    async def config(self, shop_id: int) -> dict[str, Any]:
+        async with self.uow() as uow:
+            return await uow.configs.get(shop_id)
+
     async def ready(self) -> Installed:
-        """Installed, with the fixture's product mapped and its buyer in QBO."""
+        """Installed, with the fixture's product and tax rate mapped and its buyer in QBO."""
         installed = await self.install()
         self.add_customer("Maya Okafor", "maya.okafor@example.com")
         await self.map_sku(installed.shop_id, SKU, ITEM)

@@ -19,7 +19,7 @@ from tests.services.conftest import REALM, REDIRECT, SHOP, World, paid_order
 
 
 def connector(world: World) -> QboConnector:
-    return QboConnector(world.uow, world.oauth, world.cipher, REDIRECT, world.clock)
+    return QboConnector(world.uow, world.oauth, world.cipher, REDIRECT, world.clock, world.client)
 
 
 async def consent(world: World, url: str) -> dict[str, str]:

@@ -12,7 +12,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app.domain.ports import QboDocument, QboOption, QboRef, QboSession, QuickBooksPort
+from app.domain.ports import (
+    CompanyTaxPrefs,
+    QboDocument,
+    QboOption,
+    QboRef,
+    QboSession,
+    QuickBooksPort,
+)
 
 REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate", "PaymentMethod")
 MAX_OPTIONS = 10_000
@@ -99,3 +106,6 @@ class CachingQuickBooks:
         options = await self.cache.options(session, entity)
         chosen = [o for o in options if o.active or not active_only]
         return chosen[:max_results]
+
+    async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
+        return await self.inner.tax_prefs(session)

@@ -23,7 +23,7 @@ from app.adapters.quickbooks.faults import THROTTLE_DEFAULT_WAIT, error_for_resp
 from app.adapters.quickbooks.limiter import NoLimiter, RealmLimiter
 from app.adapters.quickbooks.query import MAX_RESULTS, Query
 from app.domain.faults import ExternalRateLimited, ExternalRejected, ExternalUnavailable
-from app.domain.ports import QboDocument, QboOption, QboRef, QboSession
+from app.domain.ports import CompanyTaxPrefs, QboDocument, QboOption, QboRef, QboSession
 
 MAX_REQUEST_ID = 50  # reference §1: requestid is unique per realm, at most 50 characters
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -151,6 +151,21 @@ class QuickBooksClient:
             if len(rows) < size:
                 break
         return options
+
+    async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
+        """`Preferences.TaxPrefs`: a company on automated sales tax carries
+        `PartnerTaxEnabled` (true or false); an older, manual-tax company leaves it out."""
+        body = await self._request(session, "GET", "preferences", params={})
+        prefs = body.get("Preferences")
+        if not isinstance(prefs, dict):
+            raise ExternalUnavailable("QBO returned no Preferences in its answer", status=200)
+        tax = prefs.get("TaxPrefs")
+        tax = tax if isinstance(tax, dict) else {}
+        partner = tax.get("PartnerTaxEnabled")
+        return CompanyTaxPrefs(
+            automated_sales_tax=partner is not None,
+            using_sales_tax=tax.get("UsingSalesTax") is True or partner is True,
+        )
 
     async def _query(self, session: QboSession, query: Query) -> list[Json]:
         body = await self._request(session, "GET", "query", params={"query": query.render()})

@@ -5,6 +5,7 @@ the clock; `storage` the unit of work and its repositories."""
 from app.domain.ports.external import (
     Cipher,
     Clock,
+    CompanyTaxPrefs,
     Inbox,
     JobQueue,
     QboDocument,
@@ -42,6 +43,7 @@ __all__ = [
     "AuditRepository",
     "Cipher",
     "Clock",
+    "CompanyTaxPrefs",
     "ConfigRepository",
     "ConnectionRepository",
     "Inbox",

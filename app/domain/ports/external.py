@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.domain.config import TaxMode
 from app.domain.entities import NewDelivery, Stored
 
 
@@ -39,6 +40,25 @@ class QboDocument:
     customer_id: str | None
     txn_date: str | None
     raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CompanyTaxPrefs:
+    """How the QBO company handles sales tax, from `Preferences.TaxPrefs`.
+
+    Intuit: `PartnerTaxEnabled` is present only in companies on automated sales tax (AST),
+    true once their sales tax is set up, false before; `UsingSalesTax` is the older switch.
+    """
+
+    automated_sales_tax: bool
+    using_sales_tax: bool
+
+    @property
+    def tax_mode(self) -> TaxMode:
+        """The mode LedgerPort books the company's tax in unless the shop chose one."""
+        if self.automated_sales_tax:
+            return TaxMode.automated_sales_tax
+        return TaxMode.line_item
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,10 @@ class QuickBooksPort(Protocol):
     async def list_entities(
         self, session: QboSession, entity: str, *, active_only: bool = True, max_results: int = 1000
     ) -> list[QboOption]: ...
+
+    async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
+        """The company's sales-tax preferences (GET /preferences)."""
+        ...
 
 
 class QboOAuthPort(Protocol):

@@ -1,0 +1,82 @@
+"""An order stopped by an unmapped tax rate heals when the rate is mapped through the API, or
+when the shop moves to automated sales tax; each answer says how many orders it re-queued."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from app.adapters.db.tables import SyncRecord
+from app.services.shops import Installed
+from tests.harness import (
+    FIXTURE_TAX_CODE,
+    REALM,
+    SHOP,
+    Harness,
+    make_settings,
+    order_fixture,
+    running,
+)
+
+BASE = f"/v1/shops/{SHOP}"
+KEY = "Kentucky State Tax|0.06"
+
+
+@pytest.fixture
+async def h(database_url: str) -> AsyncIterator[Harness]:
+    async with running(make_settings(database_url)) as harness:
+        yield harness
+
+
+async def record(h: Harness) -> SyncRecord:
+    await h.queue.join()  # type: ignore[attr-defined]
+    async with h.container.sessions() as session:
+        found = await session.scalar(select(SyncRecord))
+    assert found is not None
+    return found
+
+
+async def stopped_by_tax(h: Harness) -> Installed:
+    """A line-item shop whose fixture order waits on its Kentucky rate."""
+    shop = await h.install(map_tax=False)
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    await h.deliver(order_fixture())
+    stopped = await record(h)
+    assert (stopped.status, stopped.error_code) == ("error", "tax_not_mapped")
+    return shop
+
+
+async def test_mapping_the_tax_rate_syncs_the_order_with_its_code(h: Harness) -> None:
+    shop = await stopped_by_tax(h)
+    code = h.tax_code(FIXTURE_TAX_CODE)
+
+    answer = await h.api.put(
+        f"{BASE}/mappings/tax-rates/{quote(KEY)}", json={"qbo_id": code}, headers=h.auth(shop)
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["requeued"] == 1
+    assert (await record(h)).status == "synced"
+    [receipt] = h.qbo.documents(REALM, "SalesReceipt")
+    assert receipt["TxnTaxDetail"]["TxnTaxCodeRef"]["value"] == code
+
+
+async def test_moving_to_automated_sales_tax_syncs_the_order(h: Harness) -> None:
+    shop = await stopped_by_tax(h)
+
+    answer = await h.api.patch(
+        f"{BASE}/config/accounting",
+        json={"tax_mode": "automated_sales_tax"},
+        headers=h.auth(shop),
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["requeued"] == 1
+    assert (await record(h)).status == "synced"
+    [receipt] = h.qbo.documents(REALM, "SalesReceipt")
+    assert "TxnTaxCodeRef" not in receipt["TxnTaxDetail"]
+    assert receipt["TxnTaxDetail"]["TotalTax"] == 3.0

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain.entities import Source
+from app.domain.lines import product_key
 from app.domain.models import Order
 from app.domain.ports import QboOption
-from app.domain.translate import all_taxes, product_key, tax_key
+from app.domain.translate import all_taxes, tax_key
 
 KINDS = ("product", "customer", "tax_rate")
 CANDIDATES = 5

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.domain.config import AccountingConfig, SyncConfig, TaxMode, UnmatchedProducts
+from app.domain.config import AccountingConfig, SyncConfig, TaxMode
 from app.domain.errors import ErrorCode, SyncError
+from app.domain.lines import line_row, not_mapped
 from app.domain.models import ZERO, Order, OrderLine, ShippingLine, TaxLine
 from app.domain.policies import payment_method_for
 
@@ -33,82 +34,6 @@ def doc_number(order: Order, prefix: str) -> str:
     number = str(order.order_number) if order.order_number is not None else ""
     number = number or re.sub(r"[^0-9A-Za-z-]", "", order.name) or order.id
     return f"{prefix}{number}"[-DOC_NUMBER_MAX:]
-
-
-# --- products ---------------------------------------------------------------------------
-
-
-def variant_key(variant_id: str) -> str:
-    return f"variant:{variant_id}"
-
-
-def sku_key(sku: str) -> str:
-    return f"sku:{sku}"
-
-
-def title_key(title: str) -> str:
-    """A custom sale (no product, variant or SKU) is mapped by its title."""
-    return f"title:{title}"
-
-
-def product_key(line: OrderLine) -> str | None:
-    """How a line's product is listed for mapping: by SKU, else variant, else title."""
-    if line.sku:
-        return sku_key(line.sku)
-    if line.variant_id:
-        return variant_key(line.variant_id)
-    return title_key(line.title) if line.title else None
-
-
-def line_item_id(line: OrderLine, product_mappings: Mapping[str, str]) -> str | None:
-    """The mapped QBO item: by variant first (SKUs change and may be blank), then by SKU; a
-    line with neither by its title."""
-    if line.variant_id and variant_key(line.variant_id) in product_mappings:
-        return product_mappings[variant_key(line.variant_id)]
-    if line.sku:
-        return product_mappings.get(sku_key(line.sku))
-    if not line.variant_id and line.title:
-        return product_mappings.get(title_key(line.title))
-    return None
-
-
-def unmapped_lines(order: Order, product_mappings: Mapping[str, str]) -> tuple[OrderLine, ...]:
-    return tuple(line for line in order.lines if line_item_id(line, product_mappings) is None)
-
-
-def resolve_lines(
-    order: Order, product_mappings: Mapping[str, str], config: SyncConfig
-) -> dict[str, str]:
-    """Line id → QBO item id. Unmapped lines take the default item under `use_default`,
-    otherwise one product_not_mapped error lists all of them."""
-    products = config.products
-    fallback = products.default_item_id
-    if products.unmatched != UnmatchedProducts.use_default:
-        fallback = None
-    missing = unmapped_lines(order, product_mappings)
-    if missing and fallback is None:
-        raise _not_mapped(order, missing)
-    return {line.id: line_item_id(line, product_mappings) or fallback or "" for line in order.lines}
-
-
-def _line_row(line: OrderLine) -> dict[str, Any]:
-    return {
-        "line_id": line.id,
-        "sku": line.sku,
-        "variant_id": line.variant_id,
-        "title": line.name,
-        "key": product_key(line),
-    }
-
-
-def _not_mapped(order: Order, lines: Iterable[OrderLine]) -> SyncError:
-    rows = [_line_row(ln) for ln in lines]
-    names = "; ".join(f"{r['title']} (SKU {r['sku'] or 'none'})" for r in rows)
-    return SyncError(
-        ErrorCode.product_not_mapped,
-        f"Order {order.name}: no QuickBooks item for {len(rows)} line(s): {names}.",
-        detail={"unmapped": rows},
-    )
 
 
 # --- tax --------------------------------------------------------------------------------
@@ -274,7 +199,7 @@ def _check_complete(order: Order, item_ids: Mapping[str, str]) -> None:
     bad = [ln for ln in order.lines if ln.price is None or ln.quantity <= 0]
     if bad:
         rows = [
-            {**_line_row(ln), "price": ln.price and str(ln.price), "quantity": ln.quantity}
+            {**line_row(ln), "price": ln.price and str(ln.price), "quantity": ln.quantity}
             for ln in bad
         ]
         names = ", ".join(ln.name for ln in bad)
@@ -282,7 +207,7 @@ def _check_complete(order: Order, item_ids: Mapping[str, str]) -> None:
         raise SyncError(ErrorCode.missing_field, message, detail={"lines": rows})
     unmapped = [ln for ln in order.lines if not item_ids.get(ln.id)]
     if unmapped:
-        raise _not_mapped(order, unmapped)
+        raise not_mapped(order, unmapped)
 
 
 def _item_line(order: Order, line: OrderLine, item_id: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from app.domain.ports import (
 )
 from app.domain.signals import ConnectionRefused
 from app.services.connections import store_tokens
+from app.services.healing import Changed, record_change
 from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
 STATE_MAX_AGE_S = 600
@@ -80,6 +81,9 @@ class QboConnector:
             await uow.connections.save(connection)
             await default_tax_mode(uow, shop.id, prefs)
             requeued = await _requeue_auth_failures(uow, shop.id)
+            message = f"Connected QuickBooks company {realm_id} (approved at Intuit)"
+            change = Changed("connection", QUICKBOOKS, message, {"realm_id": realm_id})
+            await record_change(uow, shop.id, change, None, requeued)
             await uow.commit()
         return domain, requeued
 

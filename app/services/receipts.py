@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.domain.config import SyncConfig
+from app.domain.lines import resolve_lines
 from app.domain.models import Order
 from app.domain.policies import deposit_account_for
 from app.domain.ports import QboSession, QuickBooksPort
-from app.domain.translate import build_sales_receipt, resolve_lines, resolve_tax_code
+from app.domain.translate import build_sales_receipt, resolve_tax_code
 from app.services.customers import resolve_customer
 
 

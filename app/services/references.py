@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.domain.config import SyncConfig
+from app.domain.lines import unmapped_lines
 from app.domain.models import Order
 from app.domain.ports import QboSession, ReferenceData
 from app.domain.references import (
@@ -17,7 +18,6 @@ from app.domain.references import (
     unusable,
 )
 from app.domain.signals import InvalidReference
-from app.domain.translate import unmapped_lines
 
 
 async def check_order(

@@ -17,17 +17,10 @@ from app.domain.config import (
     UnmatchedProducts,
 )
 from app.domain.errors import ErrorCode, SyncError
+from app.domain.lines import resolve_lines, sku_key, variant_key
 from app.domain.models import Order, parse_order
 from app.domain.translate import build_sales_receipt as build
-from app.domain.translate import (
-    doc_number,
-    reconcile,
-    resolve_lines,
-    resolve_tax_code,
-    sku_key,
-    tax_key,
-    variant_key,
-)
+from app.domain.translate import doc_number, reconcile, resolve_tax_code, tax_key
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CONFIG = SyncConfig()

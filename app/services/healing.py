@@ -8,11 +8,11 @@ sweep runs. The change itself is written to the audit log with who made it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.entities import ApiKey, AuditEntry
+from app.domain.entities import ApiKey, AuditEntry, SyncRecord
 from app.domain.models import Actor, SyncStatus
 from app.domain.ports import UnitOfWork
 
@@ -48,8 +48,13 @@ async def requeue_blocked(uow: UnitOfWork, shop_id: int, keys: Collection[str], 
     returns how many."""
     if not keys:
         return 0
+    return await requeue(uow, shop_id, await uow.records.blocked_by(shop_id, keys), actor)
+
+
+async def requeue(uow: UnitOfWork, shop_id: int, records: Sequence[SyncRecord], actor: str) -> int:
+    """Sets the records pending and queues their sync after the commit, each under a job id of
+    its own for this change (an earlier job of the order must not hold the new one back)."""
     change = uuid.uuid4().hex[:12]
-    records = await uow.records.blocked_by(shop_id, keys)
     for record in records:
         record.status = SyncStatus.pending
         await uow.records.save(record)

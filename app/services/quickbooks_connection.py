@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.domain.entities import DISCONNECTED, QUICKBOOKS
 from app.domain.errors import ErrorCode
 from app.domain.faults import ExternalError
-from app.domain.models import Actor, SyncStatus
+from app.domain.models import Actor
 from app.domain.ports import (
     Cipher,
     Clock,
@@ -21,7 +21,7 @@ from app.domain.ports import (
 )
 from app.domain.signals import ConnectionRefused
 from app.services.connections import store_tokens
-from app.services.healing import Changed, record_change
+from app.services.healing import Changed, record_change, requeue
 from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
 STATE_MAX_AGE_S = 600
@@ -108,15 +108,6 @@ class QboConnector:
 
 
 async def _requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:
+    """Everything that failed while disconnected, whatever it was waiting on."""
     records = await uow.records.with_error(shop_id, ErrorCode.qbo_auth)
-    for record in records:
-        record.status = SyncStatus.pending
-        await uow.records.save(record)
-        uow.enqueue_after_commit(
-            "sync_order",
-            shop_id,
-            record.shopify_id,
-            Actor.system,
-            job_id=f"sync_order:{shop_id}:{record.shopify_id}:reconnect{record.attempts}",
-        )
-    return len(records)
+    return await requeue(uow, shop_id, records, Actor.system)

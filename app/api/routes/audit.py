@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.api import cursors
 from app.api.deps import ContainerDep, ShopDep, UowDep
-from app.api.errors import AppError, InvalidParam, responses
+from app.api.errors import responses
 from app.api.schemas import AuditEntryOut, AuditPage, ErrorInfoOut
 from app.domain.entities import AuditEntry, AuditFilter
 from app.domain.errors import CATALOGUE, ErrorCode
@@ -21,25 +20,16 @@ RETENTION_DAYS = {"free": 7, "growth": 30, "scale": 90, "enterprise": None}
 
 
 def _cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{entry_id}".encode()).decode()
+    return cursors.encode("id", entry_id)
 
 
 def _before_id(cursor: str | None) -> int | None:
-    if cursor is None:
+    found = cursors.decode(cursor, {"id"})
+    if found is None:
         return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "id":
-            return int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise AppError(
-        400,
-        "invalid_cursor",
-        "Invalid cursor",
-        "use next_cursor as given",
-        [InvalidParam(name="cursor", reason="not a cursor this API issued")],
-    )
+    if not found[1].isdigit():
+        raise cursors.invalid()
+    return int(found[1])
 
 
 def _out(entry: AuditEntry) -> AuditEntryOut:

@@ -3,15 +3,14 @@ records they are booked to. Saving one re-queues the orders that waited on it.""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.api import cursors
 from app.api.deps import ApiKeyDep, ContainerDep, ShopDep
-from app.api.errors import AppError, InvalidParam, qbo_problem, responses
+from app.api.errors import qbo_problem, responses
 from app.api.schemas_mappings import (
     AutoMapOut,
     MappingIn,
@@ -154,18 +153,9 @@ def _deps(container: ContainerDep) -> service.MappingDeps:
 
 
 def _cursor(source_key: str) -> str:
-    return base64.urlsafe_b64encode(f"key:{source_key}".encode()).decode()
+    return cursors.encode("key", source_key)
 
 
 def _after(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "key" and value:
-            return value
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    reason = "not a cursor this API issued"
-    params = [InvalidParam(name="cursor", reason=reason)]
-    raise AppError(400, "invalid_cursor", "Invalid cursor", "use next_cursor as given", params)
+    found = cursors.decode(cursor, {"key"})
+    return found[1] if found is not None else None

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api import cursors
 from app.api.deps import ApiKeyDep, ContainerDep, ShopDep, UowDep
-from app.api.errors import AppError, InvalidParam, not_found, responses
+from app.api.errors import not_found, responses
 from app.api.record_schemas import (
     DETAIL_EXAMPLE,
     LIST_EXAMPLE,
@@ -35,26 +34,16 @@ ENTITIES = frozenset(e.value for e in RecordEntity)
 
 
 def _cursor(position: Position) -> str:
-    kind = "p" if position.pending else "r"
-    return base64.urlsafe_b64encode(f"{kind}:{position.id}".encode()).decode()
+    return cursors.encode("p" if position.pending else "r", position.id)
 
 
 def _position(cursor: str | None) -> Position | None:
-    if cursor is None:
+    found = cursors.decode(cursor, KINDS)
+    if found is None:
         return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind in KINDS and value.isdigit():
-            return Position(KINDS[kind], int(value))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise AppError(
-        400,
-        "invalid_cursor",
-        "Invalid cursor",
-        "use next_cursor as given",
-        [InvalidParam(name="cursor", reason="not a cursor this API issued")],
-    )
+    if not found[1].isdigit():
+        raise cursors.invalid()
+    return Position(KINDS[found[0]], int(found[1]))
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -197,6 +197,11 @@ class QboSandbox:
                 self._admin_records,
                 methods=["GET", "POST"],
             ),
+            Route(
+                "/_sandbox/realms/{realm}/records/{entity}/{id}/active",
+                self._admin_set_active,
+                methods=["POST"],
+            ),
             Route("/_sandbox/faults", self._admin_fault, methods=["POST"]),
             Route("/_sandbox/stats", self._admin_stats, methods=["GET"]),
             Route("/_sandbox/stats/reset", self._admin_reset_stats, methods=["POST"]),
@@ -253,6 +258,19 @@ class QboSandbox:
         if request.method == "GET":
             return JSONResponse(self.documents(realm_id, entity))
         return JSONResponse(self.add(realm_id, entity, await _json_or_empty(request)), 201)
+
+    async def _admin_set_active(self, request: Request) -> Response:
+        """`{"active": false}` makes a name-list record inactive, as a person does in QBO's
+        screens (QBO's "delete"); `{"active": true}` makes it active again."""
+        params = request.path_params
+        active = (await _json_or_empty(request)).get("active")
+        if not isinstance(active, bool):
+            return JSONResponse({"error": 'body must be {"active": true|false}'}, 400)
+        try:
+            record = self.set_active(params["realm"], params["entity"], params["id"], active)
+        except KeyError as exc:
+            return JSONResponse({"error": str(exc.args[0])}, 404)
+        return JSONResponse(record)
 
     async def _admin_fault(self, request: Request) -> Response:
         args = await _json_or_empty(request)

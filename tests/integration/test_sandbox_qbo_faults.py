@@ -161,3 +161,41 @@ async def test_admin_endpoints(sandbox: QboSandbox) -> None:
         }
         assert (await admin.get("/v3/company/42/customer/1", headers=headers)).status_code == 429
         assert (await admin.get("/v3/company/42/customer/1", headers=headers)).status_code == 200
+
+
+async def test_admin_route_makes_a_record_inactive_and_active_again(sandbox: QboSandbox) -> None:
+    transport = httpx.ASGITransport(app=sandbox.app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://qbo.test") as admin:
+        tokens = (await admin.post(f"/_sandbox/realms/{REALM}/tokens")).json()
+        headers = {
+            "Authorization": f"Bearer {tokens['access_token']}",
+            "Accept": "application/json",
+        }
+        path = f"/_sandbox/realms/{REALM}/records/Account/1/active"
+
+        retired = await admin.post(path, json={"active": False})
+        assert retired.status_code == 200, retired.text
+        assert (retired.json()["Id"], retired.json()["Active"]) == ("1", False)
+        receipt = {**RECEIPT, "DepositToAccountRef": {"value": "1"}}
+        refused = await admin.post(
+            f"/v3/company/{REALM}/salesreceipt", json=receipt, headers=headers
+        )
+        assert refused.status_code == 400
+        assert refused.json()["Fault"]["Error"][0]["code"] == "2500"
+
+        restored = await admin.post(path, json={"active": True})
+        assert restored.json()["Active"] is True
+        assert int(restored.json()["SyncToken"]) == int(retired.json()["SyncToken"]) + 1
+        posted = await admin.post(
+            f"/v3/company/{REALM}/salesreceipt", json=receipt, headers=headers
+        )
+        assert posted.status_code == 200, posted.text
+
+        bad = await admin.post(path, json={"active": "no"})
+        assert bad.status_code == 400
+        missing = await admin.post(f"/_sandbox/realms/{REALM}/records/Account/999/active",
+                                   json={"active": False})  # fmt: skip
+        assert missing.status_code == 404
+        unknown = await admin.post("/_sandbox/realms/nope/records/Account/1/active",
+                                   json={"active": False})  # fmt: skip
+        assert unknown.status_code == 404

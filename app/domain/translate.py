@@ -20,7 +20,7 @@ from typing import Any
 from app.domain.config import AccountingConfig, SyncConfig, TaxMode
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.lines import line_row, not_mapped
-from app.domain.models import ZERO, Order, OrderLine, ShippingLine, TaxLine
+from app.domain.models import ZERO, Address, Order, OrderLine, ShippingLine, TaxLine
 from app.domain.policies import payment_method_for
 
 DOC_NUMBER_MAX = 21  # QBO's DocNumber limit
@@ -181,6 +181,8 @@ def build_sales_receipt(
     }
     if customer_id is not None:
         receipt["CustomerRef"] = {"value": customer_id}
+    if order.billing_address is not None and (address := _bill_addr(order.billing_address)):
+        receipt["BillAddr"] = address
     if order.currency:
         receipt["CurrencyRef"] = {"value": order.currency}
     if order.taxes_included:
@@ -190,6 +192,20 @@ def build_sales_receipt(
     if method := payment_method_for(order, config.payments):
         receipt["PaymentMethodRef"] = {"value": method}
     return receipt
+
+
+def _bill_addr(address: Address) -> dict[str, str]:
+    """QBO's PhysicalAddress: Line1 (and Line2), City, CountrySubDivisionCode, PostalCode,
+    Country; empty parts left out."""
+    parts = {
+        "Line1": address.address1,
+        "Line2": address.address2,
+        "City": address.city,
+        "CountrySubDivisionCode": address.province_code or address.province,
+        "PostalCode": address.zip,
+        "Country": address.country_code or address.country,
+    }
+    return {key: value for key, value in parts.items() if value}
 
 
 def _check_complete(order: Order, item_ids: Mapping[str, str]) -> None:

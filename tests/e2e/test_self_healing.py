@@ -275,7 +275,6 @@ def test_customer_not_found_heals_when_the_customer_is_mapped(shop: LiveShop) ->
     assert unmapped(shop, "customers") == {f"customer:{ana['id']}"}
 
 
-@pytest.mark.xfail(strict=True, reason="tax mappings are consulted once the tax branch lands")
 def test_tax_not_mapped_heals_when_the_tax_rate_is_mapped(shop: LiveShop) -> None:
     books = Books(shop)
     assert shop.ok("GET", "/config/accounting")["tax_mode"] == "line_item"

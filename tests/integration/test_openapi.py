@@ -52,3 +52,34 @@ def test_every_catalogue_action_is_an_operation_of_the_api() -> None:
     for action in ACTIONS.values():
         path = action.path.split("?", 1)[0]
         assert any(m == action.method and p.match(path) for m, p in operations), action.name
+
+
+def _has_example(node: object, schemas: dict[str, object], seen: tuple[str, ...] = ()) -> bool:
+    if isinstance(node, dict):
+        if "example" in node or "examples" in node:
+            return True
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[-1]
+            return name not in seen and _has_example(schemas[name], schemas, (*seen, name))
+        return any(_has_example(value, schemas, seen) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_example(value, schemas, seen) for value in node)
+    return False
+
+
+def test_the_merchant_controls_are_described_with_examples() -> None:
+    spec = create_app(docs_only=True).openapi()
+    schemas = spec["components"]["schemas"]
+    controls = [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        if re.search(r"/(mappings|config|records)", path)
+        for method, operation in item.items()
+    ]
+    assert len(controls) >= 12
+    for path, method, operation in controls:
+        assert operation.get("description"), (method, path)
+        answer = next(v for k, v in operation["responses"].items() if k.startswith("2"))
+        parts = [answer, operation.get("requestBody", {}), operation.get("parameters", [])]
+        assert _has_example(parts, schemas), (method, path)

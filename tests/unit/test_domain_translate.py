@@ -202,3 +202,25 @@ def test_no_tax_code_needed_under_ast_or_without_tax() -> None:
     ast = AccountingConfig(tax_mode=TaxMode.automated_sales_tax)
     assert resolve_tax_code(order("02"), {}, ast) is None
     assert resolve_tax_code(order("07"), {}, AccountingConfig()) is None
+
+
+def test_the_billing_address_and_payment_method_go_on_the_receipt() -> None:
+    payments = {"payment_methods": {"shopify_payments": "3"}}
+    config = SyncConfig.from_dict({"payments": payments})
+    r = receipt(order("01"), config=config)
+    assert r["BillAddr"] == {
+        "Line1": "412 Bardstown Rd",
+        "City": "Louisville",
+        "CountrySubDivisionCode": "KY",
+        "PostalCode": "40204",
+        "Country": "US",
+    }
+    assert r["PaymentMethodRef"] == {"value": "3"}
+    guest = receipt(order("04"))  # a POS sale: no address, no gateway method configured
+    assert "BillAddr" not in guest and "PaymentMethodRef" not in guest
+
+
+def test_a_receipt_without_a_customer_leaves_customer_ref_out() -> None:
+    o = order("04")
+    r = build(o, customer_id=None, item_ids=items_for(o), config=CONFIG, deposit_account_id=None)
+    assert "CustomerRef" not in r

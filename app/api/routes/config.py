@@ -83,7 +83,14 @@ async def get_config(shop: ShopDep, container: ContainerDep) -> ConfigOut:
     return ConfigOut(**config.to_dict())
 
 
-@router.get("/{section}", response_model=dict[str, Any], responses=responses(401, 404, 422))
+@router.get(
+    "/{section}",
+    response_model=dict[str, Any],
+    responses={
+        **responses(401, 404, 422),
+        200: {"content": {"application/json": {"example": EXAMPLES["payments"]}}},
+    },
+)
 async def get_config_section(shop: ShopDep, container: ContainerDep, section: Section) -> Any:
     """One section of the settings."""
     return (await service.read(container.uow(), shop.id)).to_dict()[section]

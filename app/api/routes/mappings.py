@@ -122,7 +122,36 @@ async def clear_mapping(
     await service.clear_mapping(_deps(container), shop.id, KIND[kind], source, key)
 
 
-@router.post("/products/auto-map", response_model=AutoMapOut, responses=SAVE_ERRORS)
+AUTO_MAP_EXAMPLE = {
+    "mapped": 1,
+    "items": [
+        {
+            "source_key": "sku:TRS-GB-10",
+            "label": "Trail Shorts - Green / 10",
+            "qbo_id": "21",
+            "qbo_name": "Trail Shorts",
+            "matched_by": "sku",
+        }
+    ],
+    "remaining": [
+        {
+            "source_key": "sku:SOCK-MER-M",
+            "label": "Merino Socks - M",
+            "candidates": [{"id": "22", "name": "Merino Sock"}],
+        }
+    ],
+    "requeued": 2,
+}
+
+
+@router.post(
+    "/products/auto-map",
+    response_model=AutoMapOut,
+    responses={
+        **SAVE_ERRORS,
+        200: {"content": {"application/json": {"example": AUTO_MAP_EXAMPLE}}},
+    },
+)
 async def auto_map_products(shop: ShopDep, key: ApiKeyDep, container: ContainerDep) -> AutoMapOut:
     """Maps every unmapped product to the active QuickBooks item with the same SKU, else the
     same name (ignoring case). Answers what it mapped, what remains with close QuickBooks

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.domain.entities import DISCONNECTED, QUICKBOOKS
 from app.domain.errors import ErrorCode
 from app.domain.faults import ExternalError
-from app.domain.models import Actor, SyncStatus
+from app.domain.models import Actor, Entity, SyncStatus
 from app.domain.ports import Cipher, Clock, QboOAuthPort, UnitOfWork, UnitOfWorkFactory
 from app.domain.signals import ConnectionRefused
 from app.services.connections import store_tokens
@@ -91,7 +91,9 @@ class QboConnector:
 
 
 async def _requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:
+    # Orders only: a product's record is tried again by the order that needs it.
     records = await uow.records.with_error(shop_id, ErrorCode.qbo_auth)
+    records = [r for r in records if r.entity == Entity.order]
     for record in records:
         record.status = SyncStatus.pending
         await uow.records.save(record)

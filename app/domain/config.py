@@ -133,7 +133,14 @@ class SyncConfig:
         if section not in SECTIONS:
             raise ConfigError(section, "", f"unknown section; use one of {', '.join(SECTIONS)}")
         merged = {**self.to_dict()[section], **as_mapping(section, changes)}
-        return replace(self, **{section: _PARSERS[section](merged)})
+        changed = replace(self, **{section: _PARSERS[section](merged)})
+        changed.check_saving(section)
+        return changed
+
+    def check_saving(self, section: str) -> None:
+        """Rules for a section being saved, beyond what any stored config must meet."""
+        if section == "products":
+            _creatable(self.products)
 
 
 def _section_to_dict(section: object) -> dict[str, Any]:
@@ -178,6 +185,13 @@ def _products(data: Mapping[str, Any]) -> ProductsConfig:
     if cfg.unmatched is UnmatchedProducts.use_default and cfg.default_item_id is None:
         raise ConfigError(s, "default_item_id", "required when unmatched is use_default")
     return cfg
+
+
+def _creatable(cfg: ProductsConfig) -> None:
+    """Checked when the section is saved, not when a stored config is read: a config saved
+    before this rule still loads, and its orders wait with invalid_account instead."""
+    if cfg.unmatched is UnmatchedProducts.create and cfg.income_account_id is None:
+        raise ConfigError("products", "income_account_id", "required when unmatched is create")
 
 
 def _accounting(data: Mapping[str, Any]) -> AccountingConfig:

@@ -100,7 +100,9 @@ _ENTRIES = (
         C.product_not_mapped,
         "Product not mapped",
         "At least one line's variant or SKU has no QuickBooks item, auto-map found none, and "
-        "unmatched products are set to fail. The message lists every such line.",
+        "unmatched products are set to fail; or, set to create, QuickBooks already has an item "
+        "with the product's name that is not the product's (another SKU, or inactive). The "
+        "message lists every such line.",
         "Queues the orders waiting on a product again when its mapping is saved or auto-map "
         "maps it, and all of them when the products settings change.",
         "Run auto-map with POST …/mappings/products/auto-map: it matches by SKU, then by name.",
@@ -109,7 +111,8 @@ _ENTRIES = (
         "PUT …/mappings/products/{source_id} (sku:<SKU>, or title:<title> for a custom sale), "
         "choosing an item from GET …/quickbooks/items.",
         "Or let unmatched lines fall back to a placeholder item: PATCH …/config/products with "
-        'unmatched "use_default" and a default_item_id.',
+        'unmatched "use_default" and a default_item_id; or have LedgerPort create the missing '
+        'items: unmatched "create" and an income_account_id.',
         "Affected orders are queued again by themselves (the answer's `requeued` says how "
         "many); POST …/sync does it at once.",
         actions="auto_map_products list_unmapped_products list_qbo_items map_product "

@@ -44,6 +44,7 @@ class Actor(StrEnum):
 
 class Entity(StrEnum):
     order = "order"
+    product = "product"  # an item LedgerPort created (or found) in QBO for a Shopify product
 
 
 class InvalidPayload(ValueError):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from app.domain.config import SyncConfig, UnmatchedProducts
 from app.domain.errors import ErrorCode, SyncError
+from app.domain.items import is_inventory
 from app.domain.models import Order
 from app.domain.ports import QboOption
 from app.domain.translate import charged_shipping, discount_total
@@ -56,6 +57,15 @@ def order_references(order: Order, config: SyncConfig, *, default_item: bool) ->
     if discount_total(order):
         wanted.add("accounting.discount_account_id")
     return [ref for ref in _all(config) if ref.field in wanted]
+
+
+def item_references(config: SyncConfig) -> list[Reference]:
+    """The accounts an item LedgerPort creates names: income, and for inventory COGS and
+    asset (app/domain/items.py)."""
+    fields = {"products.income_account_id"}
+    if is_inventory(config.products):
+        fields |= {"products.cogs_account_id", "products.asset_account_id"}
+    return [ref for ref in _all(config) if ref.field in fields]
 
 
 def unusable(ref: Reference, options: Iterable[QboOption]) -> str | None:

@@ -58,6 +58,7 @@ async def save_section(
     kept = {} if replace else dict(stored.get(section) or {})
     chosen = {**kept, **values}
     changed = SyncConfig.from_dict({**stored, section: chosen})
+    changed.check_saving(section)
     if section_references(changed, section):  # needs QBO: never accepted unchecked
         session = await deps.tokens.session(shop_id)
         await check_section(deps.reference, session, changed, section)

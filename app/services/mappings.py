@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from app.domain.entities import ApiKey, Mapping, Source
 from app.domain.healing import mapping_keys
 from app.domain.mapping import AutoMatch, auto_match
+from app.domain.models import Entity, SyncStatus
 from app.domain.ports import QboOption, ReferenceData, UnitOfWork, UnitOfWorkFactory
 from app.domain.signals import InvalidReference, NotFound
 from app.services.connections import TokenKeeper
@@ -161,12 +162,27 @@ async def _heal(
         return 0
     keys = mapping_keys(kind, [m.source_key for m in saved])
     requeued = await requeue_blocked(uow, shop_id, keys, actor_of(key))
+    if kind == "product":
+        await _close_product_errors(uow, shop_id, saved)
     subject = f"{kind} {saved[0].source_key}" if len(saved) == 1 else f"{len(saved)} {kind}s"
     pairs = [{"source_key": m.source_key, "qbo_id": m.qbo_id} for m in saved]
     message = f"{verb} {subject} to QuickBooks"
     change = Changed("mapping", subject, message, {"kind": kind, "mappings": pairs})
     await record_change(uow, shop_id, change, key, requeued)
     return requeued
+
+
+async def _close_product_errors(uow: UnitOfWork, shop_id: int, saved: list[Mapping]) -> None:
+    """Products whose QBO item LedgerPort could not make (unmatched `create`) and that are
+    mapped now: each record is resolved, naming the item it maps to."""
+    for mapping in saved:
+        record = await uow.records.get(shop_id, Entity.product, mapping.source_key)
+        if record is None or record.status != SyncStatus.error:
+            continue
+        record.status, record.error_code = SyncStatus.resolved, None
+        record.qbo_id = mapping.qbo_id
+        record.message = f'Mapped to QuickBooks item "{mapping.qbo_name}" (id {mapping.qbo_id})'
+        await uow.records.save(record)
 
 
 async def _targets(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.domain.entities import DISCONNECTED, QUICKBOOKS
 from app.domain.errors import ErrorCode
 from app.domain.faults import ExternalError
-from app.domain.models import Actor
+from app.domain.models import Actor, Entity
 from app.domain.ports import (
     Cipher,
     Clock,
@@ -108,6 +108,8 @@ class QboConnector:
 
 
 async def _requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:
-    """Everything that failed while disconnected, whatever it was waiting on."""
+    """Everything that failed while disconnected, whatever it was waiting on (orders only: a
+    product's record is tried again by the order that needs it)."""
     records = await uow.records.with_error(shop_id, ErrorCode.qbo_auth)
-    return await requeue(uow, shop_id, records, Actor.system)
+    orders = [r for r in records if r.entity == Entity.order]
+    return await requeue(uow, shop_id, orders, Actor.system)

@@ -13,6 +13,7 @@ from app.domain.ports import QboSession, ReferenceData
 from app.domain.references import (
     Reference,
     invalid_account,
+    item_references,
     order_references,
     section_references,
     unusable,
@@ -35,6 +36,17 @@ async def check_order(
     default_item = bool(unmapped_lines(order, products))
     for ref in order_references(order, config, default_item=default_item):
         reason = await _problem(reference, session, ref, fresh=fresh)
+        if reason is not None:
+            raise invalid_account(order, ref, reason)
+
+
+async def check_item_accounts(
+    reference: ReferenceData, session: QboSession, order: Order, config: SyncConfig
+) -> None:
+    """Raises invalid_account for the first products account that an item LedgerPort creates
+    would name and the company cannot use (deleted, inactive or of the wrong type)."""
+    for ref in item_references(config):
+        reason = await _problem(reference, session, ref)
         if reason is not None:
             raise invalid_account(order, ref, reason)
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from app.domain.ports import (
 from app.domain.signals import RetryLater
 from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import learn_customer
+from app.services.products import ItemsJob, ensure_items
 from app.services.receipts import sales_receipt_payload
 from app.services.references import check_order
 
@@ -148,6 +149,10 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
         if problem := hold or missing_billing_address(loaded.order, loaded.config.customers):
             raise problem
         session = await deps.tokens.session(job.shop_id)
+        asker = ItemsJob(
+            job.shop_id, loaded.order, loaded.config, job.actor, job.run_id, deps.worker_id
+        )
+        loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
         await _check_settings(deps, session, loaded)
         payload = await _payload(deps, session, loaded)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 from ledgerport_sandbox.qbo_checks import (
     check_fields,
@@ -13,7 +14,14 @@ from ledgerport_sandbox.qbo_checks import (
     resolve_currency,
     resolve_ref,
 )
-from ledgerport_sandbox.qbo_schema import ITEM_TYPES, PEOPLE
+from ledgerport_sandbox.qbo_schema import (
+    ASSET_TYPES,
+    EXPENSE_TYPES,
+    INCOME_TYPES,
+    INVENTORY_EXPENSE_TYPES,
+    ITEM_TYPES,
+    PEOPLE,
+)
 from ledgerport_sandbox.qbo_store import Realm
 from ledgerport_sandbox.qbo_wire import (
     JsonDict,
@@ -116,6 +124,10 @@ def build_item(realm: Realm, body: JsonDict, own_id: str | None = None) -> JsonD
     name = check_string(body, "Name")
     if not name or not name.strip():
         raise required_missing("Name")
+    if any(ch in name for ch in ":\t\n\r"):  # a colon separates sub-items in a full name
+        raise business_error(
+            "The name can't contain a colon (:), a tab or a line break.", element="Name"
+        )
     if _name_taken(realm, ("Item",), "Name", name, own_id):
         raise _duplicate_name(
             "Another product or service is already using this name. Please use a different name."
@@ -146,17 +158,39 @@ def build_item(realm: Realm, body: JsonDict, own_id: str | None = None) -> JsonD
 
 
 def _item_accounts(realm: Realm, body: JsonDict, record: JsonDict, item_type: str) -> None:
-    needed = {"IncomeAccountRef"} if item_type in ("Service", "Inventory") else set()
+    """IncomeAccountRef for every type that is sold (Intuit's reference names Inventory and
+    Service; QBO asks a NonInventory item for one too); an inventory item also needs its COGS
+    and asset accounts, a start date and quantity, and must track its quantity."""
+    needed = {"IncomeAccountRef"}
     if item_type == "Inventory":
         needed |= {"ExpenseAccountRef", "AssetAccountRef"}
         for key in ("InvStartDate", "QtyOnHand"):
             if body.get(key) is None:
                 raise required_missing(key)
-    for key in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef"):
+        _check_date(body["InvStartDate"], "InvStartDate")
+        if body.get("TrackQtyOnHand") is False:
+            raise business_error(
+                "When you create an item, if Track quantity on hand is turned off, the item "
+                "cannot be of type Inventory.",
+                element="TrackQtyOnHand",
+            )
+    expense = INVENTORY_EXPENSE_TYPES if item_type == "Inventory" else EXPENSE_TYPES
+    kinds = {"IncomeAccountRef": INCOME_TYPES, "ExpenseAccountRef": expense}
+    kinds["AssetAccountRef"] = ASSET_TYPES
+    for key, types in kinds.items():
         if body.get(key) is not None:
-            record[key] = resolve_account(realm, body[key], key)
+            record[key] = resolve_account(realm, body[key], key, types)
         elif key in needed:
             raise required_missing(key)
     for key in ("SalesTaxCodeRef", "PurchaseTaxCodeRef"):
         if body.get(key) is not None:
             record[key] = resolve_ref(realm, "TaxCode", body[key], key)
+
+
+def _check_date(value: object, element: str) -> None:
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        raise bad_property(
+            f"Can not construct instance of java.util.Date from String value '{value}'"
+        ) from None

@@ -164,6 +164,12 @@ MAX_LENGTHS: dict[str, dict[str, int]] = {
 }
 
 ITEM_TYPES = {"Inventory", "NonInventory", "Service"}
+# The AccountType each account of an Item may have (Intuit's Item reference: income "Sales of
+# Product Income", an Income subtype; COGS for an inventory item; asset Other Current Asset).
+INCOME_TYPES = {"Income", "Other Income"}
+INVENTORY_EXPENSE_TYPES = {"Cost of Goods Sold"}
+EXPENSE_TYPES = {"Cost of Goods Sold", "Expense", "Other Expense"}
+ASSET_TYPES = {"Other Current Asset"}
 DEPOSIT_ACCOUNT_TYPES = {"Bank", "Other Current Asset"}
 CURRENCY_NAMES = {
     "USD": "United States Dollar",

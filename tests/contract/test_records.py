@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.domain.entities import SyncRecord
+from app.domain.entities import AuditEntry, AuditFilter, SyncRecord
 from tests.contract.conftest import T0, Backend, minutes
 
 
@@ -26,6 +26,26 @@ async def test_get_or_create_makes_one_record_per_key(backend: Backend) -> None:
         assert await uow.records.get(shop.id, "order", "1001") == created
         assert await uow.records.get(shop.id, "order", "1002") is None
         assert await uow.records.of_ids(shop.id, "order", ["1001"]) == [created]
+
+
+async def test_a_products_record_is_keyed_by_its_product_key_and_named_by_it(
+    backend: Backend,
+) -> None:
+    shop = await backend.add_shop()
+    key, name = "sku:" + "S" * 251, "Organic Cotton Tee, " + "very " * 45 + "long"
+    async with backend.uow() as uow:
+        created = await uow.records.get_or_create(
+            shop.id, "product", key, label=name, status="pending"
+        )
+        await uow.audit.add(
+            AuditEntry(shop.id, "product", key, "synced", "webhook", label=name, qbo_id="31")
+        )
+        await uow.commit()
+    async with backend.uow() as uow:
+        found = await uow.records.get(shop.id, "product", key)
+        entries = await uow.audit.list(shop.id, AuditFilter(shopify_id=key), 10)
+    assert found == created and (found.shopify_id, found.label) == (key, name)
+    assert [(e.shopify_id, e.label) for e in entries] == [(key, name)]
 
 
 async def test_get_or_create_twice_in_one_unit_of_work(backend: Backend) -> None:

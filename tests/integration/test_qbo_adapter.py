@@ -20,7 +20,7 @@ from app.domain.faults import (
     ExternalRejected,
     ExternalUnavailable,
 )
-from app.domain.ports import QboDocument, QboRef, QboSession
+from app.domain.ports import QboDocument, QboOption, QboRef, QboSession
 
 BASE = "https://sandbox-quickbooks.api.intuit.com"
 REALM = "9130355123"
@@ -91,7 +91,7 @@ class FakeQbo:
         request_id = request.url.params.get("requestid", "")
         if request_id in self._replies:  # reference §1: the original response, no second write
             return httpx.Response(200, json=self._replies[request_id])
-        entity = {"customer": "Customer", "salesreceipt": "SalesReceipt"}[path]
+        entity = {"customer": "Customer", "item": "Item", "salesreceipt": "SalesReceipt"}[path]
         reply = {entity: self.add(entity, json.loads(request.content)), "time": "2025-01-01"}
         if request_id:
             self._replies[request_id] = reply
@@ -204,11 +204,12 @@ async def test_item_matched_by_sku_then_name(qbo: QuickBooksClient, fake: FakeQb
     by_sku = fake.add("Item", {"Name": "Mug", "Sku": "MUG-1", "Type": "NonInventory"})
     by_name = fake.add("Item", {"Name": "Tea Towel", "Type": "NonInventory"})
 
-    assert await qbo.find_item(SESSION, sku="MUG-1", name="Tea Towel") == QboRef(
-        by_sku["Id"], "Mug"
+    # The match comes with its Type and Sku, so a caller can tell whose item it is.
+    assert await qbo.find_item(SESSION, sku="MUG-1", name="Tea Towel") == QboOption(
+        by_sku["Id"], "Mug", kind="NonInventory", sku="MUG-1"
     )
-    assert await qbo.find_item(SESSION, sku="NOPE", name="Tea Towel") == QboRef(
-        by_name["Id"], "Tea Towel"
+    assert await qbo.find_item(SESSION, sku="NOPE", name="Tea Towel") == QboOption(
+        by_name["Id"], "Tea Towel", kind="NonInventory", sku=None
     )
     assert await qbo.find_item(SESSION, sku="", name=None) is None
     queries = [r.url.params["query"] for r in fake.requests]
@@ -250,6 +251,17 @@ async def test_create_customer_returns_ref(qbo: QuickBooksClient, fake: FakeQbo)
     ref = await qbo.create_customer(SESSION, {"DisplayName": "Ann Lee"}, request_id="cu:1")
     assert ref.name == "Ann Lee" and fake.entities["Customer"][0]["Id"] == ref.id
     assert fake.requests[0].url.path.endswith("/customer")
+
+
+async def test_create_item_sends_its_requestid_and_returns_ref(
+    qbo: QuickBooksClient, fake: FakeQbo
+) -> None:
+    body = {"Name": "Mug", "Sku": "MUG-1", "Type": "NonInventory"}
+    ref = await qbo.create_item(SESSION, body, request_id="item:1")
+    assert ref == QboRef(fake.entities["Item"][0]["Id"], "Mug")
+    request = fake.requests[0]
+    assert request.url.path.endswith("/item") and request.url.params["requestid"] == "item:1"
+    assert json.loads(request.content) == body
 
 
 async def test_every_request_sends_minorversion(qbo: QuickBooksClient, fake: FakeQbo) -> None:

@@ -186,8 +186,9 @@ class SyncRecord(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     entity: Mapped[str] = mapped_column(String(20))
-    shopify_id: Mapped[str] = mapped_column(String(32))
-    label: Mapped[str] = mapped_column(String(64), default="")  # "#1001"
+    # An order's id, or a product's key ("sku:TEE-1"; a SKU or title runs to 255).
+    shopify_id: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255), default="")  # "#1001", a product's name
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(Text)
@@ -216,8 +217,8 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     entity: Mapped[str] = mapped_column(String(20))
-    shopify_id: Mapped[str] = mapped_column(String(32))
-    label: Mapped[str] = mapped_column(String(64), default="")
+    shopify_id: Mapped[str] = mapped_column(String(255))  # as the record's
+    label: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(Text)

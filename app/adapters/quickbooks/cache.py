@@ -74,8 +74,16 @@ class CachingQuickBooks:
 
     async def find_item(
         self, session: QboSession, *, sku: str | None = None, name: str | None = None
-    ) -> QboRef | None:
+    ) -> QboOption | None:
         return await self.inner.find_item(session, sku=sku, name=name)
+
+    async def create_item(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboRef:
+        try:
+            return await self.inner.create_item(session, payload, request_id=request_id)
+        finally:  # even a timeout may have created it
+            self.cache.invalidate(session.realm_id, "Item")
 
     async def create_customer(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str

@@ -77,13 +77,13 @@ class QuickBooksClient:
 
     async def find_item(
         self, session: QboSession, *, sku: str | None = None, name: str | None = None
-    ) -> QboRef | None:
+    ) -> QboOption | None:
         """Match by Sku first, then by Name (active items only)."""
         for field, value in (("Sku", sku), ("Name", name)):
             if value:
                 rows = await self._query(session, Query("Item", max_results=1).where(field, value))
                 if rows:
-                    return QboRef(id=_str(rows[0], "Id"), name=_str(rows[0], "Name"))
+                    return _option("Item", rows[0])
         return None
 
     async def find_sales_receipt(
@@ -103,6 +103,12 @@ class QuickBooksClient:
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
     ) -> QboDocument:
         return _document(await self._create(session, "SalesReceipt", payload, request_id))
+
+    async def create_item(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboRef:
+        row = await self._create(session, "Item", payload, request_id)
+        return QboRef(id=_str(row, "Id"), name=_str(row, "Name"))
 
     async def batch_create(
         self,

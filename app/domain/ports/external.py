@@ -89,7 +89,13 @@ class QuickBooksPort(Protocol):
 
     async def find_item(
         self, session: QboSession, *, sku: str | None = None, name: str | None = None
-    ) -> QboRef | None: ...
+    ) -> QboOption | None:
+        """The active item with this Sku, else with this Name; with its Type and Sku."""
+        ...
+
+    async def create_item(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboRef: ...
 
     async def create_customer(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str

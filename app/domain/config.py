@@ -140,7 +140,18 @@ class SyncConfig:
     def check_saving(self, section: str) -> None:
         """Rules for a section being saved, beyond what any stored config must meet."""
         if section == "products":
-            _creatable(self.products)
+            _creatable(self.item_accounts)
+
+    @property
+    def item_accounts(self) -> ProductsConfig:
+        """The products settings as items LedgerPort creates use them: an income (and COGS)
+        account left unset there falls back to the accounting section's."""
+        products, accounting = self.products, self.accounting
+        return replace(
+            products,
+            income_account_id=products.income_account_id or accounting.income_account_id,
+            cogs_account_id=products.cogs_account_id or accounting.cogs_account_id,
+        )
 
 
 def _section_to_dict(section: object) -> dict[str, Any]:
@@ -191,7 +202,11 @@ def _creatable(cfg: ProductsConfig) -> None:
     """Checked when the section is saved, not when a stored config is read: a config saved
     before this rule still loads, and its orders wait with invalid_account instead."""
     if cfg.unmatched is UnmatchedProducts.create and cfg.income_account_id is None:
-        raise ConfigError("products", "income_account_id", "required when unmatched is create")
+        raise ConfigError(
+            "products",
+            "income_account_id",
+            "required when unmatched is create (or set accounting.income_account_id)",
+        )
 
 
 def _accounting(data: Mapping[str, Any]) -> AccountingConfig:

@@ -62,9 +62,15 @@ def order_references(order: Order, config: SyncConfig, *, default_item: bool) ->
 def item_references(config: SyncConfig) -> list[Reference]:
     """The accounts an item LedgerPort creates names: income, and for inventory COGS and
     asset (app/domain/items.py)."""
-    fields = {"products.income_account_id"}
-    if is_inventory(config.products):
-        fields |= {"products.cogs_account_id", "products.asset_account_id"}
+    products = config.products
+    fields = {
+        "products.income_account_id"
+        if products.income_account_id
+        else "accounting.income_account_id"
+    }
+    if is_inventory(config.item_accounts):
+        cogs = "products" if products.cogs_account_id else "accounting"
+        fields |= {f"{cogs}.cogs_account_id", "products.asset_account_id"}
     return [ref for ref in _all(config) if ref.field in fields]
 
 

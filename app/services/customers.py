@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app.domain.config import SyncConfig
-from app.domain.entities import Mapping
+from app.domain.entities import AuditEntry, Mapping
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.models import Order
 from app.domain.ports import QboDocument, QboSession, QuickBooksPort, UnitOfWork
@@ -19,6 +19,7 @@ async def resolve_customer(
     order: Order,
     config: SyncConfig,
     mappings: dict[str, str],
+    created: list[str] | None = None,
 ) -> str | None:
     """Mapping first, then QBO by email and display name; `create` and `generic` as configured.
     A guest with neither customer nor email gets the generic customer if one is set, else
@@ -49,7 +50,10 @@ async def resolve_customer(
         if email:
             payload["PrimaryEmailAddr"] = {"Address": email}
         request_id = str(uuid.uuid5(CUSTOMER_NAMESPACE, f"{session.realm_id}:{customer.id}"))
-        return (await qbo.create_customer(session, payload, request_id=request_id)).id
+        new = await qbo.create_customer(session, payload, request_id=request_id)
+        if created is not None:
+            created.append(new.id)
+        return new.id
     who = name or email or "a guest (no customer on the order)"
     raise SyncError(
         ErrorCode.customer_not_found,
@@ -90,3 +94,29 @@ async def learn_customer(
     label = customer.display_name or ""
     mapping = Mapping(shop_id, "customer", key, document.customer_id, label, origin="auto")
     await uow.mappings.put(mapping)
+
+
+async def record_created_customer(
+    uow: UnitOfWork, shop_id: int, order: Order, qbo_id: str, actor: str
+) -> None:
+    """A customer LedgerPort created in QBO (strategy create) gets its own record, synced,
+    and an entry in the audit log."""
+    customer = order.customer
+    if customer is None:
+        return
+    record = await uow.records.get_or_create(
+        shop_id, "customer", customer.id, label=customer.display_name[:255], status="synced"
+    )
+    record.status, record.qbo_id, record.error_code, record.message = "synced", qbo_id, None, None
+    await uow.records.save(record)
+    entry = AuditEntry(
+        shop_id=shop_id,
+        entity="customer",
+        shopify_id=customer.id,
+        label=record.label,
+        status="synced",
+        actor=actor,
+        message=f"Created QuickBooks customer {qbo_id} for order {order.name}",
+        qbo_id=qbo_id,
+    )
+    await uow.audit.add(entry)

@@ -119,7 +119,7 @@ async def ensure_items(
     wanted = new_products(job.order, mappings)
     if job.config.products.unmatched is not UnmatchedProducts.create or not wanted:
         return mappings
-    if job.config.products.income_account_id is None:
+    if job.config.item_accounts.income_account_id is None:
         raise no_income_account(job.order)
     if deps.reference is not None:
         await check_item_accounts(deps.reference, session, job.order, job.config)
@@ -195,7 +195,7 @@ async def _find_or_create(
     found = await deps.qbo.find_item(session, sku=item_sku(line), name=name)
     if found is not None:
         return adoptable(job.order, line, name, found), True
-    body = item_body(line, name, job.config.products, job.order.created_at.date())
+    body = item_body(line, name, job.config.item_accounts, job.order.created_at.date())
     request_id = await _request_id(deps, session, claimed, key, body)
     try:
         return await deps.qbo.create_item(session, body, request_id=request_id), False

@@ -23,12 +23,13 @@ async def sales_receipt_payload(
     products: Mapping[str, str],
     customers: dict[str, str],
     tax_rates: Mapping[str, str],
+    created: list[str] | None = None,
 ) -> dict[str, Any]:
     """The SalesReceipt body to post. Raises the SyncError of the first thing in the way:
     products and tax rates (known here) before the customer (which may ask QBO)."""
     item_ids = resolve_lines(order, products, config)
     tax_code_id = resolve_tax_code(order, tax_rates, config.accounting)
-    customer_id = await resolve_customer(qbo, session, order, config, customers)
+    customer_id = await resolve_customer(qbo, session, order, config, customers, created)
     return build_sales_receipt(
         order,
         customer_id=customer_id,

@@ -22,7 +22,7 @@ from app.domain.signals import InvalidReference
 
 
 async def check_order(
-    reference: ReferenceData,
+    reference: ReferenceData | None,
     session: QboSession,
     order: Order,
     config: SyncConfig,
@@ -32,7 +32,9 @@ async def check_order(
 ) -> None:
     """Raises invalid_account for the first setting the order's document would name that the
     company cannot use; `fresh` reloads the company's records first (QBO refused a reference
-    the cache still held as good)."""
+    the cache still held as good). Without a reference cache nothing is checked."""
+    if reference is None:
+        return
     default_item = bool(unmapped_lines(order, products))
     for ref in order_references(order, config, default_item=default_item):
         reason = await _problem(reference, session, ref, fresh=fresh)

@@ -34,7 +34,7 @@ from app.domain.ports import (
 )
 from app.domain.signals import RetryLater
 from app.services.connections import TokenKeeper, mark_unhealthy
-from app.services.customers import learn_customer
+from app.services.customers import learn_customer, record_created_customer
 from app.services.products import ItemsJob, ensure_items
 from app.services.receipts import sales_receipt_payload
 from app.services.references import check_order
@@ -75,6 +75,7 @@ class _Loaded:
     attempts: int
     pending_request_id: str | None
     pending_payload_hash: str | None
+    created_customers: list[str] = field(default_factory=list)  # by this attempt, in QBO
 
     @property
     def uncertain(self) -> bool:
@@ -153,13 +154,14 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
             job.shop_id, loaded.order, loaded.config, job.actor, job.run_id, deps.worker_id
         )
         loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
-        await _check_settings(deps, session, loaded)
+        settings = (deps.reference, session, loaded.order, loaded.config, loaded.products)
+        await check_order(*settings)
         payload = await _payload(deps, session, loaded)
         try:
             document, adopted = await _post(deps, session, loaded, payload)
         except ExternalRejected:
             # A setting's record may have been retired in QBO since we cached it: name it.
-            await _check_settings(deps, session, loaded, fresh=True)
+            await check_order(*settings, fresh=True)
             raise
         return _Outcome(SyncStatus.synced, document=document, adopted=adopted)
     except SyncError as error:
@@ -167,14 +169,6 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
         return _Outcome(status, error=error)
     except ExternalError as exc:
         return _Outcome(SyncStatus.error, error=classify_external(exc))
-
-
-async def _check_settings(
-    deps: SyncDeps, session: QboSession, loaded: _Loaded, *, fresh: bool = False
-) -> None:
-    if deps.reference is not None:
-        order, config = loaded.order, loaded.config
-        await check_order(deps.reference, session, order, config, loaded.products, fresh=fresh)
 
 
 async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict[str, Any]:
@@ -186,6 +180,7 @@ async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict
         products=loaded.products,
         customers=loaded.customers,
         tax_rates=loaded.tax_rates,
+        created=loaded.created_customers,
     )
 
 
@@ -241,6 +236,8 @@ async def _record(
         blockers = blockers_of(outcome.error) if outcome.error else frozenset()
         await uow.records.set_blockers(record, blockers)
         error = outcome.error
+        for qbo_id in loaded.created_customers:
+            await record_created_customer(uow, job.shop_id, loaded.order, qbo_id, job.actor)
         if outcome.document is not None:
             order, config = loaded.order, loaded.config
             await learn_customer(

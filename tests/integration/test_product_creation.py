@@ -220,3 +220,25 @@ async def test_create_without_an_income_account_is_refused_naming_it(h: Harness)
     assert param["name"] == "products.income_account_id" and "Bank" in param["reason"]
     config = await h.api.get(url, headers=h.auth(shop))
     assert config.json()["unmatched"] == "fail"
+
+
+async def test_the_accounting_income_account_serves_created_items_when_products_has_none(
+    h: Harness,
+) -> None:
+    shop = await h.install()
+    income = await h.api.patch(
+        f"{BASE}/config/accounting", json={"income_account_id": "5"}, headers=h.auth(shop)
+    )
+    assert income.status_code == 200, income.text
+    saved = await h.api.patch(
+        f"{BASE}/config/products", json={"unmatched": "create"}, headers=h.auth(shop)
+    )
+    assert saved.status_code == 200, saved.text
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+
+    await h.deliver(order_fixture())
+    await h.queue.join()  # type: ignore[attr-defined]
+
+    [created] = [i for i in h.qbo.documents(REALM, "Item") if i.get("Sku") == "TEE-ORG-HG-M"]
+    assert created["IncomeAccountRef"]["value"] == "5"
+    assert len(h.qbo.documents(REALM, "SalesReceipt")) == 1

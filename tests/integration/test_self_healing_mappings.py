@@ -309,3 +309,28 @@ async def test_resolving_a_record_closes_it_without_a_qbo_write(h: Harness) -> N
         f"{BASE}/records/order/2501/resolve", json={"note": "x"}, headers=h.auth(shop)
     )
     assert synced.status_code == 409
+
+
+async def test_a_customer_created_in_qbo_has_its_own_record(h: Harness) -> None:
+    shop = await h.install()
+    a = item(h, "Trail Shorts", sku="SKU-A")
+    await h.api.put(f"{BASE}/mappings/products/SKU-A", json={"qbo_id": a}, headers=h.auth(shop))
+    saved = await h.api.patch(
+        f"{BASE}/config/customers", json={"strategy": "create"}, headers=h.auth(shop)
+    )
+    assert saved.status_code == 200
+    await h.deliver(order(2601, ["SKU-A"], customer_id=777))
+    await settle(h)
+
+    [created] = [c for c in h.qbo.documents(REALM, "Customer") if c["DisplayName"] == "Maya Okafor"]
+    listed = await h.api.get(f"{BASE}/records?entity=customer", headers=h.auth(shop))
+    [record] = listed.json()["items"]
+    assert (record["shopify_id"], record["status"], record["qbo_id"]) == (
+        "777",
+        "synced",
+        created["Id"],
+    )
+    one = await h.api.get(f"{BASE}/records/customer/777", headers=h.auth(shop))
+    assert one.status_code == 200 and one.json()["history"][0]["message"].startswith(
+        "Created QuickBooks customer"
+    )

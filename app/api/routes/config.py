@@ -57,8 +57,9 @@ class ConfigOut(BaseModel):
         "COGS and asset accounts of items LedgerPort creates"
     )
     accounting: dict[str, Any] = Field(
-        description="tax_mode (line_item, automated_sales_tax), income, COGS, discount and "
-        "rounding accounts, shipping item"
+        description="tax_mode (line_item, automated_sales_tax), the discount account, the "
+        "shipping item, the rounding account (none, for now), and the income and COGS accounts "
+        "items LedgerPort creates use when the products section names none"
     )
     payments: dict[str, Any] = Field(
         description="deposit_accounts and payment_methods per payment gateway, and the "

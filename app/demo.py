@@ -36,9 +36,13 @@ class DemoShop:
     api_key: str
 
 
-async def seed_demo(container: Container) -> DemoShop:
-    """Idempotent: reuses the shop and the sandbox records; issues a new API key each time."""
-    admin = httpx.AsyncClient(base_url=container.settings.qbo_api_base, timeout=10)
+async def seed_demo(
+    container: Container, *, transport: httpx.AsyncBaseTransport | None = None
+) -> DemoShop:
+    """Idempotent: reuses the shop and the sandbox records; issues a new API key each time and
+    revokes the earlier ones. `transport` reaches the sandbox QBO (a socket by default)."""
+    base = container.settings.qbo_api_base
+    admin = httpx.AsyncClient(base_url=base, timeout=10, transport=transport)
     async with admin:
         await _post(admin, f"/_sandbox/realms/{DEMO_REALM}", {})
         tokens = (await _post(admin, f"/_sandbox/realms/{DEMO_REALM}/tokens", {})).json()
@@ -49,7 +53,15 @@ async def seed_demo(container: Container) -> DemoShop:
             for sku, name in DEMO_ITEMS.items()
         }
         tax_code = await _ensure(admin, "TaxCode", "Name", DEMO_TAX_CODE)
-    installed = await install_shop(container.uow(), DEMO_SHOP, "Demo Store", plan="growth")
+    # The key printed last is the demo's only key: a new seed revokes the ones it printed before.
+    installed = await install_shop(
+        container.uow(),
+        DEMO_SHOP,
+        "Demo Store",
+        plan="growth",
+        key_label="demo",
+        sole_key_at=container.clock(),
+    )
     token_set = await container.oauth.refresh(tokens["refresh_token"])
     await connect_quickbooks(
         container.uow(),

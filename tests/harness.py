@@ -90,6 +90,35 @@ def add_tax_code(qbo: QboSandbox, realm: str, name: str, percent: str) -> str:
     return str(qbo.add(realm, "TaxCode", code)["Id"])
 
 
+async def delete_in_qbo(qbo: QboSandbox, entity: str, record_id: str, realm: str = REALM) -> None:
+    """As a person deleting a transaction in QuickBooks (QBO's own `operation=delete`)."""
+    token = qbo.issue_tokens(realm)["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    transport = httpx.ASGITransport(app=qbo.app)
+    async with httpx.AsyncClient(transport=transport, base_url=QBO, headers=headers) as http:
+        path = f"/v3/company/{realm}/{entity.lower()}"
+        current = (await http.get(f"{path}/{record_id}")).json()[entity]
+        body = {"Id": record_id, "SyncToken": current["SyncToken"]}
+        answer = await http.post(path, params={"operation": "delete"}, json=body)
+    assert answer.json()[entity]["status"] == "Deleted", answer.text
+
+
+def creates(qbo: QboSandbox, entity: str = "SalesReceipt") -> list[str]:
+    """The requestids of the creates QBO received for `entity`, in order."""
+    return [
+        r.query["requestid"]
+        for r in qbo.requests
+        if r.method == "POST"
+        and r.path.endswith(f"/{entity.lower()}")
+        and "operation" not in r.query
+    ]
+
+
+def token_refreshes(qbo: QboSandbox) -> int:
+    """Calls to Intuit's token endpoint (code exchanges and refreshes)."""
+    return sum(1 for r in qbo.requests if r.path.endswith("/tokens/bearer"))
+
+
 def order_fixture(name: str = "01_paid_single_taxed_line") -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
     return data

@@ -121,10 +121,12 @@ _ENTRIES = (
     _info(
         C.qbo_auth,
         "QuickBooks connection needs reauthorising",
-        "LedgerPort can no longer act on the QuickBooks company: access was refused, most often "
-        "because the authorisation expired or was revoked.",
-        "Marks the connection unhealthy and pauses the shop's QuickBooks work; after the shop "
-        "reconnects it queues everything that failed while disconnected.",
+        "LedgerPort can no longer act on the QuickBooks company: Intuit refused to renew its "
+        "access (someone disconnected the app in QuickBooks, or the authorisation lapsed), or "
+        "QuickBooks refused a freshly renewed token too.",
+        "An access token QuickBooks refuses early is renewed once and the call made again; only "
+        "when that fails does it mark the connection unhealthy and pause the shop's QuickBooks "
+        "work. After the shop reconnects it queues everything that failed while disconnected.",
         "Check the connection with GET …/connections.",
         "Reconnect: POST …/connections/quickbooks/authorize returns Intuit's consent page; sign "
         "in there and approve access.",

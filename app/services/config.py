@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from app.domain.config import SECTIONS, ConfigError, SyncConfig
@@ -60,8 +61,8 @@ async def save_section(
     changed = SyncConfig.from_dict({**stored, section: chosen})
     changed.check_saving(section)
     if section_references(changed, section):  # needs QBO: never accepted unchecked
-        session = await deps.tokens.session(shop_id)
-        await check_section(deps.reference, session, changed, section)
+        check = partial(check_section, deps.reference, config=changed, section=section)
+        await deps.tokens.call(shop_id, check)
     async with deps.uow() as uow:
         latest = await uow.configs.get(shop_id)  # another section may have changed meanwhile
         await uow.configs.save(shop_id, {**latest, section: chosen})

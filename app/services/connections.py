@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from app.domain.entities import HEALTHY, QUICKBOOKS, UNHEALTHY, Connection
 from app.domain.errors import ErrorCode, SyncError
@@ -13,6 +15,7 @@ from app.domain.ports import Cipher, Clock, QboOAuthPort, QboSession, TokenSet, 
 
 # Refresh a little early so a token never expires between our check and QBO's.
 REFRESH_MARGIN = timedelta(minutes=5)
+T = TypeVar("T")
 
 
 class RefreshLocks:
@@ -34,19 +37,40 @@ class TokenKeeper:
     clock: Clock
     locks: RefreshLocks
 
-    async def session(self, shop_id: int) -> QboSession:
-        """A QboSession with a live token, refreshing (and storing the rotation) when due."""
-        async with self.locks(shop_id):
-            return await self._session(shop_id)
+    async def session(self, shop_id: int, *, rejected: str | None = None) -> QboSession:
+        """A QboSession with a live token, refreshing (and storing the rotation) when due.
 
-    async def _session(self, shop_id: int) -> QboSession:
+        `rejected` is an access token QBO refused although it had not expired: it is
+        refreshed at once, unless another worker has replaced it meanwhile. A refused refresh
+        marks the connection unhealthy and raises SyncError(qbo_auth).
+        """
+        async with self.locks(shop_id):
+            return await self._session(shop_id, rejected)
+
+    async def call(self, shop_id: int, use: Callable[[QboSession], Awaitable[T]]) -> T:
+        """`use(session)` with a live session. When QBO refuses a token we believed valid,
+        refreshes once and calls `use` once more; QBO refusing the fresh token too marks the
+        connection unhealthy, and that ExternalAuthExpired is raised."""
+        session = await self.session(shop_id)
+        try:
+            return await use(session)
+        except ExternalAuthExpired:
+            pass  # an access token can die before its hour is up: renew it, then try again
+        session = await self.session(shop_id, rejected=session.access_token)
+        try:
+            return await use(session)
+        except ExternalAuthExpired as exc:
+            await self._pause(shop_id, session.access_token, exc.message)
+            raise
+
+    async def _session(self, shop_id: int, rejected: str | None) -> QboSession:
         async with self.uow() as uow:
             # The row lock keeps two worker processes from spending one rotating refresh
             # token: the second waits here, then finds the first one's fresh access token.
             connection = await uow.connections.get(shop_id, QUICKBOOKS, for_update=True)
             if connection is None or connection.status != HEALTHY or not connection.refresh_token:
                 raise SyncError(ErrorCode.qbo_auth, "QuickBooks is not connected for this shop")
-            if not access_due(connection, self.clock()):
+            if not self._due(connection, rejected):
                 return self._session_of(connection)
             try:
                 tokens = await self.oauth.refresh(self.cipher.decrypt(connection.refresh_token))
@@ -59,6 +83,26 @@ class TokenKeeper:
             await uow.connections.save(connection)
             await uow.commit()
             return self._session_of(connection)
+
+    def _due(self, connection: Connection, rejected: str | None) -> bool:
+        if access_due(connection, self.clock()):
+            return True
+        return rejected is not None and self._access_token(connection) == rejected
+
+    async def _pause(self, shop_id: int, rejected: str, reason: str) -> None:
+        """Marks the connection unhealthy, unless its token changed since QBO refused it (a
+        reconnect meanwhile is not to be undone)."""
+        async with self.locks(shop_id), self.uow() as uow:
+            connection = await uow.connections.get(shop_id, QUICKBOOKS, for_update=True)
+            if connection is None or self._access_token(connection) != rejected:
+                return
+            mark_unhealthy(connection, f"QuickBooks refused a freshly renewed token: {reason}")
+            await uow.connections.save(connection)
+            await uow.commit()
+
+    def _access_token(self, connection: Connection) -> str | None:
+        token = connection.access_token
+        return self.cipher.decrypt(token) if token else None
 
     def _session_of(self, connection: Connection) -> QboSession:
         assert connection.access_token is not None and connection.external_id is not None

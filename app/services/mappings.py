@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from app.domain.entities import ApiKey, Mapping, Source
 from app.domain.healing import mapping_keys
@@ -190,8 +191,8 @@ async def _targets(
 ) -> list[QboOption]:
     """The company's records a mapping of `kind` may point at. Raises SyncError(qbo_auth)
     when QBO is not connected: a mapping is never accepted unchecked."""
-    session = await deps.tokens.session(shop_id)
-    return await deps.reference.options(session, TARGETS[kind], refresh=refresh)
+    load = partial(deps.reference.options, entity=TARGETS[kind], refresh=refresh)
+    return await deps.tokens.call(shop_id, load)
 
 
 def _usable(options: list[QboOption], qbo_id: str, entity: str, field: str) -> QboOption:

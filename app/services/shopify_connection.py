@@ -33,7 +33,7 @@ def collapse_query(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 class ShopInstalled:
     shop: str
     status: str
-    api_key: str | None  # only when this install created the shop
+    api_key: str | None  # only when this install created the shop or followed an uninstall
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,12 @@ class ShopifyInstaller:
     async def _store(self, domain: str, tokens: TokenSet) -> ShopInstalled:
         async with self.uow() as uow:
             shop = await uow.shops.get_by_domain(domain)
-            api_key = None
+            # A new shop has no key yet, and uninstalling revoked the old shop's keys.
+            keyless = shop is None or shop.uninstalled_at is not None
             if shop is None:
                 shop = await uow.shops.add(domain, domain.removesuffix(".myshopify.com"))
+            api_key = None
+            if keyless:
                 api_key, key_hash = new_api_key()
                 await uow.api_keys.add(shop.id, key_hash, api_key[:8], "installed")
             shop.uninstalled_at = None  # installed again: syncing resumes

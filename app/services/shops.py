@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from app.domain.entities import QUICKBOOKS, Mapping
@@ -21,14 +22,25 @@ class Installed:
     api_key: str
 
 
-async def install_shop(uow: UnitOfWork, domain: str, name: str, plan: str = "free") -> Installed:
-    """Creates the shop (or finds it) and issues a new API key for it."""
+async def install_shop(
+    uow: UnitOfWork,
+    domain: str,
+    name: str,
+    plan: str = "free",
+    *,
+    key_label: str = "installed",
+    sole_key_at: datetime | None = None,
+) -> Installed:
+    """Creates the shop (or finds it) and issues a new API key for it. With `sole_key_at`,
+    the shop's earlier keys are revoked at that time: the new one is its only key."""
     async with uow:
         shop = await uow.shops.get_by_domain(domain) or await uow.shops.add(domain, name, plan)
         shop.uninstalled_at = None  # installing again resumes syncing
         await uow.shops.save(shop)
+        if sole_key_at is not None:
+            await uow.api_keys.revoke_for_shop(shop.id, sole_key_at)
         key, key_hash = new_api_key()
-        await uow.api_keys.add(shop.id, key_hash, key[:8], "installed")
+        await uow.api_keys.add(shop.id, key_hash, key[:8], key_label)
         await uow.commit()
         return Installed(shop.id, shop.domain, key)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from app.domain.config import SyncConfig
@@ -15,9 +14,9 @@ from app.domain.entities import QUICKBOOKS, AuditEntry, SyncRecord
 from app.domain.errors import ErrorCode, SyncError, audit_detail
 from app.domain.faults import ExternalError, ExternalRejected
 from app.domain.healing import blockers_of
+from app.domain.idempotency import CreateFate, settles_doubt
 from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
 from app.domain.policies import (
-    adopt_existing,
     classify_external,
     counts_as_attempt,
     missing_billing_address,
@@ -35,12 +34,12 @@ from app.domain.ports import (
 from app.domain.signals import RetryLater
 from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import learn_customer, record_created_customer
+from app.services.posting import CreateTrace, LastCreate, post_receipt
 from app.services.products import ItemsJob, ensure_items
 from app.services.receipts import sales_receipt_payload
 from app.services.references import check_order
 
 LEASE = timedelta(minutes=2)
-REQUEST_IDS = uuid.UUID("6f1c0b7e-2f55-4b7a-9a51-3c1f1d1e5a10")
 BUSY_RETRY_S = 5.0
 
 
@@ -71,16 +70,8 @@ class _Loaded:
     products: dict[str, str]
     customers: dict[str, str]
     tax_rates: dict[str, str]  # "title|rate" -> QBO tax code, consulted in line-item mode
-    record_id: int
-    attempts: int
-    pending_request_id: str | None
-    pending_payload_hash: str | None
+    last: LastCreate
     created_customers: list[str] = field(default_factory=list)  # by this attempt, in QBO
-
-    @property
-    def uncertain(self) -> bool:
-        """A create was sent and its outcome never recorded: it may exist in QBO."""
-        return self.pending_request_id is not None
 
 
 @dataclass(frozen=True)
@@ -89,6 +80,7 @@ class _Outcome:
     document: QboDocument | None = None
     error: SyncError | None = None
     adopted: bool = False  # an existing QBO receipt was recognised as this order's
+    create: CreateFate = CreateFate.unsent
 
 
 async def sync_order(
@@ -135,40 +127,56 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
             products=await uow.mappings.as_dict(job.shop_id, "product"),
             customers=await uow.mappings.as_dict(job.shop_id, "customer"),
             tax_rates=await uow.mappings.as_dict(job.shop_id, "tax_rate"),
-            record_id=record.id,
-            attempts=record.attempts,
-            pending_request_id=record.pending_request_id,
-            pending_payload_hash=record.pending_payload_hash,
+            last=LastCreate(
+                record.id, record.attempts, record.pending_request_id, record.pending_payload_hash
+            ),
         )
         await uow.commit()
     return loaded
 
 
 async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
+    trace = CreateTrace()
     try:
         hold = None if job.force else on_hold_error(loaded.order, loaded.config.orders)
         if problem := hold or missing_billing_address(loaded.order, loaded.config.customers):
             raise problem
-        session = await deps.tokens.session(job.shop_id)
-        asker = ItemsJob(
-            job.shop_id, loaded.order, loaded.config, job.actor, job.run_id, deps.worker_id
-        )
-        loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
-        settings = (deps.reference, session, loaded.order, loaded.config, loaded.products)
-        await check_order(*settings)
-        payload = await _payload(deps, session, loaded)
-        try:
-            document, adopted = await _post(deps, session, loaded, payload)
-        except ExternalRejected:
-            # A setting's record may have been retired in QBO since we cached it: name it.
-            await check_order(*settings, fresh=True)
-            raise
-        return _Outcome(SyncStatus.synced, document=document, adopted=adopted)
+        # A token QBO refuses before its hour is up is renewed once and the steps run again:
+        # they only read, and the create replays its requestid.
+        sync = partial(_sync, deps, job, loaded, trace)
+        document, adopted = await deps.tokens.call(job.shop_id, sync)
+        return _Outcome(SyncStatus.synced, document, adopted=adopted, create=trace.fate)
     except SyncError as error:
         status = SyncStatus.on_hold if error.code == ErrorCode.on_hold else SyncStatus.error
-        return _Outcome(status, error=error)
+        return _Outcome(status, error=error, create=trace.fate)
     except ExternalError as exc:
-        return _Outcome(SyncStatus.error, error=classify_external(exc))
+        return _Outcome(SyncStatus.error, error=classify_external(exc), create=trace.fate)
+
+
+async def _sync(
+    deps: SyncDeps, job: _Job, loaded: _Loaded, trace: CreateTrace, session: QboSession
+) -> tuple[QboDocument, bool]:
+    order, config = loaded.order, loaded.config
+    asker = ItemsJob(job.shop_id, order, config, job.actor, job.run_id, deps.worker_id)
+    loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
+    await _check_settings(deps, session, loaded)
+    payload = await _payload(deps, session, loaded)
+    try:
+        return await post_receipt(
+            deps.qbo, deps.uow, session, loaded.order, payload, loaded.last, trace
+        )
+    except ExternalRejected:
+        # A setting's record may have been retired in QBO since we cached it: name it.
+        await _check_settings(deps, session, loaded, fresh=True)
+        raise
+
+
+async def _check_settings(
+    deps: SyncDeps, session: QboSession, loaded: _Loaded, *, fresh: bool = False
+) -> None:
+    if deps.reference is not None:
+        order, config = loaded.order, loaded.config
+        await check_order(deps.reference, session, order, config, loaded.products, fresh=fresh)
 
 
 async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict[str, Any]:
@@ -182,46 +190,6 @@ async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict
         tax_rates=loaded.tax_rates,
         created=loaded.created_customers,
     )
-
-
-async def _post(
-    deps: SyncDeps, session: QboSession, loaded: _Loaded, payload: dict[str, Any]
-) -> tuple[QboDocument, bool]:
-    """The receipt in QBO, and whether it already existed there."""
-    doc_number = str(payload["DocNumber"])
-    if loaded.uncertain:
-        # The last attempt may have committed in QBO without us hearing back.
-        existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
-        if existing is not None:
-            return adopt_existing(existing, loaded.order, payload), True
-    rid = await _request_id(deps, loaded, payload)
-    try:
-        return await deps.qbo.create_sales_receipt(session, payload, request_id=rid), False
-    except ExternalRejected as exc:
-        if not any(fault.code == "6140" for fault in exc.faults):
-            raise
-        existing = await deps.qbo.find_sales_receipt(session, doc_number=doc_number)
-        if existing is None:
-            raise
-        return adopt_existing(existing, loaded.order, payload), True
-
-
-async def _request_id(deps: SyncDeps, loaded: _Loaded, payload: dict[str, Any]) -> str:
-    """The QBO requestid, stored before the call so a crash or timeout can replay it.
-
-    Deterministic: the same logical write (record, payload, attempt) always sends the same id.
-    An unanswered create of the same payload replays its id; after QBO answered with a
-    fault the attempt count has moved on, so a fixed order goes out under a new id (QBO
-    would answer a replayed id with its first response, fault included).
-    """
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-    if loaded.pending_request_id and loaded.pending_payload_hash == digest:
-        return loaded.pending_request_id
-    rid = str(uuid.uuid5(REQUEST_IDS, f"{loaded.record_id}:{loaded.attempts}:{digest}"))
-    async with deps.uow() as uow:
-        await uow.records.remember_request(loaded.record_id, rid, digest)
-        await uow.commit()
-    return rid
 
 
 async def _record(
@@ -269,7 +237,9 @@ async def _record(
 
 def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) -> float | None:
     error = outcome.error
-    if error is None or counts_as_attempt(error.code):
+    # A create the books answered spent its requestid: the attempt counts even when what
+    # followed did not (a throttled look-up after a 6140), so the next create gets a new id.
+    if error is None or counts_as_attempt(error.code) or outcome.create == CreateFate.answered:
         record.attempts += 1
     delay = retry_delay(error, record.attempts, base=base_s) if error is not None else None
     record.status = outcome.status
@@ -278,8 +248,7 @@ def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) 
     record.last_attempt_at = now
     record.next_attempt_at = now + timedelta(seconds=delay) if delay is not None else None
     record.lease_owner = record.lease_until = None
-    # QBO answered (a document or a fault): the create is no longer in doubt.
-    if outcome.document is not None or (error is not None and error.fault is not None):
+    if outcome.document is not None or settles_doubt(outcome.create):
         record.pending_request_id = record.pending_payload_hash = None
     if outcome.document is not None:
         record.qbo_id = outcome.document.id

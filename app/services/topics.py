@@ -37,7 +37,9 @@ async def handle_shop_topic(
 
 
 async def _uninstalled(uow: UnitOfWork, shop: Shop, now: datetime) -> str:
-    """Stops syncing: jobs check `uninstalled_at`; Shopify has revoked our token already."""
+    """Stops syncing (jobs check `uninstalled_at`; Shopify has revoked our token already) and
+    revokes the shop's API keys. Its data stays until shop/redact, 48 hours later, but no key
+    of the shop reads it meanwhile (operators' keys still do); installing again issues one."""
     shop.uninstalled_at = now
     await uow.shops.save(shop)
     connection = await uow.connections.get(shop.id, SHOPIFY)
@@ -45,7 +47,8 @@ async def _uninstalled(uow: UnitOfWork, shop: Shop, now: datetime) -> str:
         connection.access_token = connection.refresh_token = None
         mark_unhealthy(connection, "LedgerPort was uninstalled from the shop")
         await uow.connections.save(connection)
-    return "shop uninstalled: syncing stopped"
+    revoked = await uow.api_keys.revoke_for_shop(shop.id, now)
+    return f"shop uninstalled: syncing stopped, API keys revoked: {revoked}"
 
 
 def _refund_note(payload: dict[str, Any]) -> str:

@@ -34,7 +34,7 @@ from ledgerport_sandbox.qbo_wire import (
     throttled,
     too_long,
 )
-from ledgerport_sandbox.qbo_writes import read_entity, write_entity
+from ledgerport_sandbox.qbo_writes import delete_entity, read_entity, write_entity
 
 MAX_REQUEST_ID = 50
 
@@ -118,7 +118,10 @@ class AccountingApi:
         if request.method == "GET" and len(segments) == 2:
             return _envelope(entity, read_entity(realm, entity, segments[1]))
         if request.method == "POST" and len(segments) == 1 and entity in WRITABLE:
-            if request.query_params.get("operation") not in (None, "update", "create"):
+            operation = request.query_params.get("operation")
+            if operation == "delete":
+                return _envelope(entity, delete_entity(realm, entity, await _json_body(request)))
+            if operation not in (None, "update", "create"):
                 raise _unsupported(request)
             return _envelope(entity, write_entity(realm, entity, await _json_body(request)))
         raise _unsupported(request)

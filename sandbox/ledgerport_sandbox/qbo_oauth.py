@@ -123,6 +123,14 @@ class OAuthServer:
             if realm_id is None or token.grant.realm_id == realm_id:
                 token.valid = False
 
+    def revoke_grants(self, realm_id: str) -> None:
+        """As a person disconnecting the app inside QuickBooks: every token of the company
+        stops working, access and refresh alike, until it is connected again."""
+        grants = [t.grant for t in self.access.values()] + [t.grant for t in self.refresh.values()]
+        for grant in grants:
+            if grant.realm_id == realm_id:
+                grant.revoked = True
+
     def check_bearer(self, header: str, realm_id: str) -> Response | None:
         """None when the bearer token may act on the realm, else the gateway's 401/403."""
         scheme, _, token = header.partition(" ")

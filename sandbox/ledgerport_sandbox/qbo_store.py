@@ -55,6 +55,9 @@ class Realm:
         self.records.setdefault(entity, {})[stored["Id"]] = stored
         return copy.deepcopy(stored)
 
+    def remove(self, entity: str, record_id: object) -> None:
+        self.records.get(entity, {}).pop(str(record_id), None)
+
     def get(self, entity: str, record_id: object) -> JsonDict | None:
         found = self.records.get(entity, {}).get(str(record_id))
         return copy.deepcopy(found) if found is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledgerport_sandbox.qbo_names import build_customer, build_item
+from ledgerport_sandbox.qbo_schema import NAME_LISTS
 from ledgerport_sandbox.qbo_store import Realm
 from ledgerport_sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
 from ledgerport_sandbox.qbo_wire import JsonDict, QboFaultError
@@ -20,6 +21,19 @@ def write_entity(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
         apply_payment(realm, stored, applications)
         return stored
     return realm.insert(entity, _build(realm, entity, body, None))
+
+
+def delete_entity(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
+    """`?operation=delete` of a transaction (Id + current SyncToken), as a person deleting it
+    in QBO. Name-list records cannot be deleted, only made inactive."""
+    if entity in NAME_LISTS or entity == "Payment":
+        raise QboFaultError(
+            "500", "Unsupported Operation", f"Operation Delete is not supported for {entity}."
+        )
+    existing = read_entity(realm, entity, str(body.get("Id", "")))
+    _check_sync_token(body, existing)
+    realm.remove(entity, existing["Id"])
+    return {"Id": existing["Id"], "status": "Deleted", "domain": "QBO"}
 
 
 def read_entity(realm: Realm, entity: str, record_id: str) -> JsonDict:
@@ -50,6 +64,15 @@ def _update(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
         raise QboFaultError(
             "500", "Unsupported Operation", "Payment updates are not supported by this sandbox."
         )
+    _check_sync_token(body, existing)
+    merged = {**existing, **body} if body.get("sparse") is True else dict(body)
+    record = _build(realm, entity, merged, existing["Id"])
+    record.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData", "domain")})
+    record["sparse"] = False
+    return realm.replace(entity, record)
+
+
+def _check_sync_token(body: JsonDict, existing: JsonDict) -> None:
     if str(body.get("SyncToken")) != existing["SyncToken"]:
         raise QboFaultError(
             "5010",
@@ -57,8 +80,3 @@ def _update(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
             "Stale Object Error : You and Sandbox User were working on this at the same time. "
             "Sandbox User finished before you did, so your work was not saved.",
         )
-    merged = {**existing, **body} if body.get("sparse") is True else dict(body)
-    record = _build(realm, entity, merged, existing["Id"])
-    record.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData", "domain")})
-    record["sparse"] = False
-    return realm.replace(entity, record)

@@ -76,6 +76,41 @@ async def test_an_api_key_is_found_by_its_hash_while_active(backend: Backend) ->
         assert await uow.api_keys.find_active("c" * 64) is None
 
 
+async def test_a_shops_keys_are_revoked_and_no_other(backend: Backend) -> None:
+    shop, other = await backend.add_shop(), await backend.add_shop("other.myshopify.com")
+    async with backend.uow() as uow:
+        await uow.api_keys.add(shop.id, "a" * 64, "lp_aaaaa", "installed")
+        await uow.api_keys.add(shop.id, "b" * 64, "lp_bbbbb", "demo")
+        kept = await uow.api_keys.add(other.id, "c" * 64, "lp_ccccc", "installed")
+        ops = await uow.api_keys.add(None, "d" * 64, "lp_ddddd", "ops")
+        await uow.commit()
+
+    async with backend.uow() as uow:
+        assert await uow.api_keys.revoke_for_shop(shop.id, T0) == 2
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.api_keys.find_active("a" * 64) is None
+        assert await uow.api_keys.find_active("b" * 64) is None
+        assert await uow.api_keys.find_active("c" * 64) == kept
+        assert await uow.api_keys.find_active("d" * 64) == ops
+        assert await uow.api_keys.revoke_for_shop(shop.id, T0) == 0  # already revoked
+        await uow.api_keys.add(shop.id, "e" * 64, "lp_eeeee", "installed")  # installed again
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.api_keys.find_active("e" * 64) is not None
+
+
+async def test_a_revocation_rolled_back_leaves_the_keys_active(backend: Backend) -> None:
+    shop = await backend.add_shop()
+    async with backend.uow() as uow:
+        key = await uow.api_keys.add(shop.id, "a" * 64, "lp_aaaaa", "installed")
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.api_keys.revoke_for_shop(shop.id, T0) == 1
+    async with backend.uow() as uow:
+        assert await uow.api_keys.find_active("a" * 64) == key
+
+
 async def test_a_mapping_is_put_then_replaced_for_its_key(backend: Backend) -> None:
     shop = await backend.add_shop()
     first = Mapping(shop.id, "product", "sku:TEE-1", "11", "Tee", "Tee (QBO)", "auto")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from app.domain.entities import ApiKey, Shop
@@ -86,3 +88,14 @@ class ApiKeyRepository(Repository):
         if row is None or row.key.revoked_at is not None:
             return None
         return copied(row.key)
+
+    async def revoke_for_shop(self, shop_id: int, now: datetime) -> int:
+        revoked = 0
+        for key_id, row in list(self._table("api_keys").items()):
+            key: ApiKey = row.key
+            if key.shop_id == shop_id and key.revoked_at is None:
+                await self._lock("api_keys", key_id)
+                gone = stored(replace(key, revoked_at=now))
+                self._table("api_keys")[key_id] = KeyRow(gone, row.key_hash)
+                revoked += 1
+        return revoked

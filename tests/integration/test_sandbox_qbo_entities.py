@@ -1,4 +1,5 @@
-"""RefundReceipt and TaxRate in the fake QBO: create, read and query as Intuit documents."""
+"""RefundReceipt and TaxRate in the fake QBO: create, read and query as Intuit documents; a
+transaction deleted as a person deletes it in QBO."""
 
 from __future__ import annotations
 
@@ -95,6 +96,43 @@ async def test_every_seeded_tax_code_rate_can_be_read_and_queried(
 
 async def test_tax_rates_are_read_only(client: httpx.AsyncClient) -> None:
     answer = await client.post(f"{API}/taxrate", json={"Name": "New", "RateValue": 1})
+
+    assert answer.status_code == 400
+    assert answer.json()["Fault"]["Error"][0]["Message"] == "Unsupported Operation"
+
+
+async def test_a_deleted_transaction_is_gone_and_frees_its_number(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
+    created = await client.post(f"{API}/refundreceipt", json=refund(DocNumber="RF-9"))
+    record = created.json()["RefundReceipt"]
+    delete = {"operation": "delete"}
+
+    stale = await client.post(f"{API}/refundreceipt", params=delete, json={"Id": record["Id"]})
+    answer = await client.post(
+        f"{API}/refundreceipt",
+        params=delete,
+        json={"Id": record["Id"], "SyncToken": record["SyncToken"]},
+    )
+
+    assert stale.json()["Fault"]["Error"][0]["code"] == "5010"
+    assert answer.status_code == 200
+    assert answer.json()["RefundReceipt"] == {
+        "Id": record["Id"],
+        "status": "Deleted",
+        "domain": "QBO",
+    }
+    assert sandbox.documents(REALM, "RefundReceipt") == []
+    gone = await client.get(f"{API}/refundreceipt/{record['Id']}")
+    assert gone.json()["Fault"]["Error"][0]["code"] == "610"
+    again = await client.post(f"{API}/refundreceipt", json=refund(DocNumber="RF-9"))
+    assert again.status_code == 200
+
+
+async def test_name_list_records_cannot_be_deleted(client: httpx.AsyncClient) -> None:
+    answer = await client.post(
+        f"{API}/item", params={"operation": "delete"}, json={"Id": "1", "SyncToken": "0"}
+    )
 
     assert answer.status_code == 400
     assert answer.json()["Fault"]["Error"][0]["Message"] == "Unsupported Operation"

@@ -184,6 +184,21 @@ async def test_expired_access_token_and_revoked_refresh_tokens(
     assert (await refresh(client, tokens["refresh_token"])).json()["error"] == "invalid_grant"
 
 
+async def test_a_company_disconnecting_the_app_kills_every_token_until_it_consents_again(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
+    tokens, other = sandbox.issue_tokens(REALM), sandbox.issue_tokens(OTHER_REALM)
+
+    sandbox.oauth.revoke_grants(REALM)
+
+    refused = await read_item(client, tokens["access_token"])
+    assert refused.status_code == 401
+    assert (await refresh(client, tokens["refresh_token"])).json()["error"] == "invalid_grant"
+    assert (await read_item(client, other["access_token"], realm=OTHER_REALM)).status_code == 200
+    again = sandbox.issue_tokens(REALM)
+    assert (await read_item(client, again["access_token"])).status_code == 200
+
+
 async def test_token_for_another_realm_is_forbidden(
     client: httpx.AsyncClient, sandbox: QboSandbox
 ) -> None:

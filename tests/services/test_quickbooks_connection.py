@@ -32,6 +32,20 @@ async def consent(world: World, url: str) -> dict[str, str]:
     return {name: values[0] for name, values in query.items()}
 
 
+def worker(world: World, http: httpx.AsyncClient) -> TokenKeeper:
+    """Another worker process's token keeper: its own in-process locks, the same database."""
+    oauth = type(world.oauth)(
+        http,
+        token_url="http://qbo.test/oauth2/v1/tokens/bearer",
+        revoke_url="http://qbo.test/v2/oauth2/tokens/revoke",
+        auth_url="http://qbo.test/connect/oauth2",
+        client_id="sandbox-client-id",
+        client_secret="sandbox-client-secret",
+        clock=world.clock,
+    )
+    return TokenKeeper(world.uow, oauth, world.cipher, world.clock, RefreshLocks())
+
+
 async def test_a_token_not_due_is_used_as_stored(world: World) -> None:
     shop = await world.install()
     before = world.token_requests()
@@ -80,23 +94,28 @@ async def test_two_workers_due_at_once_refresh_once(world: World) -> None:
     slow = SlowTokenEndpoint(httpx.ASGITransport(app=world.qbo.app), "/tokens/bearer")
     before = world.token_requests()
     async with httpx.AsyncClient(transport=slow) as http:
-        oauth = type(world.oauth)(
-            http,
-            token_url="http://qbo.test/oauth2/v1/tokens/bearer",
-            revoke_url="http://qbo.test/v2/oauth2/tokens/revoke",
-            auth_url="http://qbo.test/connect/oauth2",
-            client_id="sandbox-client-id",
-            client_secret="sandbox-client-secret",
-            clock=world.clock,
-        )
-        workers = [
-            TokenKeeper(world.uow, oauth, world.cipher, world.clock, RefreshLocks())
-            for _ in range(2)
-        ]
+        workers = [worker(world, http) for _ in range(2)]
         first, second = await asyncio.gather(*(w.session(shop.shop_id) for w in workers))
 
     assert world.token_requests() == before + 1
     assert first == second
+
+
+async def test_two_workers_refused_the_same_token_renew_it_once(world: World) -> None:
+    """QBO refused a token both workers hold, long before its hour was up: the second to get
+    the lock finds it replaced and uses the first one's, spending no refresh token."""
+    shop = await world.install()
+    refused = (await world.tokens.session(shop.shop_id)).access_token
+    slow = SlowTokenEndpoint(httpx.ASGITransport(app=world.qbo.app), "/tokens/bearer")
+    before = world.token_requests()
+    async with httpx.AsyncClient(transport=slow) as http:
+        workers = [worker(world, http) for _ in range(2)]
+        renewed = [w.session(shop.shop_id, rejected=refused) for w in workers]
+        first, second = await asyncio.gather(*renewed)
+
+    assert world.token_requests() == before + 1
+    assert first == second and first.access_token != refused
+    assert await world.tokens.session(shop.shop_id, rejected=refused) == first
 
 
 async def test_connecting_stores_the_tokens_and_requeues_auth_failures(world: World) -> None:

@@ -7,7 +7,7 @@ import pytest
 from app.domain.models import SyncStatus
 from app.domain.signals import RetryLater
 from app.services.sync_order import sync_order
-from tests.harness import order_fixture
+from tests.harness import creates, delete_in_qbo, order_fixture
 from tests.services.conftest import DEADLINE_S, REALM, World, build, paid_order
 
 
@@ -149,3 +149,101 @@ async def test_a_refused_refresh_is_qbo_auth_and_the_connection_unhealthy(world:
     connection = await world.connection(shop.shop_id)
     assert connection.status == "unhealthy" and connection.status_reason
     assert world.receipts() == []
+
+
+async def test_a_token_qbo_refuses_before_its_hour_is_renewed_once_and_the_order_syncs(
+    world: World,
+) -> None:
+    shop = await world.ready()
+    first = await world.receive(shop.shop_id, paid_order())
+    another = {**paid_order(), "id": 5910002001002, "name": "#1002", "order_number": 1002}
+    second = await world.receive(shop.shop_id, another)
+    world.qbo.expire_access_tokens(REALM)  # Intuit says expired; we hold it for another hour
+    before = world.token_requests()
+
+    assert await sync_order(world.deps, shop.shop_id, first) == SyncStatus.synced
+    assert await sync_order(world.deps, shop.shop_id, second) == SyncStatus.synced
+
+    assert world.token_requests() == before + 1  # renewed once, used for both orders
+    assert len(world.receipts()) == 2
+    connection = await world.connection(shop.shop_id)
+    assert (connection.status, connection.status_reason) == ("healthy", None)
+    assert [e.status for e in await world.audit(shop.shop_id)] == ["synced", "synced"]
+
+
+async def test_after_a_401_a_refused_refresh_is_qbo_auth_and_pauses_the_shop(
+    world: World,
+) -> None:
+    shop = await world.ready()
+    order_id = await world.receive(shop.shop_id, paid_order())
+    world.qbo.oauth.revoke_grants(REALM)  # the company disconnected LedgerPort in QuickBooks
+    before = world.token_requests()
+
+    assert await sync_order(world.deps, shop.shop_id, order_id) == SyncStatus.error
+
+    record = await world.record(shop.shop_id, order_id)
+    assert (record.status, record.error_code, record.next_attempt_at) == ("error", "qbo_auth", None)
+    assert world.token_requests() == before + 1
+    connection = await world.connection(shop.shop_id)
+    assert connection.status == "unhealthy" and "refresh" in (connection.status_reason or "")
+    assert world.receipts() == []
+
+
+async def test_a_renewed_token_refused_again_is_qbo_auth_and_pauses_the_shop(
+    world: World,
+) -> None:
+    shop = await world.ready()
+    order_id = await world.receive(shop.shop_id, paid_order())
+    world.qbo.inject_fault("auth", count=2)  # the call, then its retry with a fresh token
+    before = world.token_requests()
+
+    assert await sync_order(world.deps, shop.shop_id, order_id) == SyncStatus.error
+
+    record = await world.record(shop.shop_id, order_id)
+    assert (record.status, record.error_code, record.next_attempt_at) == ("error", "qbo_auth", None)
+    assert world.token_requests() == before + 1
+    connection = await world.connection(shop.shop_id)
+    assert connection.status == "unhealthy" and connection.status_reason
+    assert world.receipts() == []
+
+
+async def test_a_duplicate_deleted_in_qbo_syncs_at_the_next_try_under_a_new_request_id(
+    world: World,
+) -> None:
+    shop = await world.ready()
+    other = world.add_customer("Someone Else", "else@example.com")
+    stranger = {"DocNumber": "SH1001", "TxnDate": "2025-01-02", "TotalAmt": 999.0, "Line": []}
+    stranger = world.qbo.add(REALM, "SalesReceipt", {**stranger, "CustomerRef": {"value": other}})
+    order_id = await world.receive(shop.shop_id, paid_order())
+    assert await sync_order(world.deps, shop.shop_id, order_id) == SyncStatus.error
+    failed = await world.record(shop.shop_id, order_id)
+    assert (failed.error_code, failed.attempts, failed.pending_request_id) == ("duplicate", 1, None)
+
+    await delete_in_qbo(world.qbo, "SalesReceipt", stranger["Id"])
+    assert await sync_order(world.deps, shop.shop_id, order_id, "manual") == SyncStatus.synced
+
+    first, second = creates(world.qbo)  # QBO would answer the first id with its 6140 again
+    assert first != second
+    [receipt] = world.receipts()
+    assert receipt["DocNumber"] == "SH1001" and receipt["Id"] != stranger["Id"]
+    audit = [(e.status, e.error_code) for e in await world.audit(shop.shop_id)]
+    assert audit == [("error", "duplicate"), ("synced", None)]
+
+
+async def test_a_throttled_create_is_not_an_attempt_and_its_unspent_id_goes_out_again(
+    world: World,
+) -> None:
+    shop = await world.ready()
+    order_id = await world.receive(shop.shop_id, paid_order())
+    world.qbo.inject_fault("throttle", path_contains="/salesreceipt")
+
+    with pytest.raises(RetryLater):
+        await sync_order(world.deps, shop.shop_id, order_id)
+    throttled = await world.record(shop.shop_id, order_id)
+    assert (throttled.error_code, throttled.attempts) == ("rate_limited", 0)
+    assert throttled.pending_request_id is None  # refused at the gateway: nothing committed
+
+    assert await sync_order(world.deps, shop.shop_id, order_id) == SyncStatus.synced
+    first, second = creates(world.qbo)
+    assert first == second  # the gateway never let the books see it: QBO holds no answer
+    assert len(world.receipts()) == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.adapters.db.base import Repository, table_of
@@ -89,3 +91,12 @@ class SqlApiKeys(Repository):
         query = select(KEYS).where(KEYS.c.key_hash == key_hash, KEYS.c.revoked_at.is_(None))
         row = (await self._session.execute(query)).first()
         return self._entity(ApiKey, row) if row is not None else None
+
+    async def revoke_for_shop(self, shop_id: int, now: datetime) -> int:
+        statement = (
+            update(KEYS)
+            .where(KEYS.c.shop_id == shop_id, KEYS.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        result = await self._session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)

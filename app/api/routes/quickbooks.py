@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -44,8 +45,8 @@ async def list_quickbooks_options(
 ) -> QboOptions:
     """Records of the shop's QuickBooks company, cached for a few minutes per company."""
     try:
-        session = await container.tokens.session(shop.id)
-        options = await container.reference.options(session, ENTITY[kind], refresh=refresh)
+        load = partial(container.reference.options, entity=ENTITY[kind], refresh=refresh)
+        options = await container.tokens.call(shop.id, load)
     except (SyncError, ExternalError) as exc:
         raise qbo_problem(exc) from exc
     needle = (q or "").casefold()

@@ -23,8 +23,9 @@ class ShopifyInstalledOut(BaseModel):
     status: str = Field(description="The Shopify connection's health: healthy")
     api_key: str | None = Field(
         None,
-        description="The shop's LedgerPort API key, only when this install created the shop. "
-        "Shown once: LedgerPort keeps only its hash.",
+        description="The shop's LedgerPort API key, only when this install created the shop "
+        "or installed it again after an uninstall (which revoked its keys). Shown once: "
+        "LedgerPort keeps only its hash.",
     )
 
 

@@ -45,6 +45,11 @@ class ApiKeyRepository(Protocol):
 
     async def find_active(self, key_hash: str) -> ApiKey | None: ...
 
+    async def revoke_for_shop(self, shop_id: int, now: datetime) -> int:
+        """Revokes the shop's active keys at `now`; returns how many. Operator keys belong to
+        no shop and are never touched."""
+        ...
+
 
 class InboxRepository(Protocol):
     async def get(self, delivery_id: int) -> Delivery | None: ...

@@ -83,7 +83,9 @@ _ENTRIES = (
         C.customer_not_found,
         "Customer not found in QuickBooks",
         "The shop matches customers, and neither a saved mapping nor a QuickBooks customer with "
-        "the buyer's email or name exists, so the order has nobody to belong to.",
+        "the buyer's email or name exists, so the order has nobody to belong to; or QuickBooks "
+        "refused the customer the order names: made inactive or deleted there, or its name "
+        "taken by another customer, vendor or employee. The message names the customer.",
         "Queues the shop's orders with this error again as soon as a customer mapping is saved "
         "or the customer strategy changes.",
         "Either map the buyer: find them with GET …/mappings/customers?state=unmapped, pick a "
@@ -91,6 +93,9 @@ _ENTRIES = (
         "PUT …/mappings/customers/{source_id}.",
         "Or, if QuickBooks need not track each buyer, PATCH …/config/customers with strategy "
         '"generic" and a generic_customer_id (or "create" to add missing customers).',
+        "If QuickBooks made the customer inactive, make it active again there (Sales → "
+        "Customers) or map the buyer to another; a name taken by a vendor, an employee or an "
+        "inactive customer is renamed in QuickBooks.",
         "Either change queues the orders waiting on it again by itself (the answer's "
         "`requeued` says how many); POST …/sync with their ids does it at once.",
         actions="list_unmapped_customers list_qbo_customers map_customer "
@@ -100,9 +105,11 @@ _ENTRIES = (
         C.product_not_mapped,
         "Product not mapped",
         "At least one line's variant or SKU has no QuickBooks item, auto-map found none, and "
-        "unmatched products are set to fail; or, set to create, QuickBooks already has an item "
-        "with the product's name that is not the product's (another SKU, or inactive). The "
-        "message lists every such line.",
+        "unmatched products are set to fail (the message lists every such line); set to "
+        "create, QuickBooks already has an item with the product's name that is not the "
+        "product's; or QuickBooks refused an item the lines use: made inactive or deleted "
+        "there, or an inventory item that cannot be sold on the order's date (the message "
+        "names the item).",
         "Queues the orders waiting on a product again when its mapping is saved or auto-map "
         "maps it, and all of them when the products settings change.",
         "Run auto-map with POST …/mappings/products/auto-map: it matches by SKU, then by name.",
@@ -113,6 +120,8 @@ _ENTRIES = (
         "Or let unmatched lines fall back to a placeholder item: PATCH …/config/products with "
         'unmatched "use_default" and a default_item_id; or have LedgerPort create the missing '
         'items: unmatched "create" and an income_account_id.',
+        "If QuickBooks made the item inactive, make it active again there (Sales → Products and "
+        "services) or map the product to another item; then POST …/sync.",
         "Affected orders are queued again by themselves (the answer's `requeued` says how "
         "many); POST …/sync does it at once.",
         actions="auto_map_products list_unmapped_products list_qbo_items map_product "
@@ -122,12 +131,17 @@ _ENTRIES = (
         C.qbo_auth,
         "QuickBooks connection needs reauthorising",
         "LedgerPort can no longer act on the QuickBooks company: Intuit refused to renew its "
-        "access (someone disconnected the app in QuickBooks, or the authorisation lapsed), or "
-        "QuickBooks refused a freshly renewed token too.",
+        "access (someone disconnected the app in QuickBooks, or the authorisation lapsed), "
+        "QuickBooks refused a freshly renewed token too, the QuickBooks user who connected is "
+        "no longer an admin there, or the company's subscription lapsed. The message says "
+        "which.",
         "An access token QuickBooks refuses early is renewed once and the call made again; only "
         "when that fails does it mark the connection unhealthy and pause the shop's QuickBooks "
         "work. After the shop reconnects it queues everything that failed while disconnected.",
         "Check the connection with GET …/connections.",
+        "If the message says the QuickBooks subscription lapsed, the company's admin renews it "
+        "in QuickBooks first (Settings → Account and settings → Billing & subscription); if "
+        "the connecting user lost access, a current admin of the company reconnects.",
         "Reconnect: POST …/connections/quickbooks/authorize returns Intuit's consent page; sign "
         "in there and approve access.",
         "Orders that failed while disconnected are then queued again by themselves; to pick "
@@ -224,16 +238,22 @@ _ENTRIES = (
         C.missing_field,
         "Required information missing",
         "The order lacks something QuickBooks needs for the transaction (a customer name, an "
-        "address, a price, a line), or QuickBooks rejected the request for a required value.",
+        "address, a price, a line), or QuickBooks rejected a value of it; or QuickBooks refuses "
+        "the transaction for a reason only a change in QuickBooks lifts: books closed through "
+        "the order's date, a deposit it is part of, a custom field or feature of the company. "
+        "The message names the field or says what to change in QuickBooks.",
         "Queues the order again when Shopify sends an updated version of it.",
         "See what is missing in the record's message and QuickBooks fault "
         "(GET …/records/order/{id}).",
         "Complete the order in Shopify (customer name, address, prices); the update queues it "
         "again, or POST …/sync does it at once. A billing address is only required when "
         "PATCH …/config/customers set require_billing_address.",
-        "If QuickBooks itself demands a field, such as a required custom field on its sales "
-        "form, relax that in QuickBooks, then sync again.",
-        actions="view_record sync_orders",
+        "If the fix is in QuickBooks (move the closing date in Settings → Account and settings "
+        "→ Advanced → Accounting, take the transaction out of its deposit, change a custom "
+        "field of its sales forms), change it there, then sync again with POST …/sync; if the "
+        "sale should stay out of QuickBooks, resolve the record with "
+        "POST …/records/order/{id}/resolve.",
+        actions="view_record sync_orders resolve_record",
     ),
 )
 

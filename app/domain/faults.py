@@ -19,8 +19,31 @@ class QboFault:
     type: str = ""
 
 
+@dataclass(frozen=True)
+class QboWrite:
+    """What a refused QBO request was writing, as far as the request itself shows it.
+
+    `refs` pairs each reference's element path (as QBO names it in faults, e.g.
+    "Line.SalesItemLineDetail.ItemRef") with the id sent, in document order.
+    """
+
+    entity: str
+    doc_number: str = ""
+    txn_date: str = ""
+    name: str = ""
+    refs: tuple[tuple[str, str], ...] = ()
+
+
 class ExternalError(Exception):
-    """Base of every failure an adapter reports."""
+    """Base of every failure an adapter reports.
+
+    `write` is the QBO document the failed request was writing, when the adapter knows it;
+    `fault_codes` are the codes of a fault body whose text is not kept (auth faults may
+    quote the token).
+    """
+
+    write: QboWrite | None = None
+    fault_codes: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)

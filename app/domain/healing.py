@@ -48,11 +48,15 @@ def blockers_of(error: SyncError) -> frozenset[str]:
                 keys.add(mapping_key("product", f"sku:{row['sku']}"))
             if row.get("key"):
                 keys.add(mapping_key("product", row["key"]))
+        if "fault_rule" in detail:  # QBO refused an item; which product maps to it is unknown
+            keys.add("product")
         return frozenset(keys)
     if code is ErrorCode.customer_not_found:
         keys = {f"{CONFIG}/customers"}
         if detail.get("shopify_customer_id"):
             keys.add(mapping_key("customer", f"customer:{detail['shopify_customer_id']}"))
+        elif "fault_rule" in detail:  # QBO refused the customer (inactive, name taken)
+            keys.add("customer")
         return frozenset(keys)
     if code is ErrorCode.tax_not_mapped:
         rows = detail.get("unmapped") or ()

@@ -4,7 +4,6 @@ receipt QBO already has is ours."""
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from decimal import Decimal
@@ -22,6 +21,8 @@ from app.domain.faults import (
 )
 from app.domain.models import Order
 from app.domain.ports import QboDocument
+from app.domain.qbo_fault_subjects import document
+from app.domain.qbo_faults import read_fault
 
 RATE_LIMIT_WAIT = 60.0  # QBO's throttle window is a minute when no Retry-After comes back.
 MAX_TIMEOUT_ATTEMPTS = 10  # with base 30 s and cap 1 h, about five hours of retrying
@@ -89,30 +90,16 @@ def payment_method_for(order: Order, payments: PaymentsConfig) -> str | None:
 
 # --- classifying adapter failures -------------------------------------------------------
 
-# Which reference a QBO fault points at, judged from its element, then detail and message.
-# Case-sensitive on purpose: QBO's 610 text says "accounts, customers, items" in lower case
-# for every inactive object, which must not decide the code.
-_REFERENCE_CODES: tuple[tuple[re.Pattern[str], ErrorCode], ...] = (
-    (re.compile(r"ItemRef|\bItem\b"), ErrorCode.product_not_mapped),
-    (re.compile(r"CustomerRef|\bCustomer\b|\bNames element"), ErrorCode.customer_not_found),
-    (re.compile(r"Tax(Code|Rate)"), ErrorCode.tax_not_mapped),
-    (re.compile(r"AccountRef|\bAccounts?\b"), ErrorCode.invalid_account),
-)
-_TAX_TEXT = re.compile(
-    r"GST|HST|VAT|tax (rate|code)|calculating tax|Sales ?tax|TaxCode", re.IGNORECASE
-)
-_TRANSIENT_TEXT = re.compile(r"try again|unexpected error", re.IGNORECASE)
-_AUTH_CODES = frozenset({"100", "120", "3100", "3200", "6190"})
-
 
 def classify_external(exc: ExternalError) -> SyncError:
-    """Map an adapter exception onto the taxonomy, keeping the first QBO fault."""
+    """Map an adapter exception onto the taxonomy through the fault table (qbo_faults), naming
+    the document the request was writing; keeps the first telling QBO fault."""
     if isinstance(exc, ExternalRateLimited):
         return _simple(ErrorCode.rate_limited, exc, retry_after=exc.retry_after)
     if isinstance(exc, ExternalUnavailable):
         return _simple(ErrorCode.qbo_timeout, exc, retry_after=exc.retry_after)
     if isinstance(exc, ExternalAuthExpired):
-        return _simple(ErrorCode.qbo_auth, exc)
+        return _auth(exc)
     if isinstance(exc, ExternalRejected):
         return _classify_rejection(exc)
     # Adapters raise subclasses only; a bare ExternalError is an unclassified failure of the
@@ -121,51 +108,43 @@ def classify_external(exc: ExternalError) -> SyncError:
 
 
 def classify_fault(fault: QboFault) -> ErrorCode:
-    """The code for one QBO fault.
+    """The code for one QBO fault (see qbo_fault_rules for each choice and its source).
 
     Unknown permanent rejections fall back to missing_field, the honest catch-all: the
     request lacked or carried a value QBO would not take, and its fix starts with QBO's own
     message, which the SyncError keeps.
     """
-    code, text = fault.code.strip(), " ".join((fault.element, fault.detail, fault.message))
-    if code == "6140":
-        return ErrorCode.duplicate
-    if code == "6240":  # a customer's name is taken by a vendor/employee: map by hand
-        return ErrorCode.customer_not_found
-    if code in _AUTH_CODES:
-        return ErrorCode.qbo_auth
-    if code in {"2500", "610"}:
-        return _reference_code(text) or ErrorCode.invalid_account
-    if code == "6000" and _TAX_TEXT.search(text):
-        return ErrorCode.tax_not_mapped
-    if code == "5010" or (code == "6000" and _TRANSIENT_TEXT.search(text)):
-        return ErrorCode.qbo_timeout  # stale object or Intuit's "try again later": retry
-    return ErrorCode.missing_field  # includes 2020, 2050 and every "required" fault
-
-
-def _reference_code(text: str) -> ErrorCode | None:
-    return next((code for pattern, code in _REFERENCE_CODES if pattern.search(text)), None)
+    return read_fault(fault).code
 
 
 def _classify_rejection(exc: ExternalRejected) -> SyncError:
-    faults = exc.faults or [QboFault(code=str(exc.status or ""), message=exc.message)]
-    codes = [classify_fault(f) for f in faults]
+    faults = exc.faults or [QboFault(code="", message=exc.message)]
+    readings = [read_fault(f, exc.write) for f in faults]
     # The first fault that is not the catch-all says the most about the cause.
-    index = next((i for i, c in enumerate(codes) if c is not ErrorCode.missing_field), 0)
-    fault = faults[index]
-    detail = {"faults": [asdict(f) for f in faults], "status": exc.status}
-    message = f"QuickBooks rejected the request: {_fault_text(fault)}"
-    return SyncError(codes[index], message, detail=detail, fault=fault if exc.faults else None)
+    index = next((i for i, r in enumerate(readings) if r.code is not ErrorCode.missing_field), 0)
+    reading = readings[index]
+    detail = {"faults": [asdict(f) for f in faults], "status": exc.status, **reading.detail}
+    fault = faults[index] if exc.faults else None
+    return SyncError(reading.code, reading.message, detail=detail, fault=fault)
+
+
+def _auth(exc: ExternalAuthExpired) -> SyncError:
+    """A refused credential; the fault code (120: the connecting user lost access) says why."""
+    for code in exc.fault_codes:
+        reading = read_fault(QboFault(code=code, message=""), exc.write)
+        if reading.code is ErrorCode.qbo_auth:
+            detail = {"status": exc.status, **reading.detail}
+            return SyncError(ErrorCode.qbo_auth, reading.message, detail=detail)
+    return _simple(ErrorCode.qbo_auth, exc)
 
 
 def _simple(code: ErrorCode, exc: ExternalError, **extra: object) -> SyncError:
     detail = {"status": exc.status, **{k: v for k, v in extra.items() if v is not None}}
-    return SyncError(code, exc.message, detail=detail)
-
-
-def _fault_text(fault: QboFault) -> str:
-    detail = f" ({fault.detail})" if fault.detail and fault.detail != fault.message else ""
-    return f"fault {fault.code}: {fault.message}{detail}"
+    message = exc.message
+    if exc.write is not None:
+        message = f"{message} (writing {document(exc.write)})"
+        detail["qbo_entity"] = exc.write.entity
+    return SyncError(code, message, detail=detail)
 
 
 # --- retries ----------------------------------------------------------------------------

@@ -8,9 +8,9 @@ to it talks to Intuit once the base URLs change. One ASGI app serves every host:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,8 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from ledgerport_sandbox.qbo_admin import admin_routes
 from ledgerport_sandbox.qbo_api import AccountingApi, gateway_fault_response
-from ledgerport_sandbox.qbo_limits import DEFAULT_HANG_SECONDS, FaultInjector, RateLimiter
+from ledgerport_sandbox.qbo_limits import (
+    DEFAULT_HANG_SECONDS,
+    FaultInjector,
+    RateLimiter,
+    ScriptedAnswer,
+)
 from ledgerport_sandbox.qbo_log import RecordedRequest, RequestLog
 from ledgerport_sandbox.qbo_oauth import OAuthServer
 from ledgerport_sandbox.qbo_seed import seed_realm, tax_prefs
@@ -101,7 +107,7 @@ class QboSandbox:
         """Move the company onto automated sales tax (or back to the manual model), as its
         Preferences.TaxPrefs then show; `set_up` False is an AST company whose sales tax
         is not set up yet."""
-        realm = self._realm(realm_id)
+        realm = self.realm(realm_id)
         realm.automated_sales_tax = automated
         prefs = realm.get("Preferences", "1") or {"Id": "1"}
         prefs["TaxPrefs"] = tax_prefs(automated, set_up=set_up)
@@ -109,23 +115,23 @@ class QboSandbox:
 
     def add(self, realm_id: str, entity: str, record: JsonDict) -> JsonDict:
         """Insert a record as-is (no validation), filling Id, SyncToken, MetaData, Active."""
-        return self._realm(realm_id).insert(entity, record)
+        return self.realm(realm_id).insert(entity, record)
 
     def set_active(self, realm_id: str, entity: str, record_id: str, active: bool) -> JsonDict:
         """As a person making a name-list record inactive (QBO's "delete") or active again in
         QBO's own screens."""
-        realm = self._realm(realm_id)
+        realm = self.realm(realm_id)
         record = realm.get(entity, record_id)
         if record is None:
             raise KeyError(f"no {entity} {record_id} in realm {realm_id}")
         return realm.replace(entity, {**record, "Active": active})
 
     def documents(self, realm_id: str, entity: str) -> list[JsonDict]:
-        return self._realm(realm_id).all(entity)
+        return self.realm(realm_id).all(entity)
 
     def issue_tokens(self, realm_id: str) -> JsonDict:
         """A token response for the realm, as if a person had just consented."""
-        self._realm(realm_id)
+        self.realm(realm_id)
         return self.oauth.issue(realm_id)
 
     def expire_access_tokens(self, realm_id: str | None = None) -> None:
@@ -147,6 +153,37 @@ class QboSandbox:
         self.faults.add(
             kind, count=count, realm_id=realm_id, path_contains=path_contains, seconds=seconds
         )
+
+    def answer_next(
+        self,
+        status: int,
+        body: str,
+        *,
+        content_type: str = "application/json",
+        count: int = 1,
+        realm_id: str | None = None,
+        path_contains: str | None = None,
+    ) -> None:
+        """Answer the next `count` matching accounting requests with exactly this status and
+        body, such as a fault body copied from Intuit's documentation; nothing is written."""
+        answer = ScriptedAnswer(status, body, content_type)
+        self.faults.add(
+            "answer", count=count, realm_id=realm_id, path_contains=path_contains, answer=answer
+        )
+
+    def close_books(self, realm_id: str, through: str | None) -> JsonDict:
+        """Close the company's books through `through` (ISO date), or open them (None): QBO
+        then refuses transactions dated on or before it with fault 6210."""
+        self.realm(realm_id).books_closed_through = through
+        return {"closed_through": through}
+
+    def set_subscription(self, realm_id: str, active: bool) -> JsonDict:
+        """A lapsed subscription (False) makes QBO refuse every write with fault 6190."""
+        self.realm(realm_id).subscription_active = active
+        return {"active": active}
+
+    def all_stats(self) -> dict[str, Any]:
+        return self._stats.all()
 
     def set_fault_rates(
         self,
@@ -176,7 +213,7 @@ class QboSandbox:
     def reset_stats(self) -> None:
         self._stats.reset()
 
-    def _realm(self, realm_id: str) -> Realm:
+    def realm(self, realm_id: str) -> Realm:
         if realm_id not in self.realms:
             raise KeyError(f"no sandbox realm {realm_id!r}; call add_realm first")
         return self.realms[realm_id]
@@ -189,24 +226,8 @@ class QboSandbox:
             Route("/oauth2/v1/tokens/bearer", self._tokens, methods=["POST"]),
             Route("/v2/oauth2/tokens/revoke", self._revoke, methods=["POST"]),
             Route("/v3/company/{realm}/{rest:path}", self._api.handle, methods=["GET", "POST"]),
-            Route("/_sandbox/realms/{realm}", self._admin_add_realm, methods=["POST"]),
-            Route("/_sandbox/realms/{realm}/tokens", self._admin_tokens, methods=["POST"]),
-            Route("/_sandbox/realms/{realm}/sales-tax", self._admin_sales_tax, methods=["POST"]),
-            Route(
-                "/_sandbox/realms/{realm}/records/{entity}",
-                self._admin_records,
-                methods=["GET", "POST"],
-            ),
-            Route(
-                "/_sandbox/realms/{realm}/records/{entity}/{id}/active",
-                self._admin_set_active,
-                methods=["POST"],
-            ),
-            Route("/_sandbox/faults", self._admin_fault, methods=["POST"]),
-            Route("/_sandbox/stats", self._admin_stats, methods=["GET"]),
-            Route("/_sandbox/stats/reset", self._admin_reset_stats, methods=["POST"]),
+            *admin_routes(self),
             Route("/_sandbox/health", _health, methods=["GET"]),
-            Route("/_sandbox/tokens/expire", self._admin_expire, methods=["POST"]),
         ]
         return Starlette(routes=routes)
 
@@ -223,99 +244,6 @@ class QboSandbox:
     async def _revoke(self, request: Request) -> Response:
         return await self.oauth.revoke_endpoint(request)
 
-    async def _admin_add_realm(self, request: Request) -> Response:
-        options = await _json_or_empty(request)
-        self.add_realm(
-            request.path_params["realm"],
-            home_currency=options.get("home_currency", "USD"),
-            multicurrency=bool(options.get("multicurrency", False)),
-            automated_sales_tax=bool(options.get("automated_sales_tax", False)),
-        )
-        return JSONResponse({"realmId": request.path_params["realm"]}, 201)
-
-    async def _admin_sales_tax(self, request: Request) -> Response:
-        realm_id = request.path_params["realm"]
-        if realm_id not in self.realms:
-            return JSONResponse({"error": "unknown realm"}, 404)
-        args = await _json_or_empty(request)
-        automated, set_up = args.get("automated_sales_tax"), args.get("set_up", True)
-        if not isinstance(automated, bool) or not isinstance(set_up, bool):
-            return JSONResponse({"error": "automated_sales_tax and set_up are booleans"}, 400)
-        self.set_sales_tax(realm_id, automated=automated, set_up=set_up)
-        prefs = self._realm(realm_id).get("Preferences", "1") or {}
-        return JSONResponse({"TaxPrefs": prefs.get("TaxPrefs")})
-
-    async def _admin_tokens(self, request: Request) -> Response:
-        realm_id = request.path_params["realm"]
-        if realm_id not in self.realms:
-            return JSONResponse({"error": "unknown realm"}, 404)
-        return JSONResponse(self.issue_tokens(realm_id))
-
-    async def _admin_records(self, request: Request) -> Response:
-        realm_id, entity = request.path_params["realm"], request.path_params["entity"]
-        if realm_id not in self.realms:
-            return JSONResponse({"error": "unknown realm"}, 404)
-        if request.method == "GET":
-            return JSONResponse(self.documents(realm_id, entity))
-        return JSONResponse(self.add(realm_id, entity, await _json_or_empty(request)), 201)
-
-    async def _admin_set_active(self, request: Request) -> Response:
-        """`{"active": false}` makes a name-list record inactive, as a person does in QBO's
-        screens (QBO's "delete"); `{"active": true}` makes it active again."""
-        params = request.path_params
-        active = (await _json_or_empty(request)).get("active")
-        if not isinstance(active, bool):
-            return JSONResponse({"error": 'body must be {"active": true|false}'}, 400)
-        try:
-            record = self.set_active(params["realm"], params["entity"], params["id"], active)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc.args[0])}, 404)
-        return JSONResponse(record)
-
-    async def _admin_fault(self, request: Request) -> Response:
-        args = await _json_or_empty(request)
-        try:
-            if "rates" in args or "latency_ms" in args:
-                self._configure_faults(args)
-            else:
-                self.inject_fault(str(args.pop("kind", "")), **args)
-        except (TypeError, ValueError, AttributeError) as exc:
-            return JSONResponse({"error": str(exc)}, 400)
-        state = {"rates": self.faults.rates, "latency_ms": self.latency_ms}
-        return JSONResponse({"queued": len(self.faults.pending), **state}, 201)
-
-    def _configure_faults(self, args: JsonDict) -> None:
-        if "rates" in args:
-            seconds = float(args.get("seconds", DEFAULT_HANG_SECONDS))
-            self.set_fault_rates(dict(args["rates"]), seed=args.get("seed"), seconds=seconds)
-        if "latency_ms" in args:
-            self.latency_ms = float(args["latency_ms"])
-
-    async def _admin_stats(self, request: Request) -> Response:
-        realm_id = request.query_params.get("realm")
-        if realm_id is None:
-            return JSONResponse(self._stats.all())
-        return JSONResponse(self.stats(realm_id))
-
-    async def _admin_reset_stats(self, request: Request) -> Response:
-        self.reset_stats()
-        return Response(status_code=204)
-
-    async def _admin_expire(self, request: Request) -> Response:
-        args = await _json_or_empty(request)
-        realm_id = args.get("realm_id")
-        if args.get("refresh"):
-            self.revoke_refresh_tokens(realm_id)
-        else:
-            self.expire_access_tokens(realm_id)
-        return Response(status_code=204)
-
 
 async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
-
-
-async def _json_or_empty(request: Request) -> JsonDict:
-    raw = await request.body()
-    parsed = json.loads(raw) if raw.strip() else {}
-    return parsed if isinstance(parsed, dict) else {}

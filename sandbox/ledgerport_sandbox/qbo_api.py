@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -174,6 +175,10 @@ async def _json_body(request: Request) -> JsonDict:
 
 async def gateway_fault_response(fault: InjectedFault) -> Response:
     """The response a scripted fault produces (the request never reaches the books)."""
+    if fault.answer is not None:
+        answer = fault.answer
+        headers = {"intuit_tid": str(uuid.uuid4())}
+        return Response(answer.body, answer.status, headers, media_type=answer.content_type)
     if fault.kind == "throttle":
         return throttled()
     if fault.kind == "server_error":

@@ -50,6 +50,8 @@ class BatchView(Realm):
             realm.sequences,
             realm.replies,
             realm.automated_sales_tax,
+            realm.books_closed_through,
+            realm.subscription_active,
             visible=ids,
         )
 

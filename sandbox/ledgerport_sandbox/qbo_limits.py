@@ -11,7 +11,7 @@ from dataclasses import dataclass
 # The two timeout flavours also go by what they do to the books.
 FAULT_ALIASES = {"timeout_before_write": "timeout", "timeout_after_write": "commit_then_timeout"}
 FAULT_KINDS = frozenset(
-    {"throttle", "server_error", "html_503", "timeout", "commit_then_timeout", "auth"}
+    {"throttle", "server_error", "html_503", "timeout", "commit_then_timeout", "auth", "answer"}
     | set(FAULT_ALIASES)
 )
 DEFAULT_HANG_SECONDS = 30.0
@@ -23,6 +23,20 @@ def canonical_kind(kind: str) -> str:
     return FAULT_ALIASES.get(kind, kind)
 
 
+@dataclass(frozen=True)
+class ScriptedAnswer:
+    """A response given verbatim (kind "answer"): any status, body and content type, such as a
+    fault body copied from Intuit's documentation."""
+
+    status: int
+    body: str
+    content_type: str = "application/json"
+
+    def __post_init__(self) -> None:
+        if not 100 <= self.status <= 599:
+            raise ValueError("status must be an HTTP status")
+
+
 @dataclass
 class InjectedFault:
     """A fault waiting for `count` matching requests."""
@@ -32,6 +46,7 @@ class InjectedFault:
     realm_id: str | None
     path_contains: str | None
     seconds: float
+    answer: ScriptedAnswer | None = None
 
     def matches(self, path: str, realm_id: str | None) -> bool:
         if self.realm_id is not None and self.realm_id != realm_id:
@@ -69,11 +84,15 @@ class FaultInjector:
         realm_id: str | None = None,
         path_contains: str | None = None,
         seconds: float = DEFAULT_HANG_SECONDS,
+        answer: ScriptedAnswer | None = None,
     ) -> None:
         kind = canonical_kind(kind)
         if count < 1:
             raise ValueError("count must be at least 1")
-        self.pending.append(InjectedFault(kind, count, realm_id, path_contains, seconds))
+        if (kind == "answer") != (answer is not None):
+            raise ValueError('kind "answer" takes an answer (status, body), and only it does')
+        fault = InjectedFault(kind, count, realm_id, path_contains, seconds, answer)
+        self.pending.append(fault)
 
     def set_rates(
         self,
@@ -89,6 +108,8 @@ class FaultInjector:
             if not 0.0 <= probability <= 1.0:
                 raise ValueError(f"rate for {kind!r} must be between 0 and 1")
             canonical = canonical_kind(kind)
+            if canonical == "answer":
+                raise ValueError('"answer" is scripted, not drawn at random')
             cleaned[canonical] = cleaned.get(canonical, 0.0) + probability
         if sum(cleaned.values()) > 1.0 + 1e-9:
             raise ValueError("fault rates must add up to at most 1")

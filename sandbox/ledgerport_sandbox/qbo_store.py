@@ -28,6 +28,8 @@ class Realm:
     sequences: dict[str, int] = field(default_factory=dict)
     replies: dict[str, StoredReply] = field(default_factory=dict)
     automated_sales_tax: bool = False  # what its Preferences.TaxPrefs say
+    books_closed_through: str | None = None  # "Close the books": nothing dated on or before
+    subscription_active: bool = True  # False: trial or subscription ended, billing problem
 
     def currency_ref(self, code: str | None = None) -> JsonDict:
         code = code or self.home_currency

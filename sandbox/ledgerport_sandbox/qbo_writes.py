@@ -6,13 +6,15 @@ from ledgerport_sandbox.qbo_names import build_customer, build_item
 from ledgerport_sandbox.qbo_schema import NAME_LISTS
 from ledgerport_sandbox.qbo_store import Realm
 from ledgerport_sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
-from ledgerport_sandbox.qbo_wire import JsonDict, QboFaultError
+from ledgerport_sandbox.qbo_wire import JsonDict, QboFaultError, today
 
 _SERVER_FIELDS = ("MetaData", "domain", "sparse", "SyncToken", "Id")
+_NAME_LISTS = frozenset({"Customer", "Item", "Account", "PaymentMethod"})
 
 
 def write_entity(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
     """Create (no Id) or update (Id + SyncToken) a record; raises QboFaultError."""
+    check_company(realm, entity, body)
     if body.get("Id") not in (None, ""):
         return _update(realm, entity, body)
     if entity == "Payment":
@@ -34,6 +36,29 @@ def delete_entity(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
     _check_sync_token(body, existing)
     realm.remove(entity, existing["Id"])
     return {"Id": existing["Id"], "status": "Deleted", "domain": "QBO"}
+
+
+def check_company(realm: Realm, entity: str, body: JsonDict) -> None:
+    """What the company's own state refuses, whatever the document says: a lapsed
+    subscription (6190, Intuit blog 2017-06-08) and closed books (6210, Intuit's
+    handling-common-errors page), which only a change inside QuickBooks lifts."""
+    if not realm.subscription_active:
+        raise QboFaultError(
+            "6190",
+            "Invalid Company Status",
+            "Subscription period has ended or canceled or there was a billing problem : You "
+            "can't add data to QuickBooks Online Plus because your trial or subscription period "
+            "ended, you canceled your subscription, or there was a billing problem. To update "
+            "your subscription, click the gear icon and view your account information.",
+        )
+    closed, dated = realm.books_closed_through, body.get("TxnDate") or today()
+    if entity not in _NAME_LISTS and closed and isinstance(dated, str) and dated <= closed:
+        raise QboFaultError(
+            "6210",
+            "Account Period Closed",
+            "The account period has closed and the account books cannot be updated through "
+            "the QBO Services API. Please use the QBO website to make these changes.",
+        )
 
 
 def read_entity(realm: Realm, entity: str, record_id: str) -> JsonDict:

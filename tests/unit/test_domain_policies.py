@@ -131,7 +131,9 @@ INACTIVE = (
             rejected("2500", "Invalid Reference Id", element="Line.SalesItemLineDetail.TaxCodeRef"),
             ErrorCode.tax_not_mapped,
         ),
-        (rejected("610", "Object Not Found", INACTIVE), ErrorCode.invalid_account),
+        # QBO names no record here; accounts are re-checked by the sync itself, and customers
+        # are only ever matched active, so a retired mapped item is the likeliest cause.
+        (rejected("610", "Object Not Found", INACTIVE), ErrorCode.product_not_mapped),
         (rejected("610", "Object Not Found", INACTIVE, "ItemRef"), ErrorCode.product_not_mapped),
         (
             rejected(

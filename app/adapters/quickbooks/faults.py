@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from app.adapters.quickbooks.write_context import write_of
 from app.domain.faults import (
     ExternalAuthExpired,
     ExternalError,
@@ -18,6 +19,7 @@ from app.domain.faults import (
     ExternalRejected,
     ExternalUnavailable,
     QboFault,
+    QboWrite,
 )
 
 THROTTLE_DEFAULT_WAIT = 60.0  # reference §2: "on 429 wait 60 s"; Retry-After is undocumented
@@ -118,11 +120,29 @@ def is_throttle(fault: QboFault) -> bool:
 
 
 def error_for_response(response: httpx.Response) -> ExternalError | None:
-    """The exception a QBO response stands for, or None when it is a success."""
+    """The exception a QBO response stands for, or None when it is a success.
+
+    It carries the document the request was writing (`write`) and the fault codes, so the
+    error can name what QBO refused; a fault can come with HTTP 200 (PHP SDK#211).
+    """
     status = response.status_code
     faults = parse_faults(status, response.headers.get("content-type", ""), response.content)
     if 200 <= status < 300 and not faults:
         return None
+    error = _error(response, status, faults)
+    error.write = _write(response)
+    error.fault_codes = tuple(f.code for f in faults if f.code)
+    return error
+
+
+def _write(response: httpx.Response) -> QboWrite | None:
+    try:
+        return write_of(response.request)
+    except RuntimeError:  # a Response built by hand has no request
+        return None
+
+
+def _error(response: httpx.Response, status: int, faults: list[QboFault]) -> ExternalError:
     secrets = _request_secrets(response)
     if status == 429 or any(is_throttle(f) for f in faults):
         wait = retry_after_seconds(response)

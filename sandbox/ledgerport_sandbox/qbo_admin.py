@@ -1,0 +1,171 @@
+"""The fake QBO's `/_sandbox` admin endpoints: companies, records, faults and company states.
+
+Tests and `make run` drive the sandbox over HTTP through these; none of them exists at Intuit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ledgerport_sandbox.qbo_limits import DEFAULT_HANG_SECONDS
+from ledgerport_sandbox.qbo_wire import JsonDict
+
+if TYPE_CHECKING:
+    from ledgerport_sandbox.qbo import QboSandbox
+
+
+def admin_routes(sandbox: QboSandbox) -> list[Route]:
+    admin = AdminApi(sandbox)
+    realm = "/_sandbox/realms/{realm}"
+    return [
+        Route(realm, admin.add_realm, methods=["POST"]),
+        Route(f"{realm}/tokens", admin.tokens, methods=["POST"]),
+        Route(f"{realm}/sales-tax", admin.sales_tax, methods=["POST"]),
+        Route(f"{realm}/books", admin.books, methods=["POST"]),
+        Route(f"{realm}/subscription", admin.subscription, methods=["POST"]),
+        Route(f"{realm}/records/{{entity}}", admin.records, methods=["GET", "POST"]),
+        Route(f"{realm}/records/{{entity}}/{{id}}/active", admin.set_active, methods=["POST"]),
+        Route("/_sandbox/faults", admin.fault, methods=["POST"]),
+        Route("/_sandbox/stats", admin.stats, methods=["GET"]),
+        Route("/_sandbox/stats/reset", admin.reset_stats, methods=["POST"]),
+        Route("/_sandbox/tokens/expire", admin.expire, methods=["POST"]),
+    ]
+
+
+class AdminApi:
+    def __init__(self, sandbox: QboSandbox) -> None:
+        self.sb = sandbox
+
+    async def add_realm(self, request: Request) -> Response:
+        options = await _json_or_empty(request)
+        self.sb.add_realm(
+            request.path_params["realm"],
+            home_currency=options.get("home_currency", "USD"),
+            multicurrency=bool(options.get("multicurrency", False)),
+            automated_sales_tax=bool(options.get("automated_sales_tax", False)),
+        )
+        return JSONResponse({"realmId": request.path_params["realm"]}, 201)
+
+    async def sales_tax(self, request: Request) -> Response:
+        realm_id = request.path_params["realm"]
+        if realm_id not in self.sb.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        args = await _json_or_empty(request)
+        automated, set_up = args.get("automated_sales_tax"), args.get("set_up", True)
+        if not isinstance(automated, bool) or not isinstance(set_up, bool):
+            return JSONResponse({"error": "automated_sales_tax and set_up are booleans"}, 400)
+        self.sb.set_sales_tax(realm_id, automated=automated, set_up=set_up)
+        prefs = self.sb.realm(realm_id).get("Preferences", "1") or {}
+        return JSONResponse({"TaxPrefs": prefs.get("TaxPrefs")})
+
+    async def tokens(self, request: Request) -> Response:
+        realm_id = request.path_params["realm"]
+        if realm_id not in self.sb.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        return JSONResponse(self.sb.issue_tokens(realm_id))
+
+    async def records(self, request: Request) -> Response:
+        realm_id, entity = request.path_params["realm"], request.path_params["entity"]
+        if realm_id not in self.sb.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        if request.method == "GET":
+            return JSONResponse(self.sb.documents(realm_id, entity))
+        return JSONResponse(self.sb.add(realm_id, entity, await _json_or_empty(request)), 201)
+
+    async def set_active(self, request: Request) -> Response:
+        """`{"active": false}` makes a name-list record inactive, as a person does in QBO's
+        screens (QBO's "delete"); `{"active": true}` makes it active again."""
+        params = request.path_params
+        active = (await _json_or_empty(request)).get("active")
+        if not isinstance(active, bool):
+            return JSONResponse({"error": 'body must be {"active": true|false}'}, 400)
+        try:
+            record = self.sb.set_active(params["realm"], params["entity"], params["id"], active)
+        except KeyError as exc:
+            return JSONResponse({"error": str(exc.args[0])}, 404)
+        return JSONResponse(record)
+
+    async def fault(self, request: Request) -> Response:
+        args = await _json_or_empty(request)
+        try:
+            if "rates" in args or "latency_ms" in args:
+                self._configure_faults(args)
+            elif args.get("kind") == "answer":
+                self.sb.answer_next(**_answer_args(args))
+            else:
+                self.sb.inject_fault(str(args.pop("kind", "")), **args)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        state = {"rates": self.sb.faults.rates, "latency_ms": self.sb.latency_ms}
+        return JSONResponse({"queued": len(self.sb.faults.pending), **state}, 201)
+
+    def _configure_faults(self, args: JsonDict) -> None:
+        if "rates" in args:
+            seconds = float(args.get("seconds", DEFAULT_HANG_SECONDS))
+            self.sb.set_fault_rates(dict(args["rates"]), seed=args.get("seed"), seconds=seconds)
+        if "latency_ms" in args:
+            self.sb.latency_ms = float(args["latency_ms"])
+
+    async def books(self, request: Request) -> Response:
+        """`{"closed_through": "2025-03-31"}` closes the books through that date, as a person
+        does in QBO's Advanced settings; `{"closed_through": null}` opens them again."""
+        through = (await _json_or_empty(request)).get("closed_through")
+        if through is not None and not isinstance(through, str):
+            return JSONResponse({"error": "closed_through is a date (YYYY-MM-DD) or null"}, 400)
+        return self._company(request, lambda realm_id: self.sb.close_books(realm_id, through))
+
+    async def subscription(self, request: Request) -> Response:
+        """`{"active": false}`: the company's subscription lapsed; `true`: renewed."""
+        active = (await _json_or_empty(request)).get("active")
+        if not isinstance(active, bool):
+            return JSONResponse({"error": 'body must be {"active": true|false}'}, 400)
+        return self._company(request, lambda realm_id: self.sb.set_subscription(realm_id, active))
+
+    def _company(self, request: Request, change: Callable[[str], JsonDict]) -> Response:
+        realm_id = request.path_params["realm"]
+        if realm_id not in self.sb.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        return JSONResponse(change(realm_id))
+
+    async def stats(self, request: Request) -> Response:
+        realm_id = request.query_params.get("realm")
+        if realm_id is None:
+            return JSONResponse(self.sb.all_stats())
+        return JSONResponse(self.sb.stats(realm_id))
+
+    async def reset_stats(self, request: Request) -> Response:
+        self.sb.reset_stats()
+        return Response(status_code=204)
+
+    async def expire(self, request: Request) -> Response:
+        args = await _json_or_empty(request)
+        realm_id = args.get("realm_id")
+        if args.get("refresh"):
+            self.sb.revoke_refresh_tokens(realm_id)
+        else:
+            self.sb.expire_access_tokens(realm_id)
+        return Response(status_code=204)
+
+
+def _answer_args(args: JsonDict) -> JsonDict:
+    """The admin form of `answer_next`: a body given as JSON is sent as its JSON text."""
+    body = args.get("body", "")
+    known = ("count", "realm_id", "path_contains")
+    return {
+        "status": int(args["status"]),
+        "body": body if isinstance(body, str) else json.dumps(body),
+        "content_type": str(args.get("content_type", "application/json")),
+        **{key: args[key] for key in known if key in args},
+    }
+
+
+async def _json_or_empty(request: Request) -> JsonDict:
+    raw = await request.body()
+    parsed = json.loads(raw) if raw.strip() else {}
+    return parsed if isinstance(parsed, dict) else {}

@@ -1,0 +1,121 @@
+"""Fault-truth rows, part 4: the gateway's answers (credentials, throttling). Sources as in
+part 1."""
+
+from __future__ import annotations
+
+from app.domain.errors import ErrorCode
+from tests.integration.qbo_fault_bodies import Row
+from tests.integration.qbo_fault_rows import B17, CODES, GH, HCE, SR
+
+C = ErrorCode
+
+GATEWAY_ROWS = [
+    Row(
+        "token expired",
+        401,
+        "3200",
+        "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+        "Token expired: 0123456789",
+        C.qbo_auth,
+        False,
+        (SR, "reconnect"),
+        f"{GH}intuit/QuickBooks-V3-Java-SDK/issues/159; reference qbo.md §3",
+        kind="AUTHENTICATION",
+        body="gateway",
+    ),
+    Row(
+        "malformed bearer",
+        401,
+        "3200",
+        "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+        "Malformed bearer token: too short or too long",
+        C.qbo_auth,
+        False,
+        ("customer 'Ann Lee'", "reconnect"),
+        f"{GH}routablehq/python-quickbooks/issues/250 (verbatim)",
+        "Customer",
+        kind="AUTHENTICATION",
+        body="gateway",
+    ),
+    Row(
+        "general authentication error (XML)",
+        401,
+        "100",
+        "General Authentication Error",
+        "AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401",
+        C.qbo_auth,
+        False,
+        (SR, "reconnect"),
+        f"{GH}routablehq/python-quickbooks/issues/120; {GH}intuit/oauth-jsclient/issues/135 "
+        "(XML 401, verbatim)",
+        kind="AuthenticationFault",
+        body="xml",
+    ),
+    Row(
+        "connecting user lost access",
+        401,
+        "120",
+        "Authorization Failure",
+        "AuthorizationFailure: -11014-You do not have access to use QuickBooks Online Plus.",
+        C.qbo_auth,
+        False,
+        (SR, "no longer an admin", "current admin"),
+        f"{HCE}; {B17} (row 4); {CODES}",
+        kind="AuthorizationFault",
+        body="upper",
+    ),
+    Row(
+        "authorization failed",
+        403,
+        "3100",
+        "message=AuthorizationFailed; errorCode=003100; statusCode=403",
+        None,
+        C.qbo_auth,
+        False,
+        (SR, "scope"),
+        f"{GH}intuit/oauth-jsclient/issues/2 (verbatim)",
+        kind="SERVICE",
+        body="gateway",
+    ),
+    Row(
+        "throttled",
+        429,
+        "3001",
+        "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        None,
+        C.rate_limited,
+        True,
+        (SR,),
+        "https://svbtravelandexpense.zendesk.com/hc/en-us/articles/22388413948045; "
+        "reference qbo.md §2",
+        kind="SERVICE",
+        body="gateway",
+    ),
+    Row(
+        "throttled (XML)",
+        429,
+        "3001",
+        "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        "The request limit was reached.  Try again later",
+        C.rate_limited,
+        True,
+        ("invoice INV-7",),
+        f"{GH}intuit/QuickBooks-V3-PHP-SDK/issues/54",
+        "Invoice",
+        kind="SERVICE",
+        body="xml",
+    ),
+    Row(
+        "throttled as 403 (2016)",
+        403,
+        "3001",
+        "message=ThrottleExceeded; errorCode=003001; statusCode=403",
+        "The request limit was reached.  Try again later",
+        C.rate_limited,
+        True,
+        (SR,),
+        f"{GH}ruckus/quickbooks-ruby/issues/338",
+        kind="SERVICE",
+        body="xml",
+    ),
+]

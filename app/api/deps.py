@@ -10,7 +10,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import AppError, not_found
 from app.domain.entities import ApiKey, Shop
-from app.domain.ports import Clock, Inbox, ReferenceData, UnitOfWork, WebhookVerifier
+from app.domain.ports import (
+    Clock,
+    Inbox,
+    QuickBooksPort,
+    ReferenceData,
+    UnitOfWork,
+    WebhookVerifier,
+)
 from app.services.api_keys import KEY_PREFIX, hash_key
 from app.services.connections import TokenKeeper
 from app.services.quickbooks_connection import QboConnector
@@ -24,6 +31,7 @@ class AppContext(Protocol):
 
     clock: Clock
     inbox: Inbox
+    qbo: QuickBooksPort
     reference: ReferenceData
     verify_webhook: WebhookVerifier
 

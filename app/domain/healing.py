@@ -67,4 +67,8 @@ def blockers_of(error: SyncError) -> frozenset[str]:
         return frozenset({f"{CONFIG}/{section}" if section else CONFIG})
     if code is ErrorCode.qbo_auth:
         return frozenset({QBO_CONNECTION})
+    if code is ErrorCode.on_hold:  # the sync triggers may be widened
+        return frozenset({f"{CONFIG}/orders"})
+    if code is ErrorCode.missing_field and detail.get("field") == "billing_address":
+        return frozenset({f"{CONFIG}/customers"})  # the shop may stop asking for one
     return frozenset()

@@ -10,11 +10,18 @@ from typing import Any
 
 from app.domain.config import SECTIONS, ConfigError, SyncConfig
 from app.domain.entities import ApiKey
+from app.domain.errors import ErrorCode
 from app.domain.healing import config_keys
 from app.domain.ports import ReferenceData, UnitOfWork, UnitOfWorkFactory
 from app.domain.references import section_references
 from app.services.connections import TokenKeeper
-from app.services.healing import Changed, actor_of, record_change, requeue_blocked
+from app.services.healing import (
+    Changed,
+    actor_of,
+    record_change,
+    requeue,
+    requeue_blocked,
+)
 from app.services.references import check_section
 
 
@@ -66,9 +73,12 @@ async def save_section(
     async with deps.uow() as uow:
         latest = await uow.configs.get(shop_id)  # another section may have changed meanwhile
         await uow.configs.save(shop_id, {**latest, section: chosen})
-        requeued = 0
         if changed != current:
             requeued = await requeue_blocked(uow, shop_id, config_keys(section), actor_of(key))
+        else:
+            # Saved as it was, yet just checked against QBO: a record that failed because a
+            # setting's QBO record was retired may have been fixed inside QuickBooks.
+            requeued = await requeue_retired(uow, shop_id, section, actor_of(key))
         before, after = current.to_dict()[section], changed.to_dict()[section]
         diff = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
         message = f"Saved the {section} settings" + (" (no change)" if not diff else "")
@@ -76,3 +86,10 @@ async def save_section(
         await record_change(uow, shop_id, change, key, requeued)
         await uow.commit()
     return SectionSaved(changed.to_dict()[section], requeued)
+
+
+async def requeue_retired(uow: UnitOfWork, shop_id: int, section: str, actor: str) -> int:
+    """The section's invalid_account records, queued again."""
+    waiting = await uow.records.blocked_by(shop_id, {f"config/{section}"})
+    retired = [r for r in waiting if r.error_code == ErrorCode.invalid_account]
+    return await requeue(uow, shop_id, retired, actor)

@@ -227,5 +227,5 @@ class SyncRecordRepository(Repository):
         return [
             self._out(records[rid])
             for rid in sorted(ids)
-            if rid in records and records[rid].status == "error"
+            if rid in records and records[rid].status in ("error", "on_hold")
         ]

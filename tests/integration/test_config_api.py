@@ -200,3 +200,47 @@ async def test_a_deposit_account_made_inactive_heals_when_the_setting_is_fixed(
     assert after["#3103"].attempts == before["#3103"].attempts
     receipts = {r["DocNumber"]: r for r in h.qbo.documents(REALM, "SalesReceipt")}
     assert receipts["SH3101"]["DepositToAccountRef"]["value"] == UNDEPOSITED
+
+
+async def test_widening_the_triggers_releases_the_orders_on_hold(h: Harness) -> None:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    a = item(h, "Trail Shorts", sku="SKU-A")
+    await h.api.put(f"{BASE}/mappings/products/SKU-A", json={"qbo_id": a}, headers=h.auth(shop))
+    pending = order(3201, ["SKU-A"])
+    pending["financial_status"] = "pending"
+    await h.deliver(pending)
+    await settle(h)
+    assert (await records(h))["#3201"].status == "on_hold"
+
+    answer = await h.api.patch(
+        f"{BASE}/config/orders",
+        json={"trigger_financial_statuses": ["paid", "pending"]},
+        headers=h.auth(shop),
+    )
+
+    assert answer.json()["requeued"] == 1
+    await settle(h)
+    assert (await records(h))["#3201"].status == "synced"
+
+
+async def test_saving_a_setting_unchanged_after_fixing_its_record_in_qbo_retries(
+    h: Harness,
+) -> None:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    a = item(h, "Trail Shorts", sku="SKU-A")
+    await h.api.put(f"{BASE}/mappings/products/SKU-A", json={"qbo_id": a}, headers=h.auth(shop))
+    setting = {"deposit_accounts": {"shopify_payments": CHECKING}}
+    await h.api.patch(f"{BASE}/config/payments", json=setting, headers=h.auth(shop))
+    h.qbo.set_active(REALM, "Account", CHECKING, False)
+    await h.deliver(order(3301, ["SKU-A"]))
+    await settle(h)
+    assert (await records(h))["#3301"].error_code == "invalid_account"
+    h.qbo.set_active(REALM, "Account", CHECKING, True)  # fixed inside QuickBooks
+
+    again = await h.api.patch(f"{BASE}/config/payments", json=setting, headers=h.auth(shop))
+
+    assert again.json()["requeued"] == 1
+    await settle(h)
+    assert (await records(h))["#3301"].status == "synced"

@@ -269,10 +269,19 @@ async def test_resolving_a_record_closes_it_without_a_qbo_write(h: Harness) -> N
     await settle(h)
     before = len(h.qbo.documents(REALM, "SalesReceipt"))
 
+    other = h.qbo.add(REALM, "SalesReceipt", {"DocNumber": "SH9999", "TotalAmt": 1})["Id"]
+    mine = h.qbo.add(REALM, "SalesReceipt", {"DocNumber": "SH2501", "TotalAmt": 10})["Id"]
+    url = f"{BASE}/records/order/2501/resolve"
+    for wrong in ("146", other):  # none, and another order's
+        refused = await h.api.post(
+            url, json={"note": "x", "qbo_txn_id": wrong}, headers=h.auth(shop)
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["invalid_params"][0]["name"] == "qbo_txn_id"
+    before += 2
+
     answer = await h.api.post(
-        f"{BASE}/records/order/2501/resolve",
-        json={"note": "booked by hand in QBO", "qbo_txn_id": "146"},
-        headers=h.auth(shop),
+        url, json={"note": "booked by hand in QBO", "qbo_txn_id": mine}, headers=h.auth(shop)
     )
 
     assert answer.status_code == 200, answer.text
@@ -280,7 +289,7 @@ async def test_resolving_a_record_closes_it_without_a_qbo_write(h: Harness) -> N
         "entity": "order",
         "shopify_id": "2501",
         "status": "resolved",
-        "qbo_id": "146",
+        "qbo_id": mine,
     }
     target = item(h, "Trail Shorts")  # mapping what it waited on no longer re-queues it
     mapped = await h.api.put(
@@ -301,12 +310,24 @@ async def test_resolving_a_record_closes_it_without_a_qbo_write(h: Harness) -> N
     )
     assert again.status_code == 404
 
+    # Only a manual sync tries it again: here QBO's SH2501 (another customer) is a duplicate.
     forced = await h.api.post(f"{BASE}/sync", json={"order_ids": ["2501"]}, headers=h.auth(shop))
     assert forced.status_code == 202
     await settle(h)
-    assert (await records(h))["#2501"].status == "synced"
+    again = (await records(h))["#2501"]
+    assert (again.status, again.error_code) == ("error", "duplicate")
+    assert len(h.qbo.documents(REALM, "SalesReceipt")) == before
+
+
+async def test_a_synced_record_has_nothing_to_resolve(h: Harness) -> None:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    a = item(h, "Trail Shorts", sku="SKU-A")
+    await h.api.put(f"{BASE}/mappings/products/SKU-A", json={"qbo_id": a}, headers=h.auth(shop))
+    await h.deliver(order(2551, ["SKU-A"]))
+    await settle(h)
     synced = await h.api.post(
-        f"{BASE}/records/order/2501/resolve", json={"note": "x"}, headers=h.auth(shop)
+        f"{BASE}/records/order/2551/resolve", json={"note": "x"}, headers=h.auth(shop)
     )
     assert synced.status_code == 409
 

@@ -108,7 +108,7 @@ class SqlRecords(Repository):
         )
         query = (
             select(RECORDS)
-            .where(RECORDS.c.id.in_(waiting), RECORDS.c.status == "error")
+            .where(RECORDS.c.id.in_(waiting), RECORDS.c.status.in_(("error", "on_hold")))
             .order_by(RECORDS.c.id)
         )
         return [self._entity(SyncRecord, row) for row in await self._session.execute(query)]

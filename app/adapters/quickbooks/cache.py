@@ -94,9 +94,9 @@ class CachingQuickBooks:
             self.cache.invalidate(session.realm_id, "Customer")
 
     async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str
+        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
     ) -> QboDocument | None:
-        return await self.inner.find_sales_receipt(session, doc_number=doc_number)
+        return await self.inner.find_sales_receipt(session, doc_number=doc_number, qbo_id=qbo_id)
 
     async def create_sales_receipt(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str

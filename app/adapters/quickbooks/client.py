@@ -87,9 +87,11 @@ class QuickBooksClient:
         return None
 
     async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str
+        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
     ) -> QboDocument | None:
-        query = Query("SalesReceipt", max_results=1).where("DocNumber", doc_number)
+        """By document number, or by Id."""
+        field, value = ("Id", qbo_id) if qbo_id is not None else ("DocNumber", doc_number)
+        query = Query("SalesReceipt", max_results=1).where(field, value or "")
         rows = await self._query(session, query)
         return _document(rows[0]) if rows else None
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import cursors
 from app.api.deps import ApiKeyDep, ContainerDep, ShopDep, UowDep
-from app.api.errors import not_found, responses
+from app.api.errors import not_found, qbo_problem, responses
 from app.api.record_schemas import (
     DETAIL_EXAMPLE,
     LIST_EXAMPLE,
@@ -20,8 +20,10 @@ from app.api.record_schemas import (
 )
 from app.api.routes.audit import RETENTION_DAYS
 from app.domain.entities import RecordFilter
-from app.domain.errors import ErrorCode
+from app.domain.errors import ErrorCode, SyncError
+from app.domain.faults import ExternalError
 from app.domain.models import SyncStatus
+from app.domain.ports import QboDocument, QboSession
 from app.domain.records import RecordEntity
 from app.services import records as service
 from app.services.records import Position
@@ -158,6 +160,7 @@ async def resolve_record(
     shop: ShopDep,
     key: ApiKeyDep,
     uow: UowDep,
+    container: ContainerDep,
     entity: Annotated[str, Path(description="order, product, customer or refund")],
     id: Annotated[str, Path(description="The Shopify id", examples=["5910002001001"])],
     body: ResolveIn,
@@ -168,7 +171,19 @@ async def resolve_record(
     nothing to resolve (409)."""
     if entity not in ENTITIES:
         raise not_found(f"Record {entity}/{id}")
-    record = await resolve(uow, shop.id, entity, id, body.note, body.qbo_txn_id, key)
+
+    async def find_receipt(qbo_id: str) -> QboDocument | None:
+        async def read(session: QboSession) -> QboDocument | None:
+            return await container.qbo.find_sales_receipt(session, qbo_id=qbo_id)
+
+        return await container.tokens.call(shop.id, read)
+
+    try:
+        record = await resolve(
+            uow, shop.id, entity, id, body.note, body.qbo_txn_id, key, find_receipt
+        )
+    except (SyncError, ExternalError) as exc:
+        raise qbo_problem(exc) from exc
     return ResolvedOut(
         entity=record.entity,
         shopify_id=record.shopify_id,

@@ -102,8 +102,10 @@ class QuickBooksPort(Protocol):
     ) -> QboRef: ...
 
     async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str
-    ) -> QboDocument | None: ...
+        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
+    ) -> QboDocument | None:
+        """By document number, or by Id."""
+        ...
 
     async def create_sales_receipt(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str

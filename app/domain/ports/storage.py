@@ -126,7 +126,7 @@ class SyncRecordRepository(Protocol):
         ...
 
     async def blocked_by(self, shop_id: int, keys: Collection[str]) -> list[SyncRecord]:
-        """The shop's records in error that wait for one of `keys`, oldest first."""
+        """The shop's records in error or on hold that wait for one of `keys`, oldest first."""
         ...
 
     async def search(

@@ -46,6 +46,20 @@ class ApiKey:
     revoked_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class OAuthState:
+    """A single-use OAuth start token or state, kept by the hash of its value; `binding_hash`
+    is the hash of the nonce cookie of the browser that may use it."""
+
+    id: int
+    nonce_hash: str
+    purpose: str
+    shop: str
+    binding_hash: str | None
+    created_at: datetime
+    used_at: datetime | None = None
+
+
 @dataclass
 class Connection:
     """A shop's link to Shopify or QBO. Tokens are stored encrypted (bytes)."""

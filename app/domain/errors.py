@@ -128,8 +128,9 @@ _ENTRIES = (
         "when that fails does it mark the connection unhealthy and pause the shop's QuickBooks "
         "work. After the shop reconnects it queues everything that failed while disconnected.",
         "Check the connection with GET …/connections.",
-        "Reconnect: POST …/connections/quickbooks/authorize returns Intuit's consent page; sign "
-        "in there and approve access.",
+        "Reconnect: POST …/connections/quickbooks/authorize returns a single-use LedgerPort "
+        "link; open it in the browser (it leads to Intuit's consent page), sign in there, "
+        "approve access, and come back in that same browser.",
         "Orders that failed while disconnected are then queued again by themselves; to pick "
         "up anything else from that period, POST …/sync with a date range.",
         actions="view_connections reconnect_quickbooks sync_orders",

@@ -32,6 +32,14 @@ async def consent(world: World, url: str) -> dict[str, str]:
     return {name: values[0] for name, values in query.items()}
 
 
+async def approve(world: World, realm: str = REALM) -> tuple[dict[str, str], str]:
+    """The merchant's browser: opens the start link, approves at Intuit; Intuit's answer and
+    the nonce of the browser's cookie."""
+    link = await connector(world).authorize_url(SHOP)
+    started = await connector(world).start(parse_qs(urlsplit(link).query)["token"][0])
+    return await consent(world, started.consent_url + f"&realmId={realm}"), started.nonce
+
+
 def worker(world: World, http: httpx.AsyncClient) -> TokenKeeper:
     """Another worker process's token keeper: its own in-process locks, the same database."""
     oauth = type(world.oauth)(
@@ -126,9 +134,9 @@ async def test_connecting_stores_the_tokens_and_requeues_auth_failures(world: Wo
     await sync_order(world.deps, shop.shop_id, order_id)  # fails with qbo_auth
     world.queue.take()
 
-    answer = await consent(world, connector(world).authorize_url(SHOP) + f"&realmId={REALM}")
+    answer, nonce = await approve(world)
     domain, requeued = await connector(world).complete(
-        answer["state"], answer["code"], answer["realmId"]
+        answer["state"], nonce, answer["code"], answer["realmId"]
     )
 
     assert (domain, requeued) == (SHOP, 1)
@@ -144,7 +152,7 @@ async def test_a_state_not_sealed_by_us_is_refused(world: World) -> None:
     await world.install()
 
     with pytest.raises(ConnectionRefused) as refused:
-        await connector(world).complete("forged", "code", REALM)
+        await connector(world).complete("forged", "nonce", "code", REALM)
 
     assert refused.value.field == "state"
 

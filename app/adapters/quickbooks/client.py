@@ -173,6 +173,12 @@ class QuickBooksClient:
             using_sales_tax=tax.get("UsingSalesTax") is True or partner is True,
         )
 
+    async def company_id(self, session: QboSession) -> str:
+        path = f"companyinfo/{session.realm_id}"
+        body = await self._request(session, "GET", path, params={})
+        info = body.get("CompanyInfo")
+        return _str(info, "Id") if isinstance(info, dict) else ""
+
     async def _query(self, session: QboSession, query: Query) -> list[Json]:
         body = await self._request(session, "GET", "query", params={"query": query.render()})
         found = body.get("QueryResponse")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
+from app.api.cookies import set_nonce_cookie
 from app.api.deps import ContainerDep, ShopDep, UowDep
 from app.api.errors import AppError, responses
 from app.api.schemas import (
@@ -18,9 +20,11 @@ from app.api.schemas import (
 from app.domain.entities import QUICKBOOKS, SHOPIFY, Connection
 from app.domain.faults import ExternalAuthExpired, ExternalError
 from app.domain.signals import ConnectionRefused
+from app.services.quickbooks_connection import COOKIE, START_PATH
 
 router = APIRouter(tags=["connections"])
 SHOP_PREFIX = "/v1/shops/{shop}/connections"
+COOKIE_PATH = "/v1/connections/quickbooks"
 
 
 @router.get(SHOP_PREFIX, response_model=ConnectionsOut, responses=responses(401, 404))
@@ -55,9 +59,30 @@ def _item(provider: str, connection: Connection | None) -> ConnectionOut:
     responses=responses(401, 404),
 )
 async def authorize_quickbooks(shop: ShopDep, container: ContainerDep) -> AuthorizeOut:
-    """Starts connecting (or reconnecting) QuickBooks: returns Intuit's consent URL. Its
-    `state` is sealed, expires in 10 minutes and names this shop."""
-    return AuthorizeOut(authorize_url=container.qbo_connector.authorize_url(shop.domain))
+    """Starts connecting (or reconnecting) QuickBooks: returns LedgerPort's start URL
+    (`GET /v1/connections/quickbooks/start?token=…`) for the merchant's browser to open. The
+    token is single-use and expires in 10 minutes."""
+    return AuthorizeOut(authorize_url=await container.qbo_connector.authorize_url(shop.domain))
+
+
+@router.get(
+    START_PATH,
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={302: {"description": "To Intuit's consent page"}, **responses(400)},
+)
+async def start_quickbooks(
+    request: Request,
+    container: ContainerDep,
+    token: Annotated[str, Query(description="The single-use token of the start URL")],
+) -> RedirectResponse:
+    """Opened in the merchant's browser: spends the token, sets an HttpOnly nonce cookie that
+    binds the flow to this browser, and redirects to Intuit's consent page with a single-use
+    `state` (sealed, expiring in 10 minutes, naming the shop)."""
+    started = await container.qbo_connector.start(token)
+    response = RedirectResponse(started.consent_url, status_code=302)
+    set_nonce_cookie(response, request, COOKIE, started.nonce, COOKIE_PATH)
+    return response
 
 
 @router.get(
@@ -66,20 +91,28 @@ async def authorize_quickbooks(shop: ShopDep, container: ContainerDep) -> Author
     responses=responses(400, 503),
 )
 async def quickbooks_callback(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     state: Annotated[str, Query(description="As Intuit returns it")],
     code: Annotated[str | None, Query()] = None,
     realm_id: Annotated[str | None, Query(alias="realmId")] = None,
     error: Annotated[str | None, Query(description="Set by Intuit when consent failed")] = None,
 ) -> ConnectedOut:
-    """Where Intuit sends the person back (QBO_REDIRECT_URI). Authenticated by `state`."""
+    """Where Intuit sends the person back (QBO_REDIRECT_URI). Needs the browser's nonce cookie
+    from the start URL; the state is used once; the company is the one the new token reads,
+    never `realmId` alone (a different one is refused and nothing is stored)."""
+    connector = container.qbo_connector
+    nonce = request.cookies.get(COOKIE)
     try:
-        shop, requeued = await container.qbo_connector.complete(state, code, realm_id, error)
+        shop, requeued = await connector.complete(state, nonce, code, realm_id, error)
     except ExternalAuthExpired as exc:
         detail = "Intuit refused the code: it expired or was used"
         raise ConnectionRefused(detail, "code") from exc
     except ExternalError as exc:
         raise AppError(503, "qbo_unavailable", "Intuit did not answer", exc.message) from exc
+    finally:
+        response.delete_cookie(COOKIE, path=COOKIE_PATH)
     return ConnectedOut(shop=shop, provider=QUICKBOOKS, status="healthy", requeued=requeued)
 
 

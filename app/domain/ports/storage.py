@@ -24,6 +24,7 @@ from app.domain.entities import (
     SyncRun,
 )
 from app.domain.entities import Mapping as MappingEntry
+from app.domain.ports.oauth_states import OAuthStateRepository
 
 
 class ShopRepository(Protocol):
@@ -272,6 +273,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sources(self) -> SourceRepository: ...
+
+    @property
+    def oauth_states(self) -> OAuthStateRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -13,6 +13,8 @@ from typing import Any
 QUICKBOOKS = "quickbooks"
 SHOPIFY = "shopify"
 HEALTHY, UNHEALTHY, DISCONNECTED = "healthy", "unhealthy", "disconnected"
+# A reconnect proved another QBO company than the shop's: held until a person decides.
+COMPANY_MISMATCH = "company_mismatch"
 
 # The inbox columns' lengths: a header longer than its column is refused before storing.
 INBOX_LIMITS = {
@@ -74,6 +76,8 @@ class Connection:
     refresh_expires_at: datetime | None = None
     status_reason: str | None = None
     id: int | None = None
+    # While held (company_mismatch): the company the new tokens belong to.
+    proposed_external_id: str | None = None
 
 
 @dataclass

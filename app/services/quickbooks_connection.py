@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from app.domain.entities import DISCONNECTED, QUICKBOOKS
+from app.domain.entities import COMPANY_MISMATCH, DISCONNECTED, HEALTHY, QUICKBOOKS, Connection
 from app.domain.errors import ErrorCode
 from app.domain.faults import ExternalAuthExpired, ExternalError
 from app.domain.models import Actor, Entity
@@ -32,6 +32,13 @@ START_PURPOSE = "qbo-start"
 START_PATH = "/v1/connections/quickbooks/start"
 # The nonce cookie the start route sets and the callback needs (a refusal names it).
 COOKIE = "ledgerport_qbo_oauth"
+
+
+@dataclass(frozen=True)
+class Connected:
+    shop: str
+    status: str  # healthy, or company_mismatch: held until a person decides
+    requeued: int
 
 
 @dataclass(frozen=True)
@@ -99,10 +106,11 @@ class QboConnector:
         code: str | None,
         realm_id: str | None,
         error: str | None = None,
-    ) -> tuple[str, int]:
+    ) -> Connected:
         """Uses the state (once, from the browser that started), proves the company with the
         new token, stores the tokens, takes the company's tax mode for a shop that has not
-        chosen one, and re-queues what failed while disconnected: (shop, re-queued)."""
+        chosen one, and re-queues what failed while disconnected. A company other than the
+        shop's is held (company_mismatch) until a person reconnects or confirms the switch."""
         domain, state_id = self.claims_of(state)
         if not nonce:
             raise ConnectionRefused("missing: finish in the browser that started", COOKIE)
@@ -120,8 +128,12 @@ class QboConnector:
             if shop is None:
                 raise ConnectionRefused(f"shop {domain} is no longer installed", "state")
             connection = await uow.connections.get_or_create(shop.id, QUICKBOOKS)
-            connection.external_id = realm_id
             store_tokens(connection, tokens, self.cipher)
+            if connection.external_id not in (None, realm_id):
+                await _hold(uow, connection, realm_id)
+                await uow.commit()
+                return Connected(domain, COMPANY_MISMATCH, 0)
+            connection.external_id = realm_id
             await uow.connections.save(connection)
             await default_tax_mode(uow, shop.id, prefs)
             requeued = await _requeue_auth_failures(uow, shop.id)
@@ -129,7 +141,7 @@ class QboConnector:
             change = Changed("connection", QUICKBOOKS, message, {"realm_id": realm_id})
             await record_change(uow, shop.id, change, None, requeued)
             await uow.commit()
-        return domain, requeued
+        return Connected(domain, HEALTHY, requeued)
 
     async def _use_state(self, domain: str, state_id: str, nonce: str) -> None:
         """Spends the state, committed before anything else happens, so that a replay (with
@@ -183,6 +195,23 @@ class QboConnector:
             await uow.connections.save(connection)
             await uow.commit()
         return revoked
+
+
+async def _hold(uow: UnitOfWork, connection: Connection, realm_id: str) -> None:
+    """Keeps the new tokens but posts nothing: the shop's mappings and settings name the
+    records of its own company, which the new one does not have."""
+    shop_company = connection.external_id
+    connection.status, connection.proposed_external_id = COMPANY_MISMATCH, realm_id
+    connection.status_reason = (
+        f"Intuit connected company {realm_id}, not the shop's {shop_company}: reconnect to "
+        f"{shop_company}, or confirm the switch (POST …/connections/quickbooks/confirm-switch)"
+    )
+    await uow.connections.save(connection)
+    message = f"Held: Intuit connected QuickBooks company {realm_id}, not {shop_company}"
+    detail = {"realm_id": shop_company, "proposed_realm_id": realm_id}
+    await record_change(
+        uow, connection.shop_id, Changed("connection", QUICKBOOKS, message, detail), None, 0
+    )
 
 
 async def _requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:

@@ -10,7 +10,8 @@ import pytest
 
 from app.domain.entities import QUICKBOOKS
 from app.domain.errors import ErrorCode, SyncError
-from app.domain.signals import ConnectionRefused
+from app.domain.signals import Conflict, ConnectionRefused
+from app.services.company_switch import confirm_switch
 from app.services.connections import RefreshLocks, TokenKeeper
 from app.services.quickbooks_connection import QboConnector
 from app.services.sync_order import sync_order
@@ -135,11 +136,11 @@ async def test_connecting_stores_the_tokens_and_requeues_auth_failures(world: Wo
     world.queue.take()
 
     answer, nonce = await approve(world)
-    domain, requeued = await connector(world).complete(
+    done = await connector(world).complete(
         answer["state"], nonce, answer["code"], answer["realmId"]
     )
 
-    assert (domain, requeued) == (SHOP, 1)
+    assert (done.shop, done.status, done.requeued) == (SHOP, "healthy", 1)
     connection = await world.connection(shop.shop_id)
     assert (connection.status, connection.external_id) == ("healthy", REALM)
     assert (await world.record(shop.shop_id, order_id)).status == "pending"
@@ -167,3 +168,29 @@ async def test_disconnecting_revokes_and_forgets_the_tokens(world: World) -> Non
     assert (connection.access_token, connection.refresh_token) == (None, None)
     async with world.uow() as uow:
         assert await uow.connections.healthy_shop_ids(QUICKBOOKS) == []
+
+
+async def test_a_reconnect_to_another_company_is_held_until_the_switch_is_confirmed(
+    world: World,
+) -> None:
+    shop = await world.install()
+    world.qbo.add_realm("9130350000000002")
+    answer, nonce = await approve(world, "9130350000000002")
+
+    done = await connector(world).complete(
+        answer["state"], nonce, answer["code"], answer["realmId"]
+    )
+
+    assert (done.status, done.requeued) == ("company_mismatch", 0)
+    held = await world.connection(shop.shop_id)
+    assert (held.external_id, held.proposed_external_id) == (REALM, "9130350000000002")
+    with pytest.raises(SyncError) as refused:
+        await world.tokens.session(shop.shop_id)
+    assert refused.value.code == ErrorCode.qbo_auth
+
+    switched = await confirm_switch(world.uow(), shop.shop_id, None)
+
+    assert (switched.status, switched.external_id) == ("healthy", "9130350000000002")
+    assert (await world.tokens.session(shop.shop_id)).realm_id == "9130350000000002"
+    with pytest.raises(Conflict):
+        await confirm_switch(world.uow(), shop.shop_id, None)

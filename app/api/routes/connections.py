@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.api.cookies import set_nonce_cookie
-from app.api.deps import ContainerDep, ShopDep, UowDep
+from app.api.deps import ApiKeyDep, ContainerDep, ShopDep, UowDep
 from app.api.errors import AppError, responses
 from app.api.schemas import (
     AuthorizeOut,
@@ -20,6 +20,7 @@ from app.api.schemas import (
 from app.domain.entities import QUICKBOOKS, SHOPIFY, Connection
 from app.domain.faults import ExternalAuthExpired, ExternalError
 from app.domain.signals import ConnectionRefused
+from app.services.company_switch import confirm_switch
 from app.services.quickbooks_connection import COOKIE, START_PATH
 
 router = APIRouter(tags=["connections"])
@@ -48,6 +49,7 @@ def _item(provider: str, connection: Connection | None) -> ConnectionOut:
         status=connection.status,
         reason=connection.status_reason,
         external_id=connection.external_id,
+        proposed_external_id=connection.proposed_external_id,
         access_expires_at=connection.access_expires_at,
         refresh_expires_at=connection.refresh_expires_at,
     )
@@ -105,7 +107,7 @@ async def quickbooks_callback(
     connector = container.qbo_connector
     nonce = request.cookies.get(COOKIE)
     try:
-        shop, requeued = await connector.complete(state, nonce, code, realm_id, error)
+        done = await connector.complete(state, nonce, code, realm_id, error)
     except ExternalAuthExpired as exc:
         detail = "Intuit refused the code: it expired or was used"
         raise ConnectionRefused(detail, "code") from exc
@@ -113,7 +115,26 @@ async def quickbooks_callback(
         raise AppError(503, "qbo_unavailable", "Intuit did not answer", exc.message) from exc
     finally:
         response.delete_cookie(COOKIE, path=COOKIE_PATH)
-    return ConnectedOut(shop=shop, provider=QUICKBOOKS, status="healthy", requeued=requeued)
+    return ConnectedOut(
+        shop=done.shop, provider=QUICKBOOKS, status=done.status, requeued=done.requeued
+    )
+
+
+@router.post(
+    f"{SHOP_PREFIX}/quickbooks/confirm-switch",
+    response_model=ConnectionOut,
+    responses=responses(401, 404, 409),
+)
+async def confirm_company_switch(
+    shop: ShopDep, key: ApiKeyDep, container: ContainerDep
+) -> ConnectionOut:
+    """Confirms a held reconnect (`company_mismatch`): the shop moves to the company the
+    reconnect landed on. Its mappings (every kind) and the QuickBooks references in its
+    settings are cleared, since they name the old company's records; synced records keep
+    their history and are not posted again. The change is audited with the key that made it.
+    409 when no switch is waiting."""
+    connection = await confirm_switch(container.uow(), shop.id, key)
+    return _item(QUICKBOOKS, connection)
 
 
 @router.delete(

@@ -167,6 +167,10 @@ class MappingRepository(Protocol):
         """Removes the mapping; False when there was none."""
         ...
 
+    async def clear(self, shop_id: int) -> int:
+        """Removes every mapping of the shop, of every kind; how many there were."""
+        ...
+
 
 class SourceRepository(Protocol):
     """What the shop's orders have shown us that can be mapped."""

@@ -38,7 +38,9 @@ class BrowserBound:
 async def issue(
     uow: UnitOfWork, purpose: str, shop: str, now: datetime, *, bound: bool
 ) -> BrowserBound:
-    """Stores a new single-use state (bound to a new nonce when `bound`); the caller commits."""
+    """Stores a new single-use state (bound to a new nonce when `bound`), and forgets those
+    too old to be used, so the table holds only the last minutes' flows; the caller commits."""
+    await uow.oauth_states.purge(now - MAX_AGE)
     state_id, nonce = new_secret(), new_secret()
     binding = digest(nonce) if bound else None
     await uow.oauth_states.add(digest(state_id), purpose, shop, binding, now)

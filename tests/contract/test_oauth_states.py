@@ -78,3 +78,20 @@ async def test_two_racing_uses_get_the_state_once(locking: Backend) -> None:
 
     await asyncio.wait_for(asyncio.gather(first(), second()), 5)
     assert got[0] is not None and got[1] is None
+
+
+async def test_purging_forgets_states_created_before_the_cutoff(backend: Backend) -> None:
+    async with backend.uow() as uow:
+        await uow.oauth_states.add("o" * 64, "qbo-start", "n.myshopify.com", None, T0)
+        await uow.oauth_states.add(
+            HASH, "qbo-start", "n.myshopify.com", None, T0 + timedelta(minutes=11)
+        )
+        await uow.commit()
+
+    async with backend.uow() as uow:
+        assert await uow.oauth_states.purge(T0 + timedelta(minutes=1)) == 1
+        await uow.commit()
+
+    async with backend.uow() as uow:
+        assert await uow.oauth_states.use("o" * 64, T0) is None
+        assert await uow.oauth_states.use(HASH, T0) is not None

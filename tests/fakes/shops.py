@@ -124,3 +124,12 @@ class OAuthStateRepository(Repository):
         used = stored(replace(state, used_at=now))
         self._table("oauth_states")[key] = used
         return copied(used)
+
+    async def purge(self, created_before: datetime) -> int:
+        gone = [
+            k for k, row in self._table("oauth_states").items() if row.created_at < created_before
+        ]
+        for key in gone:
+            await self._lock("oauth_states", key)
+            self._table("oauth_states").pop(key, None)
+        return len(gone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, update
+from sqlalchemy import String, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,3 +60,8 @@ class SqlOAuthStates(Repository):
         )
         row = (await self._session.execute(statement)).first()
         return self._entity(OAuthState, row, track=False) if row is not None else None
+
+    async def purge(self, created_before: datetime) -> int:
+        statement = delete(STATES).where(STATES.c.created_at < created_before)
+        result = await self._session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -17,3 +17,7 @@ class OAuthStateRepository(Protocol):
         """Marks the unused row with this hash used and returns it, in one statement, so two
         callbacks with one state cannot both have it; None when it is unknown or used."""
         ...
+
+    async def purge(self, created_before: datetime) -> int:
+        """Deletes the rows created before the cutoff, used or not; how many."""
+        ...

@@ -36,6 +36,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REALM = "9130350000000001"
 SHOP = "northwind.myshopify.com"
 QBO = "http://qbo.test"
+API = "http://api.test"
 SHOPIFY_SECRET = "test-shopify-secret"
 # The Shopify tax rate of the sample orders 01, 04 and 06, and the QBO tax code (seeded in
 # every sandbox company) it maps to.
@@ -132,6 +133,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "QBO_AUTH_URL": f"{QBO}/connect/oauth2",
         "QBO_TOKEN_URL": f"{QBO}/oauth2/v1/tokens/bearer",
         "QBO_REVOKE_URL": f"{QBO}/v2/oauth2/tokens/revoke",
+        # The API's own origin, as a browser sees it: the nonce cookie goes back to it.
+        "QBO_REDIRECT_URI": f"{API}/v1/connections/quickbooks/callback",
+        "SHOPIFY_REDIRECT_URI": f"{API}/v1/shopify/callback",
         "SHOPIFY_CLIENT_SECRET": SHOPIFY_SECRET,
         "LEDGERPORT_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "LEDGERPORT_HTTP_TIMEOUT_S": 2.0,
@@ -242,7 +246,7 @@ async def running(
     app = create_app(container)
     api = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-        base_url="http://api.test",
+        base_url=API,
     )
     try:
         yield Harness(container, api, qbo, shopify, queue)

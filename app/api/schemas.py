@@ -81,9 +81,16 @@ class Health(BaseModel):
 
 class ConnectionOut(BaseModel):
     provider: str
-    status: str = Field(description="healthy, unhealthy, disconnected or not_connected")
+    status: str = Field(
+        description="healthy, unhealthy, disconnected, not_connected, or company_mismatch: "
+        "reconnected to another company than the shop's, held (nothing syncs) until the shop "
+        "reconnects to its company or confirms the switch"
+    )
     reason: str | None = Field(None, description="Why it is not healthy, in words")
     external_id: str | None = Field(None, description="The QBO company (realm) id")
+    proposed_external_id: str | None = Field(
+        None, description="While company_mismatch: the company the reconnect landed on"
+    )
     access_expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
 

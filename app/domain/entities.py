@@ -13,6 +13,8 @@ from typing import Any
 QUICKBOOKS = "quickbooks"
 SHOPIFY = "shopify"
 HEALTHY, UNHEALTHY, DISCONNECTED = "healthy", "unhealthy", "disconnected"
+# A reconnect proved another QBO company than the shop's: held until a person decides.
+COMPANY_MISMATCH = "company_mismatch"
 
 # The inbox columns' lengths: a header longer than its column is refused before storing.
 INBOX_LIMITS = {
@@ -46,6 +48,20 @@ class ApiKey:
     revoked_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class OAuthState:
+    """A single-use OAuth start token or state, kept by the hash of its value; `binding_hash`
+    is the hash of the nonce cookie of the browser that may use it."""
+
+    id: int
+    nonce_hash: str
+    purpose: str
+    shop: str
+    binding_hash: str | None
+    created_at: datetime
+    used_at: datetime | None = None
+
+
 @dataclass
 class Connection:
     """A shop's link to Shopify or QBO. Tokens are stored encrypted (bytes)."""
@@ -60,6 +76,8 @@ class Connection:
     refresh_expires_at: datetime | None = None
     status_reason: str | None = None
     id: int | None = None
+    # While held (company_mismatch): the company the new tokens belong to.
+    proposed_external_id: str | None = None
 
 
 @dataclass

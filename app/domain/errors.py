@@ -142,8 +142,9 @@ _ENTRIES = (
         "If the message says the QuickBooks subscription lapsed, the company's admin renews it "
         "in QuickBooks first (Settings → Account and settings → Billing & subscription); if "
         "the connecting user lost access, a current admin of the company reconnects.",
-        "Reconnect: POST …/connections/quickbooks/authorize returns Intuit's consent page; sign "
-        "in there and approve access.",
+        "Reconnect: POST …/connections/quickbooks/authorize returns a single-use LedgerPort "
+        "link; open it in the browser (it leads to Intuit's consent page), sign in there, "
+        "approve access, and come back in that same browser.",
         "Orders that failed while disconnected are then queued again by themselves; to pick "
         "up anything else from that period, POST …/sync with a date range.",
         actions="view_connections reconnect_quickbooks sync_orders",

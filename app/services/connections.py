@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from app.domain.entities import HEALTHY, QUICKBOOKS, UNHEALTHY, Connection
+from app.domain.entities import COMPANY_MISMATCH, HEALTHY, QUICKBOOKS, UNHEALTHY, Connection
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import ExternalAuthExpired
 from app.domain.ports import Cipher, Clock, QboOAuthPort, QboSession, TokenSet, UnitOfWorkFactory
@@ -68,6 +68,10 @@ class TokenKeeper:
             # The row lock keeps two worker processes from spending one rotating refresh
             # token: the second waits here, then finds the first one's fresh access token.
             connection = await uow.connections.get(shop_id, QUICKBOOKS, for_update=True)
+            if connection is not None and connection.status == COMPANY_MISMATCH:
+                # Held: the new tokens are another company's; nothing posts anywhere.
+                detail = "QuickBooks was reconnected to another company; reconnect or confirm"
+                raise SyncError(ErrorCode.qbo_auth, detail)
             if connection is None or connection.status != HEALTHY or not connection.refresh_token:
                 raise SyncError(ErrorCode.qbo_auth, "QuickBooks is not connected for this shop")
             if not self._due(connection, rejected):
@@ -123,6 +127,7 @@ def store_tokens(connection: Connection, tokens: TokenSet, cipher: Cipher) -> No
     connection.access_expires_at = tokens.access_expires_at
     connection.refresh_expires_at = tokens.refresh_expires_at
     connection.status, connection.status_reason = HEALTHY, None
+    connection.proposed_external_id = None
 
 
 def mark_unhealthy(connection: Connection, reason: str) -> None:

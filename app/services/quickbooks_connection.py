@@ -1,14 +1,14 @@
-"""Connecting a shop to a QBO company: consent URL, callback, disconnect."""
+"""Connecting a shop to a QBO company: start URL, consent, callback, disconnect."""
 
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
-from app.domain.entities import DISCONNECTED, QUICKBOOKS
+from app.domain.entities import COMPANY_MISMATCH, DISCONNECTED, HEALTHY, QUICKBOOKS, Connection
 from app.domain.errors import ErrorCode
-from app.domain.faults import ExternalError
+from app.domain.faults import ExternalAuthExpired, ExternalError
 from app.domain.models import Actor, Entity
 from app.domain.ports import (
     Cipher,
@@ -16,16 +16,35 @@ from app.domain.ports import (
     QboOAuthPort,
     QboSession,
     QuickBooksPort,
+    TokenSet,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 from app.domain.signals import ConnectionRefused
 from app.services.connections import store_tokens
 from app.services.healing import Changed, record_change, requeue
+from app.services.oauth_states import digest, issue, same_browser, spent
 from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
 STATE_MAX_AGE_S = 600
 STATE_PURPOSE = "qbo-connect"
+START_PURPOSE = "qbo-start"
+START_PATH = "/v1/connections/quickbooks/start"
+# The nonce cookie the start route sets and the callback needs (a refusal names it).
+COOKIE = "ledgerport_qbo_oauth"
+
+
+@dataclass(frozen=True)
+class Connected:
+    shop: str
+    status: str  # healthy, or company_mismatch: held until a person decides
+    requeued: int
+
+
+@dataclass(frozen=True)
+class Started:
+    consent_url: str  # Intuit's consent page
+    nonce: str  # for the browser's cookie: only this browser may come back with the state
 
 
 @dataclass(frozen=True)
@@ -35,17 +54,35 @@ class QboConnector:
     cipher: Cipher
     redirect_uri: str
     clock: Clock
-    qbo: QuickBooksPort  # reads the company's tax preferences on connecting
+    qbo: QuickBooksPort  # proves the company and reads its tax preferences on connecting
 
-    def authorize_url(self, shop_domain: str) -> str:
-        """Intuit's consent page. `state` is sealed (authenticated, expiring) and names the shop,
-        so the unauthenticated callback can only ever connect the shop that asked."""
-        state = json.dumps({"p": STATE_PURPOSE, "shop": shop_domain, "n": secrets.token_hex(8)})
-        return self.oauth.authorize_url(
-            self.cipher.seal(state, now=self.clock().timestamp()), self.redirect_uri
-        )
+    async def authorize_url(self, shop_domain: str) -> str:
+        """LedgerPort's start URL, for the merchant's browser: a single-use token, good for
+        10 minutes, on the origin of the redirect URI (where the callback reads the cookie)."""
+        async with self.uow() as uow:
+            token = await issue(uow, START_PURPOSE, shop_domain, self.clock(), bound=False)
+            await uow.commit()
+        origin = urlsplit(self.redirect_uri)
+        query = urlencode({"token": token.state_id})
+        return f"{origin.scheme}://{origin.netloc}{START_PATH}?{query}"
 
-    def shop_of(self, state: str) -> str:
+    async def start(self, token: str) -> Started:
+        """Spends the start token and issues the state Intuit carries back, bound to a new
+        nonce for the browser's cookie. `state` is also sealed (authenticated, expiring) and
+        names the shop, so the unauthenticated callback can only ever connect that shop."""
+        now = self.clock()
+        async with self.uow() as uow:
+            begun = spent(await uow.oauth_states.use(digest(token), now), START_PURPOSE, now)
+            if begun is None:
+                raise ConnectionRefused("unknown, used or expired; ask for a new link", "token")
+            bound = await issue(uow, STATE_PURPOSE, begun.shop, now, bound=True)
+            await uow.commit()
+        claims = json.dumps({"p": STATE_PURPOSE, "shop": begun.shop, "n": bound.state_id})
+        sealed = self.cipher.seal(claims, now=now.timestamp())
+        return Started(self.oauth.authorize_url(sealed, self.redirect_uri), bound.nonce)
+
+    def claims_of(self, state: str) -> tuple[str, str]:
+        """(shop, state id) of a sealed state this service issued less than 10 minutes ago."""
         try:
             text = self.cipher.unseal(
                 state, max_age_s=STATE_MAX_AGE_S, now=self.clock().timestamp()
@@ -55,29 +92,48 @@ class QboConnector:
             raise ConnectionRefused(
                 "unknown or expired; start the connection again", "state"
             ) from exc
-        if claims.get("p") != STATE_PURPOSE or not isinstance(claims.get("shop"), str):
+        if not isinstance(claims, dict) or claims.get("p") != STATE_PURPOSE:
             raise ConnectionRefused("not a QuickBooks connection state", "state")
-        return str(claims["shop"])
+        shop, state_id = claims.get("shop"), claims.get("n")
+        if not isinstance(shop, str) or not isinstance(state_id, str):
+            raise ConnectionRefused("not a QuickBooks connection state", "state")
+        return shop, state_id
 
     async def complete(
-        self, state: str, code: str | None, realm_id: str | None, error: str | None = None
-    ) -> tuple[str, int]:
-        """Stores the tokens, takes the company's tax mode for a shop that has not chosen one,
-        and re-queues what failed while disconnected: (shop, re-queued)."""
-        domain = self.shop_of(state)
+        self,
+        state: str,
+        nonce: str | None,
+        code: str | None,
+        realm_id: str | None,
+        error: str | None = None,
+    ) -> Connected:
+        """Uses the state (once, from the browser that started), proves the company with the
+        new token, stores the tokens, takes the company's tax mode for a shop that has not
+        chosen one, and re-queues what failed while disconnected. A company other than the
+        shop's is held (company_mismatch) until a person reconnects or confirms the switch."""
+        domain, state_id = self.claims_of(state)
+        if not nonce:
+            raise ConnectionRefused("missing: finish in the browser that started", COOKIE)
+        await self._use_state(domain, state_id, nonce)
         if error is not None:
             raise ConnectionRefused(f"Intuit reported {error}; nothing was connected", "error")
         if not code or not realm_id:
             raise ConnectionRefused("missing from Intuit's redirect", "realmId" if code else "code")
         tokens = await self.oauth.exchange_code(code, self.redirect_uri)
-        prefs = await company_tax_prefs(self.qbo, QboSession(realm_id, tokens.access_token))
+        session = QboSession(realm_id, tokens.access_token)
+        await self._prove_company(session, tokens)
+        prefs = await company_tax_prefs(self.qbo, session)
         async with self.uow() as uow:
             shop = await uow.shops.get_by_domain(domain)
             if shop is None:
                 raise ConnectionRefused(f"shop {domain} is no longer installed", "state")
             connection = await uow.connections.get_or_create(shop.id, QUICKBOOKS)
-            connection.external_id = realm_id
             store_tokens(connection, tokens, self.cipher)
+            if connection.external_id not in (None, realm_id):
+                await _hold(uow, connection, realm_id)
+                await uow.commit()
+                return Connected(domain, COMPANY_MISMATCH, 0)
+            connection.external_id = realm_id
             await uow.connections.save(connection)
             await default_tax_mode(uow, shop.id, prefs)
             requeued = await _requeue_auth_failures(uow, shop.id)
@@ -85,7 +141,41 @@ class QboConnector:
             change = Changed("connection", QUICKBOOKS, message, {"realm_id": realm_id})
             await record_change(uow, shop.id, change, None, requeued)
             await uow.commit()
-        return domain, requeued
+        return Connected(domain, HEALTHY, requeued)
+
+    async def _use_state(self, domain: str, state_id: str, nonce: str) -> None:
+        """Spends the state, committed before anything else happens, so that a replay (with
+        another valid code, or from another browser) finds it used."""
+        now = self.clock()
+        async with self.uow() as uow:
+            used = spent(await uow.oauth_states.use(digest(state_id), now), STATE_PURPOSE, now)
+            await uow.commit()
+        if used is None or used.shop != domain:
+            raise ConnectionRefused("already used or unknown; start the connection again", "state")
+        if not same_browser(used, nonce):
+            raise ConnectionRefused("is another browser's; start the connection again", COOKIE)
+        if await self._shop_missing(domain):
+            raise ConnectionRefused(f"shop {domain} is no longer installed", "state")
+
+    async def _shop_missing(self, domain: str) -> bool:
+        async with self.uow() as uow:
+            return await uow.shops.get_by_domain(domain) is None
+
+    async def _prove_company(self, session: QboSession, tokens: TokenSet) -> None:
+        """The company is the one the new token reads, not `realmId` as the query says: QBO
+        answers companyinfo/{realmId} only for the token's own company."""
+        try:
+            proven: str | None = await self.qbo.company_id(session)
+        except (ExternalAuthExpired, ValueError):
+            proven = None
+        if proven != session.realm_id:
+            try:
+                await self.oauth.revoke(tokens.refresh_token)
+            except ExternalError:
+                pass  # best effort: nothing of these tokens is stored anyway
+            raise ConnectionRefused(
+                "is not the company Intuit connected; nothing stored", "realmId"
+            )
 
     async def disconnect(self, shop_id: int) -> bool:
         """Revokes at Intuit (best effort) and forgets the tokens. True when Intuit confirmed."""
@@ -105,6 +195,23 @@ class QboConnector:
             await uow.connections.save(connection)
             await uow.commit()
         return revoked
+
+
+async def _hold(uow: UnitOfWork, connection: Connection, realm_id: str) -> None:
+    """Keeps the new tokens but posts nothing: the shop's mappings and settings name the
+    records of its own company, which the new one does not have."""
+    shop_company = connection.external_id
+    connection.status, connection.proposed_external_id = COMPANY_MISMATCH, realm_id
+    connection.status_reason = (
+        f"Intuit connected company {realm_id}, not the shop's {shop_company}: reconnect to "
+        f"{shop_company}, or confirm the switch (POST …/connections/quickbooks/confirm-switch)"
+    )
+    await uow.connections.save(connection)
+    message = f"Held: Intuit connected QuickBooks company {realm_id}, not {shop_company}"
+    detail = {"realm_id": shop_company, "proposed_realm_id": realm_id}
+    await record_change(
+        uow, connection.shop_id, Changed("connection", QUICKBOOKS, message, detail), None, 0
+    )
 
 
 async def _requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -13,9 +12,12 @@ from app.domain.ports import Cipher, Clock, ShopifyOAuthPort, TokenSet, UnitOfWo
 from app.domain.signals import AlreadyExists, InstallRefused, InstallUnsigned
 from app.services.api_keys import new_api_key
 from app.services.connections import RefreshLocks, access_due, mark_unhealthy, store_tokens
+from app.services.oauth_states import digest, issue, same_browser, spent
 
 STATE_PURPOSE = "shopify-install"
 STATE_MAX_AGE_S = 600
+# The nonce cookie the install route sets and the callback needs (a refusal names it).
+COOKIE = "ledgerport_shopify_oauth"
 # Shopify's own libraries accept a signed query up to 90 s away from their clock.
 TIMESTAMP_TOLERANCE_S = 90
 
@@ -27,6 +29,12 @@ def collapse_query(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     for key, value in items:
         joined[key] = f"{joined[key]},{value}" if key in joined else value
     return joined
+
+
+@dataclass(frozen=True)
+class Started:
+    consent_url: str  # Shopify's consent page
+    nonce: str  # for the browser's cookie
 
 
 @dataclass(frozen=True)
@@ -47,31 +55,46 @@ class ShopifyInstaller:
     scopes: str
     redirect_uri: str
 
-    def begin(self, query: Mapping[str, str]) -> str:
-        """The consent URL for a signed install request. `state` is sealed, expires in 10
-        minutes and names the shop, so a callback can only complete the shop that started."""
+    async def begin(self, query: Mapping[str, str]) -> Started:
+        """The consent URL for a signed install request, and the nonce for the browser's
+        cookie. `state` is single-use, bound to that nonce, sealed, expires in 10 minutes and
+        names the shop, so a callback can only complete the shop that started, once, in the
+        browser that started."""
         shop = self._verified(query)
-        state = json.dumps({"p": STATE_PURPOSE, "shop": shop, "n": secrets.token_hex(8)})
-        return self.oauth.authorize_url(
-            shop,
-            self.scopes,
-            self.redirect_uri,
-            self.cipher.seal(state, now=self.clock().timestamp()),
-        )
+        now = self.clock()
+        async with self.uow() as uow:
+            bound = await issue(uow, STATE_PURPOSE, shop, now, bound=True)
+            await uow.commit()
+        state = json.dumps({"p": STATE_PURPOSE, "shop": shop, "n": bound.state_id})
+        sealed = self.cipher.seal(state, now=now.timestamp())
+        url = self.oauth.authorize_url(shop, self.scopes, self.redirect_uri, sealed)
+        return Started(url, bound.nonce)
 
-    def check_callback(self, query: Mapping[str, str]) -> tuple[str, str]:
-        """(shop, code) of a genuine callback for the shop its state was issued to."""
+    def check_callback(self, query: Mapping[str, str]) -> tuple[str, str, str]:
+        """(shop, code, state id) of a genuine callback for the shop its state was issued to."""
         shop = self._verified(query)
-        if self._state_shop(query.get("state", "")) != shop:
+        state_shop, state_id = self._state_claims(query.get("state", ""))
+        if state_shop != shop:
             raise InstallRefused("differs from the shop this install was started for", "shop")
         code = query.get("code", "")
         if not code:
             raise InstallRefused("missing from Shopify's redirect", "code")
-        return shop, code
+        return shop, code, state_id
 
-    async def complete(self, query: Mapping[str, str]) -> ShopInstalled:
-        """Exchanges the code, then creates or reuses the shop and stores its tokens."""
-        shop, code = self.check_callback(query)
+    async def complete(self, query: Mapping[str, str], nonce: str | None) -> ShopInstalled:
+        """Uses the state (once, from the browser that started), exchanges the code, then
+        creates or reuses the shop and stores its tokens."""
+        shop, code, state_id = self.check_callback(query)
+        if not nonce:
+            raise InstallRefused("missing: finish in the browser that started", COOKIE)
+        now = self.clock()
+        async with self.uow() as uow:
+            used = spent(await uow.oauth_states.use(digest(state_id), now), STATE_PURPOSE, now)
+            await uow.commit()
+        if used is None or used.shop != shop:
+            raise InstallRefused("already used or unknown; install again", "state")
+        if not same_browser(used, nonce):
+            raise InstallRefused("is another browser's; install again", COOKIE)
         tokens = await self.oauth.exchange_code(shop, code)
         try:
             return await self._store(shop, tokens)
@@ -112,7 +135,7 @@ class ShopifyInstaller:
             raise InstallRefused("too old or in the future; install again", "timestamp")
         return shop
 
-    def _state_shop(self, state: str) -> str:
+    def _state_claims(self, state: str) -> tuple[str, str]:
         try:
             text = self.cipher.unseal(
                 state, max_age_s=STATE_MAX_AGE_S, now=self.clock().timestamp()
@@ -122,7 +145,7 @@ class ShopifyInstaller:
             raise InstallRefused("unknown or expired; install again", "state") from exc
         if not isinstance(claims, dict) or claims.get("p") != STATE_PURPOSE:
             raise InstallRefused("not a Shopify install state", "state")
-        return str(claims.get("shop"))
+        return str(claims.get("shop")), str(claims.get("n"))
 
 
 @dataclass(frozen=True)

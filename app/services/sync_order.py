@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from app.domain.config import SyncConfig
-from app.domain.entities import QUICKBOOKS, AuditEntry, SyncRecord
+from app.domain.entities import COMPANY_MISMATCH, QUICKBOOKS, AuditEntry, SyncRecord
 from app.domain.errors import ErrorCode, SyncError, audit_detail
 from app.domain.faults import ExternalError, ExternalRejected
 from app.domain.healing import blockers_of
@@ -213,7 +213,8 @@ async def _record(
             )
         if error is not None and error.code == ErrorCode.qbo_auth:
             connection = await uow.connections.get(job.shop_id, QUICKBOOKS)
-            if connection is not None:
+            # A held connection stays held: a person has to decide which company it is.
+            if connection is not None and connection.status != COMPANY_MISMATCH:
                 mark_unhealthy(connection, error.message)
                 await uow.connections.save(connection)
         entry = AuditEntry(

@@ -229,9 +229,12 @@ def new_shop(stack: Stack, name: str = "heal") -> LiveShop:
     assert installed.status_code == 200, installed.text
     shop = LiveShop(stack, domain, realm, installed.json()["api_key"])
 
-    # Connect QuickBooks: the person picks the new company on Intuit's consent page.
-    authorize = shop.ok("POST", "/connections/quickbooks/authorize")["authorize_url"]
-    consented = http.get(f"{authorize}&realmId={quote(realm)}")
+    # Connect QuickBooks: the browser opens our start link (which sets the nonce cookie, kept
+    # in the client's jar) and the person picks the new company on Intuit's consent page.
+    start = shop.ok("POST", "/connections/quickbooks/authorize")["authorize_url"]
+    opened = http.get(start)
+    assert opened.status_code == 302, opened.text
+    consented = http.get(f"{opened.headers['location']}&realmId={quote(realm)}")
     assert consented.status_code == 302, consented.text
     connected = http.get(consented.headers["location"])
     assert connected.status_code == 200, connected.text

@@ -31,6 +31,13 @@ class MappingRepository(Repository):
         await self._lock("mappings", key)
         return self._table("mappings").pop(key, None) is not None
 
+    async def clear(self, shop_id: int) -> int:
+        keys = [key for key in self._table("mappings") if key[0] == shop_id]
+        for key in keys:
+            await self._lock("mappings", key)
+            self._table("mappings").pop(key, None)
+        return len(keys)
+
 
 class SourceRepository(Repository):
     async def seen(self, source: Source) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.domain.entities import ApiKey, Shop
+from app.domain.entities import ApiKey, OAuthState, Shop
 from app.domain.signals import AlreadyExists
 from tests.fakes.base import Repository, copied
 from tests.fakes.store import KeyRow, stored
@@ -99,3 +99,37 @@ class ApiKeyRepository(Repository):
                 self._table("api_keys")[key_id] = KeyRow(gone, row.key_hash)
                 revoked += 1
         return revoked
+
+
+class OAuthStateRepository(Repository):
+    async def add(
+        self, nonce_hash: str, purpose: str, shop: str, binding_hash: str | None, now: datetime
+    ) -> OAuthState:
+        if await self._find_or_reserve("oauth_states", nonce_hash) is not None:
+            raise AlreadyExists("oauth state")
+        state_id = self._next_id("oauth_states")
+        state = stored(OAuthState(state_id, nonce_hash, purpose, shop, binding_hash, now))
+        await self._lock("oauth_states", state_id)
+        self._table("oauth_states")[state_id] = state
+        return copied(state)
+
+    async def use(self, nonce_hash: str, now: datetime) -> OAuthState | None:
+        key = self._find("oauth_states", nonce_hash)
+        if key is None:
+            return None
+        await self._lock("oauth_states", key)  # as the UPDATE: waits, then reads the newest
+        state: OAuthState | None = self._table("oauth_states").get(key)
+        if state is None or state.used_at is not None:
+            return None
+        used = stored(replace(state, used_at=now))
+        self._table("oauth_states")[key] = used
+        return copied(used)
+
+    async def purge(self, created_before: datetime) -> int:
+        gone = [
+            k for k, row in self._table("oauth_states").items() if row.created_at < created_before
+        ]
+        for key in gone:
+            await self._lock("oauth_states", key)
+            self._table("oauth_states").pop(key, None)
+        return len(gone)

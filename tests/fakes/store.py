@@ -20,6 +20,7 @@ from app.domain.entities import (
     AuditEntry,
     Connection,
     Delivery,
+    OAuthState,
     PrivacyRequest,
     Shop,
     Source,
@@ -66,6 +67,7 @@ class Tables:
     # (record id, key) -> shop id: what an errored record waits for.
     blockers: dict[tuple[int, str], int] = field(default_factory=dict)
     sources: dict[tuple[int, str, str], Source] = field(default_factory=dict)
+    oauth_states: dict[int, OAuthState] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
@@ -81,6 +83,7 @@ UNIQUE: dict[str, Callable[[Any], Hashable]] = {
     "inbox": lambda row: (row.shop_domain, row.topic, row.event_id),
     "orders": lambda row: (row.shop_id, row.shopify_id),
     "records": lambda row: (row.shop_id, row.entity, row.shopify_id),
+    "oauth_states": lambda row: row.nonce_hash,
 }
 
 

@@ -16,7 +16,7 @@ from tests.fakes.settings import (
     MappingRepository,
     SourceRepository,
 )
-from tests.fakes.shops import ApiKeyRepository, ShopRepository
+from tests.fakes.shops import ApiKeyRepository, OAuthStateRepository, ShopRepository
 from tests.fakes.store import FakeDatabase, Tables, snapshot
 from tests.fakes.sync import InboxRepository, OrderRepository, SyncRecordRepository
 
@@ -49,6 +49,7 @@ class FakeUnitOfWork:
         self.runs: ports.RunRepository = RunRepository(self)
         self.privacy: ports.PrivacyRepository = PrivacyRepository(self)
         self.sources: ports.SourceRepository = SourceRepository(self)
+        self.oauth_states: ports.OAuthStateRepository = OAuthStateRepository(self)
 
     async def __aenter__(self) -> Self:
         self.tracked = {}

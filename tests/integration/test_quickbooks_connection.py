@@ -36,16 +36,26 @@ async def h(database_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def consent(h: Harness, shop: Installed) -> dict[str, str]:
-    """What a person's browser does: ask us for the URL, approve at Intuit, come back."""
+async def consent(
+    h: Harness,
+    shop: Installed,
+    browser: httpx.AsyncClient | None = None,
+    realm: str | None = None,
+) -> dict[str, str]:
+    """What a person's browser does (h.api's cookie jar, unless another browser is given):
+    the SPA asks us for the start link, the browser opens it (we set the nonce cookie and
+    send it to Intuit), approves there (for `realm` when given) and comes back with Intuit's
+    query, which it sends to the callback with its cookies."""
     started = await h.api.post(
         f"/v1/shops/{SHOP}/connections/quickbooks/authorize", headers=h.auth(shop)
     )
     assert started.status_code == 200
-    url = started.json()["authorize_url"]
+    opened = await (browser or h.api).get(started.json()["authorize_url"])
+    assert opened.status_code == 302, opened.text
+    url = opened.headers["location"] + (f"&realmId={realm}" if realm else "")
     transport = httpx.ASGITransport(app=h.qbo.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://qbo.test") as browser:
-        approved = await browser.get(url)
+    async with httpx.AsyncClient(transport=transport, base_url="http://qbo.test") as intuit:
+        approved = await intuit.get(url)
     assert approved.status_code in (302, 303), approved.text
     back = urlsplit(approved.headers["location"])
     return {k: v[0] for k, v in parse_qs(back.query).items()}

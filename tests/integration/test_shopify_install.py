@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.adapters.db.tables import Connection, Shop
+from app.api.main import create_app
 from app.bootstrap import make_shopify_oauth
-from tests.harness import SHOP, Harness, make_settings, running
+from app.services.shopify_connection import COOKIE
+from tests.harness import API, SHOP, Harness, make_settings, running
 
 SHOPIFY_BASE = "http://shopify.test/shops/{shop}/admin/api"
 
@@ -138,14 +140,51 @@ async def test_forged_or_replayed_callbacks_store_nothing(h: Harness) -> None:
     assert await counts(h) == (0, 0)
 
 
-async def test_an_expired_state_or_a_used_code_is_refused(h: Harness) -> None:
+async def test_an_expired_or_used_state_is_refused_even_with_another_valid_code(
+    h: Harness,
+) -> None:
     params = await consent(h)
     assert (await callback(h, params)).status_code == 200
     replayed = await callback(h, params)
-    assert (replayed.status_code, problem_field(replayed)) == (400, "code")
+    assert (replayed.status_code, problem_field(replayed)) == (400, "state")
+    fresh = await consent(h)  # a second valid code, from a second consent
+    resign = h.shopify.tokens.signed_query
+    second = await callback(h, resign({**params, "code": fresh["code"]}))
+    assert (second.status_code, problem_field(second)) == (400, "state")
 
     later = datetime.now(UTC) + timedelta(minutes=11)
     h.container.clock = lambda: later
     late = h.shopify.tokens.signed_query({**params, "timestamp": str(int(later.timestamp()))})
     expired = await callback(h, late)
     assert (expired.status_code, problem_field(expired)) == (400, "state")
+
+
+def other_browser(h: Harness) -> httpx.AsyncClient:
+    """A browser with its own cookie jar."""
+    transport = httpx.ASGITransport(app=create_app(h.container))
+    return httpx.AsyncClient(transport=transport, base_url=API)
+
+
+async def test_a_callback_without_the_cookie_or_with_another_browsers_is_refused(
+    h: Harness,
+) -> None:
+    params = await consent(h)
+    async with other_browser(h) as bare:
+        missing = await bare.get("/v1/shopify/callback", params=params)
+    assert (missing.status_code, problem_field(missing)) == (400, COOKIE)
+    assert await counts(h) == (0, 0)
+
+    params = await consent(h)
+    async with other_browser(h) as elsewhere:
+        await elsewhere.get("/v1/shopify/install", params=h.shopify.tokens.install_query(SHOP))
+        assert elsewhere.cookies.get(COOKIE)  # its own flow, its own nonce
+        foreign = await elsewhere.get("/v1/shopify/callback", params=params)
+    assert (foreign.status_code, problem_field(foreign)) == (400, COOKIE)
+    assert await counts(h) == (0, 0)
+
+
+async def test_the_install_cookie_is_httponly_and_lax(h: Harness) -> None:
+    started = await h.api.get("/v1/shopify/install", params=h.shopify.tokens.install_query(SHOP))
+    cookie = started.headers["set-cookie"].lower()
+    assert COOKIE in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert "path=/v1/shopify" in cookie and "secure" not in cookie  # served over http here

@@ -10,7 +10,8 @@ import pytest
 
 from app.domain.entities import QUICKBOOKS
 from app.domain.errors import ErrorCode, SyncError
-from app.domain.signals import ConnectionRefused
+from app.domain.signals import Conflict, ConnectionRefused
+from app.services.company_switch import confirm_switch
 from app.services.connections import RefreshLocks, TokenKeeper
 from app.services.quickbooks_connection import QboConnector
 from app.services.sync_order import sync_order
@@ -30,6 +31,14 @@ async def consent(world: World, url: str) -> dict[str, str]:
     assert answer.status_code in (302, 303, 307), answer.text
     query = parse_qs(urlsplit(answer.headers["location"]).query)
     return {name: values[0] for name, values in query.items()}
+
+
+async def approve(world: World, realm: str = REALM) -> tuple[dict[str, str], str]:
+    """The merchant's browser: opens the start link, approves at Intuit; Intuit's answer and
+    the nonce of the browser's cookie."""
+    link = await connector(world).authorize_url(SHOP)
+    started = await connector(world).start(parse_qs(urlsplit(link).query)["token"][0])
+    return await consent(world, started.consent_url + f"&realmId={realm}"), started.nonce
 
 
 def worker(world: World, http: httpx.AsyncClient) -> TokenKeeper:
@@ -126,12 +135,12 @@ async def test_connecting_stores_the_tokens_and_requeues_auth_failures(world: Wo
     await sync_order(world.deps, shop.shop_id, order_id)  # fails with qbo_auth
     world.queue.take()
 
-    answer = await consent(world, connector(world).authorize_url(SHOP) + f"&realmId={REALM}")
-    domain, requeued = await connector(world).complete(
-        answer["state"], answer["code"], answer["realmId"]
+    answer, nonce = await approve(world)
+    done = await connector(world).complete(
+        answer["state"], nonce, answer["code"], answer["realmId"]
     )
 
-    assert (domain, requeued) == (SHOP, 1)
+    assert (done.shop, done.status, done.requeued) == (SHOP, "healthy", 1)
     connection = await world.connection(shop.shop_id)
     assert (connection.status, connection.external_id) == ("healthy", REALM)
     assert (await world.record(shop.shop_id, order_id)).status == "pending"
@@ -144,7 +153,7 @@ async def test_a_state_not_sealed_by_us_is_refused(world: World) -> None:
     await world.install()
 
     with pytest.raises(ConnectionRefused) as refused:
-        await connector(world).complete("forged", "code", REALM)
+        await connector(world).complete("forged", "nonce", "code", REALM)
 
     assert refused.value.field == "state"
 
@@ -159,3 +168,29 @@ async def test_disconnecting_revokes_and_forgets_the_tokens(world: World) -> Non
     assert (connection.access_token, connection.refresh_token) == (None, None)
     async with world.uow() as uow:
         assert await uow.connections.healthy_shop_ids(QUICKBOOKS) == []
+
+
+async def test_a_reconnect_to_another_company_is_held_until_the_switch_is_confirmed(
+    world: World,
+) -> None:
+    shop = await world.install()
+    world.qbo.add_realm("9130350000000002")
+    answer, nonce = await approve(world, "9130350000000002")
+
+    done = await connector(world).complete(
+        answer["state"], nonce, answer["code"], answer["realmId"]
+    )
+
+    assert (done.status, done.requeued) == ("company_mismatch", 0)
+    held = await world.connection(shop.shop_id)
+    assert (held.external_id, held.proposed_external_id) == (REALM, "9130350000000002")
+    with pytest.raises(SyncError) as refused:
+        await world.tokens.session(shop.shop_id)
+    assert refused.value.code == ErrorCode.qbo_auth
+
+    switched = await confirm_switch(world.uow(), shop.shop_id, None)
+
+    assert (switched.status, switched.external_id) == ("healthy", "9130350000000002")
+    assert (await world.tokens.session(shop.shop_id)).realm_id == "9130350000000002"
+    with pytest.raises(Conflict):
+        await confirm_switch(world.uow(), shop.shop_id, None)

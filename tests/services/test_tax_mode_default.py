@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from app.services.quickbooks_connection import QboConnector
-from tests.services.conftest import REALM, REDIRECT, SHOP, World
-from tests.services.test_quickbooks_connection import consent
+from tests.services.conftest import REALM, REDIRECT, World
+from tests.services.test_quickbooks_connection import approve
 
 
 def connector(world: World) -> QboConnector:
@@ -17,8 +17,8 @@ def connector(world: World) -> QboConnector:
 
 
 async def connect(world: World) -> None:
-    answer = await consent(world, connector(world).authorize_url(SHOP) + f"&realmId={REALM}")
-    await connector(world).complete(answer["state"], answer["code"], answer["realmId"])
+    answer, nonce = await approve(world)
+    await connector(world).complete(answer["state"], nonce, answer["code"], answer["realmId"])
 
 
 async def test_connecting_to_a_company_on_automated_sales_tax_sets_that_mode(

@@ -53,6 +53,10 @@ class SqlMappings(Repository):
         result = await self._session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
 
+    async def clear(self, shop_id: int) -> int:
+        result = await self._session.execute(delete(MAPPINGS).where(MAPPINGS.c.shop_id == shop_id))
+        return int(getattr(result, "rowcount", 0) or 0)
+
 
 class SqlConfigs(Repository):
     async def get(self, shop_id: int) -> dict[str, Any]:

@@ -103,6 +103,7 @@ class Connection(Base):
     access_expires_at: Mapped[datetime | None]
     refresh_expires_at: Mapped[datetime | None]
     status_reason: Mapped[str | None] = mapped_column(Text)
+    proposed_external_id: Mapped[str | None] = mapped_column(String(64))  # held: the new one
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -12,6 +12,7 @@ from app.adapters.db.audit import SqlAudit
 from app.adapters.db.connections import SqlConnections
 from app.adapters.db.inbox import SqlInbox
 from app.adapters.db.mappings import SqlConfigs, SqlMappings
+from app.adapters.db.oauth_states import SqlOAuthStates
 from app.adapters.db.orders import SqlOrders
 from app.adapters.db.privacy import SqlPrivacy
 from app.adapters.db.records import SqlRecords
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     runs: SqlRuns
     privacy: SqlPrivacy
     sources: SqlSources
+    oauth_states: SqlOAuthStates
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], queue: JobQueue) -> None:
         self._sessions = sessions
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
         self.runs = SqlRuns(session)
         self.privacy = SqlPrivacy(session)
         self.sources = SqlSources(session)
+        self.oauth_states = SqlOAuthStates(session)
         return self
 
     async def __aexit__(

@@ -117,3 +117,6 @@ class CachingQuickBooks:
 
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         return await self.inner.tax_prefs(session)
+
+    async def company_id(self, session: QboSession) -> str:
+        return await self.inner.company_id(session)

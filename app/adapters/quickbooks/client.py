@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from app.adapters.quickbooks.batch import batch_body, batch_items
 from app.adapters.quickbooks.faults import THROTTLE_DEFAULT_WAIT, error_for_response
 from app.adapters.quickbooks.limiter import NoLimiter, RealmLimiter
 from app.adapters.quickbooks.query import MAX_RESULTS, Query
+from app.adapters.quickbooks.rows import document, option, text
 from app.domain.faults import ExternalRateLimited, ExternalRejected, ExternalUnavailable
 from app.domain.ports import CompanyTaxPrefs, QboDocument, QboOption, QboRef, QboSession
 
@@ -72,7 +73,7 @@ class QuickBooksClient:
                     session, Query("Customer", max_results=1).where(name, value)
                 )
                 if rows:
-                    return QboRef(id=_str(rows[0], "Id"), name=_str(rows[0], "DisplayName"))
+                    return QboRef(id=text(rows[0], "Id"), name=text(rows[0], "DisplayName"))
         return None
 
     async def find_item(
@@ -83,7 +84,7 @@ class QuickBooksClient:
             if value:
                 rows = await self._query(session, Query("Item", max_results=1).where(field, value))
                 if rows:
-                    return _option("Item", rows[0])
+                    return option("Item", rows[0])
         return None
 
     async def find_sales_receipt(
@@ -93,24 +94,24 @@ class QuickBooksClient:
         field, value = ("Id", qbo_id) if qbo_id is not None else ("DocNumber", doc_number)
         query = Query("SalesReceipt", max_results=1).where(field, value or "")
         rows = await self._query(session, query)
-        return _document(rows[0]) if rows else None
+        return document(rows[0]) if rows else None
 
     async def create_customer(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
     ) -> QboRef:
         row = await self._create(session, "Customer", payload, request_id)
-        return QboRef(id=_str(row, "Id"), name=_str(row, "DisplayName"))
+        return QboRef(id=text(row, "Id"), name=text(row, "DisplayName"))
 
     async def create_sales_receipt(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
     ) -> QboDocument:
-        return _document(await self._create(session, "SalesReceipt", payload, request_id))
+        return document(await self._create(session, "SalesReceipt", payload, request_id))
 
     async def create_item(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
     ) -> QboRef:
         row = await self._create(session, "Item", payload, request_id)
-        return QboRef(id=_str(row, "Id"), name=_str(row, "Name"))
+        return QboRef(id=text(row, "Id"), name=text(row, "Name"))
 
     async def batch_create(
         self,
@@ -137,7 +138,7 @@ class QuickBooksClient:
         bids = [bid for bid, _ in payloads]
         items = batch_items(entity, body, bids, [session.access_token])
         return {
-            bid: item if isinstance(item, ExternalRejected) else _document(item)
+            bid: item if isinstance(item, ExternalRejected) else document(item)
             for bid, item in items.items()
         }
 
@@ -155,7 +156,7 @@ class QuickBooksClient:
         while len(options) < max_results:
             size = min(MAX_RESULTS, max_results - len(options))
             rows = await self._query(session, query.page(len(options) + 1, size))
-            options.extend(_option(entity, row) for row in rows)
+            options.extend(option(entity, row) for row in rows)
             if len(rows) < size:
                 break
         return options
@@ -174,6 +175,12 @@ class QuickBooksClient:
             automated_sales_tax=partner is not None,
             using_sales_tax=tax.get("UsingSalesTax") is True or partner is True,
         )
+
+    async def company_id(self, session: QboSession) -> str:
+        path = f"companyinfo/{session.realm_id}"
+        body = await self._request(session, "GET", path, params={})
+        info = body.get("CompanyInfo")
+        return text(info, "Id") if isinstance(info, dict) else ""
 
     async def _query(self, session: QboSession, query: Query) -> list[Json]:
         body = await self._request(session, "GET", "query", params={"query": query.render()})
@@ -263,46 +270,3 @@ class QuickBooksClient:
         if isinstance(exc, ExternalUnavailable) and exc.retry_after is not None:
             return exc.retry_after
         return float(self._backoff(state))
-
-
-def _str(row: Json, key: str) -> str:
-    value = row.get(key)
-    return "" if value is None else str(value)
-
-
-def _ref_value(row: Json, key: str) -> str | None:
-    ref = row.get(key)
-    value = ref.get("value") if isinstance(ref, dict) else None
-    return None if value is None else str(value)
-
-
-def _amount(value: object) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return str(Decimal(str(value)).quantize(_CENT))
-    except InvalidOperation:
-        return None
-
-
-def _document(row: Json) -> QboDocument:
-    return QboDocument(
-        id=_str(row, "Id"),
-        doc_number=_str(row, "DocNumber") or None,
-        total=_amount(row.get("TotalAmt")),
-        customer_id=_ref_value(row, "CustomerRef"),
-        txn_date=_str(row, "TxnDate") or None,
-        raw=row,
-    )
-
-
-def _option(entity: str, row: Json) -> QboOption:
-    name_key = "DisplayName" if entity == "Customer" else "Name"
-    kind_key = {"Account": "AccountType", "Item": "Type", "PaymentMethod": "Type"}.get(entity)
-    return QboOption(
-        id=_str(row, "Id"),
-        name=_str(row, "FullyQualifiedName") or _str(row, name_key),
-        active=row.get("Active", True) is not False,
-        kind=_str(row, kind_key) or None if kind_key else None,
-        sku=_str(row, "Sku") or None if entity == "Item" else None,
-    )

@@ -8,13 +8,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from app.api.cookies import set_nonce_cookie
 from app.api.deps import ContainerDep
 from app.api.errors import AppError, responses
 from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRejected
 from app.domain.signals import InstallRefused
-from app.services.shopify_connection import collapse_query
+from app.services.shopify_connection import COOKIE, collapse_query
 
 router = APIRouter(prefix="/v1/shopify", tags=["shopify"])
+COOKIE_PATH = "/v1/shopify"
 Signed = Annotated[str, Query(description="Set by Shopify; covered by `hmac`")]
 
 
@@ -43,10 +45,13 @@ async def install_shopify(
     hmac: Annotated[str, Query(description="Shopify's signature of the other parameters")],
 ) -> RedirectResponse:
     """The app URL Shopify opens when a merchant installs LedgerPort. Checks Shopify's
-    signature, the shop domain and the timestamp, then redirects to Shopify's consent page
-    with a sealed `state` that names the shop and expires in 10 minutes."""
-    url = container.shopify_installer.begin(_query(request))
-    return RedirectResponse(url, status_code=302)
+    signature, the shop domain and the timestamp, sets an HttpOnly nonce cookie that binds
+    the install to this browser, then redirects to Shopify's consent page with a single-use
+    `state` that names the shop and expires in 10 minutes."""
+    started = await container.shopify_installer.begin(_query(request))
+    response = RedirectResponse(started.consent_url, status_code=302)
+    set_nonce_cookie(response, request, COOKIE, started.nonce, COOKIE_PATH)
+    return response
 
 
 @router.get(
@@ -65,10 +70,12 @@ async def shopify_callback(
     host: Annotated[str | None, Query(description="Set by Shopify; covered by `hmac`")] = None,
 ) -> ShopifyInstalledOut:
     """Where Shopify sends the merchant back after consent (SHOPIFY_REDIRECT_URI). Checks the
-    signature, the state and the shop, exchanges the code for an expiring offline token,
-    creates the shop if it is new and stores the tokens encrypted."""
+    signature, the browser's nonce cookie, the single-use state and the shop, exchanges the
+    code for an expiring offline token, creates the shop if it is new and stores the tokens
+    encrypted."""
     try:
-        done = await container.shopify_installer.complete(_query(request))
+        nonce = request.cookies.get(COOKIE)
+        done = await container.shopify_installer.complete(_query(request), nonce)
     except (ExternalAuthExpired, ExternalRejected) as exc:
         detail = "Shopify refused the code: it expired or was used; install again"
         raise InstallRefused(detail, "code") from exc

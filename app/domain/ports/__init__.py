@@ -21,6 +21,7 @@ from app.domain.ports.external import (
     TokenSet,
     WebhookVerifier,
 )
+from app.domain.ports.oauth_states import OAuthStateRepository
 from app.domain.ports.storage import (
     ApiKeyRepository,
     AuditRepository,
@@ -50,6 +51,7 @@ __all__ = [
     "InboxRepository",
     "JobQueue",
     "MappingRepository",
+    "OAuthStateRepository",
     "OrderRepository",
     "PrivacyRepository",
     "QboDocument",

@@ -119,6 +119,11 @@ class QuickBooksPort(Protocol):
         """The company's sales-tax preferences (GET /preferences)."""
         ...
 
+    async def company_id(self, session: QboSession) -> str:
+        """The Id of the company the token reads (GET /companyinfo/{realmId}). Raises
+        `ExternalAuthExpired` when the token is not the realm's."""
+        ...
+
 
 class QboOAuthPort(Protocol):
     """Intuit's OAuth 2.0 token endpoint."""

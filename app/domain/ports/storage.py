@@ -24,6 +24,7 @@ from app.domain.entities import (
     SyncRun,
 )
 from app.domain.entities import Mapping as MappingEntry
+from app.domain.ports.oauth_states import OAuthStateRepository
 
 
 class ShopRepository(Protocol):
@@ -166,6 +167,10 @@ class MappingRepository(Protocol):
         """Removes the mapping; False when there was none."""
         ...
 
+    async def clear(self, shop_id: int) -> int:
+        """Removes every mapping of the shop, of every kind; how many there were."""
+        ...
+
 
 class SourceRepository(Protocol):
     """What the shop's orders have shown us that can be mapped."""
@@ -272,6 +277,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sources(self) -> SourceRepository: ...
+
+    @property
+    def oauth_states(self) -> OAuthStateRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -199,10 +199,12 @@ async def _record(
     async with deps.uow() as uow:
         record = await uow.records.get(job.shop_id, Entity.order, job.shopify_id)
         assert record is not None
+        tried_before = record.last_attempt_at is not None
         delay = _apply(record, outcome, deps.clock(), deps.retry_base_s)
         await uow.records.save(record)
         blockers = blockers_of(outcome.error) if outcome.error else frozenset()
-        await uow.records.set_blockers(record, blockers)
+        if blockers or tried_before:  # a first try that synced has nothing to clear
+            await uow.records.set_blockers(record, blockers)
         error = outcome.error
         for qbo_id in loaded.created_customers:
             await record_created_customer(uow, job.shop_id, loaded.order, qbo_id, job.actor)

@@ -113,9 +113,14 @@ def _spawn(*args: str) -> subprocess.Popen[bytes]:
 def _start_sandbox(settings: Settings, webhook_address: str) -> subprocess.Popen[bytes]:
     qbo_port = urlsplit(settings.qbo_api_base).port or 8101
     shopify_port = urlsplit(settings.shopify_api_base.replace("{shop}", "x")).port or 8102
+    from app.demo import DEMO_REALM
+
+    # The demo's company is the sandbox's only one, so its consent page (which approves the
+    # first company) reconnects the demo shop to its own company, as a merchant would.
     return _spawn(
         "ledgerport_sandbox",
         "--host", "127.0.0.1",
+        "--realm", DEMO_REALM,
         "--qbo-port", str(qbo_port),
         "--shopify-port", str(shopify_port),
         "--webhook-address", webhook_address,

@@ -36,7 +36,7 @@ _ROWS = (
         "Reconnect QuickBooks",
         "POST",
         "/connections/quickbooks/authorize",
-        "Returns Intuit's consent URL; approving there reconnects.",
+        "Returns a single-use link: open it in the browser, approve at Intuit, come back.",
     ),
     ("view_config", "View settings", "GET", "/config", "All sync settings."),
     (

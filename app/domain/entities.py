@@ -27,6 +27,10 @@ INBOX_LIMITS = {
 }
 
 
+# Days of audit history each plan shows (None: all of it); older entries are hidden, not deleted.
+RETENTION_DAYS: dict[str, int | None] = {"free": 7, "growth": 30, "scale": 90, "enterprise": None}
+
+
 @dataclass
 class Shop:
     id: int

@@ -11,12 +11,11 @@ from app.api import cursors
 from app.api.deps import ContainerDep, ShopDep, UowDep
 from app.api.errors import responses
 from app.api.schemas import AuditEntryOut, AuditPage, ErrorInfoOut
-from app.domain.entities import AuditEntry, AuditFilter
+from app.domain.entities import RETENTION_DAYS, AuditEntry, AuditFilter
 from app.domain.errors import CATALOGUE, ErrorCode
 from app.domain.models import Actor, SyncStatus
 
 router = APIRouter(prefix="/v1/shops/{shop}/audit-log", tags=["audit-log"])
-RETENTION_DAYS = {"free": 7, "growth": 30, "scale": 90, "enterprise": None}
 
 
 def _cursor(entry_id: int) -> str:

@@ -18,8 +18,7 @@ from app.api.record_schemas import (
     RecordOut,
     RecordPage,
 )
-from app.api.routes.audit import RETENTION_DAYS
-from app.domain.entities import RecordFilter
+from app.domain.entities import RETENTION_DAYS, RecordFilter
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import ExternalError
 from app.domain.models import SyncStatus

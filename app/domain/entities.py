@@ -93,13 +93,19 @@ class Delivery:
     topic: str
     event_id: str
     body: str
-    status: str = "received"  # received | processed | ignored | failed
+    status: str = "received"  # received | processed | ignored | failed | deferred
     note: str | None = None
     webhook_id: str | None = None
     api_version: str | None = None
     triggered_at: str | None = None
     received_at: datetime | None = None
     processed_at: datetime | None = None
+
+
+# A delivery in one of these states is done with and is purged after the inbox's retention.
+# `deferred` is not among them: it holds a topic LedgerPort keeps until it can post it
+# (refunds), so retention never deletes it; `received` still waits for its job.
+PURGEABLE_DELIVERY_STATUSES = ("processed", "ignored", "failed")
 
 
 @dataclass(frozen=True)

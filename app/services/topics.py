@@ -1,4 +1,5 @@
-"""Shopify topics about the shop rather than one order: refunds, uninstall, privacy."""
+"""Shopify topics beside the orders': uninstall and privacy, carried out at once, and refunds,
+kept until LedgerPort posts them."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from app.domain.ports import UnitOfWork
 from app.services import privacy
 from app.services.connections import mark_unhealthy
 
+# Stored and acknowledged, then kept as `deferred` (never purged) until their feature posts them.
+DEFERRED_TOPICS = frozenset({"refunds/create"})
+
 SHOP_TOPICS = frozenset(
     {
-        "refunds/create",
         "app/uninstalled",
         "customers/data_request",
         "customers/redact",
@@ -31,8 +34,6 @@ async def handle_shop_topic(
         return await privacy.data_request(uow, shop.id, payload)
     if topic == "customers/redact":
         return await privacy.redact_customer(uow, shop.id, shop.domain, payload)
-    if topic == "refunds/create":
-        return _refund_note(payload)
     raise ValueError(f"{topic} is not a shop topic")
 
 
@@ -51,9 +52,10 @@ async def _uninstalled(uow: UnitOfWork, shop: Shop, now: datetime) -> str:
     return f"shop uninstalled: syncing stopped, API keys revoked: {revoked}"
 
 
-def _refund_note(payload: dict[str, Any]) -> str:
-    # Posting refund receipts to QBO is a later feature; the refund stays in the inbox.
+def deferred_note(topic: str, payload: dict[str, Any]) -> str:
+    """What a deferred delivery waits for, for the inbox row's note."""
     lines = payload.get("refund_line_items") or []
     return (
-        f"refund {payload.get('id')} of order {payload.get('order_id')} ({len(lines)} lines) kept"
+        f"refund {payload.get('id')} of order {payload.get('order_id')} ({len(lines)} lines) "
+        "kept until refunds are posted to QuickBooks"
     )

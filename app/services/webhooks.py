@@ -17,7 +17,7 @@ from app.domain.ports import Clock, Inbox, JobQueue, UnitOfWork, UnitOfWorkFacto
 from app.domain.signals import InboxUnavailable, WebhookRefused, WebhookTooLarge, WebhookUnsigned
 from app.services.orders import store_order
 from app.services.privacy import redact_shop
-from app.services.topics import SHOP_TOPICS, handle_shop_topic
+from app.services.topics import DEFERRED_TOPICS, SHOP_TOPICS, deferred_note, handle_shop_topic
 
 ORDER_TOPICS = frozenset(
     {
@@ -30,7 +30,7 @@ ORDER_TOPICS = frozenset(
         "orders/cancelled",
     }
 )
-HANDLED_TOPICS = ORDER_TOPICS | SHOP_TOPICS
+HANDLED_TOPICS = ORDER_TOPICS | SHOP_TOPICS | DEFERRED_TOPICS
 log = logging.getLogger(__name__)
 
 
@@ -247,6 +247,10 @@ async def process_delivery(uow: UnitOfWork, delivery_id: int, now: datetime) -> 
             await redact_shop(uow, shop.id, shop.domain)  # this delivery goes with it
             await uow.commit()
             return
+        elif delivery.topic in DEFERRED_TOPICS:
+            # Kept whole, and out of retention's reach, until LedgerPort can post it.
+            delivery.status = "deferred"
+            delivery.note = deferred_note(delivery.topic, json.loads(delivery.body))
         elif delivery.topic in SHOP_TOPICS:
             payload = json.loads(delivery.body)
             delivery.note = await handle_shop_topic(uow, shop, delivery.topic, payload, now)

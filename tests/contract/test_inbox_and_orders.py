@@ -75,7 +75,7 @@ async def test_handled_deliveries_received_before_the_cutoff_are_deleted(backend
     cutoff = T0 + timedelta(days=7)
     old = {
         status: await backend.add_delivery(DOMAIN, event_id=f"old-{status}", status=status)
-        for status in ("processed", "ignored", "failed", "received")
+        for status in ("processed", "ignored", "failed", "received", "deferred")
     }
     recent = await backend.add_delivery(
         DOMAIN, event_id="recent", status="processed", received_at=cutoff + minutes(1)
@@ -87,6 +87,7 @@ async def test_handled_deliveries_received_before_the_cutoff_are_deleted(backend
         for status in ("processed", "ignored", "failed"):
             assert await uow.inbox.get(old[status]) is None
         assert await uow.inbox.get(old["received"]) is not None
+        assert await uow.inbox.get(old["deferred"]) is not None  # a refund waiting to be posted
         assert await uow.inbox.get(recent) is not None
 
 

@@ -7,12 +7,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.domain.entities import Delivery, OrderState, RecordFilter, StoredOrder, SyncRecord
+from app.domain.entities import (
+    PURGEABLE_DELIVERY_STATUSES,
+    Delivery,
+    OrderState,
+    RecordFilter,
+    StoredOrder,
+    SyncRecord,
+)
 from app.domain.records import RecordView, admits
 from tests.fakes.base import Repository, copied
 from tests.fakes.store import json_value, stored
-
-HANDLED = ("processed", "ignored", "failed")
 
 
 class InboxRepository(Repository):
@@ -30,7 +35,11 @@ class InboxRepository(Repository):
         await self._save("inbox", delivery.id, delivery)
 
     async def delete_handled_before(self, cutoff: datetime) -> int:
-        done = [d.id for d in self._rows("inbox") if d.status in HANDLED and _before(d, cutoff)]
+        done = [
+            d.id
+            for d in self._rows("inbox")
+            if d.status in PURGEABLE_DELIVERY_STATUSES and _before(d, cutoff)
+        ]
         for delivery_id in done:
             await self._lock("inbox", delivery_id)
             self._table("inbox").pop(delivery_id, None)

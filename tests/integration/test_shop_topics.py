@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from app.adapters.db.tables import (
     SyncRecord,
     WebhookDelivery,
 )
+from app.services.webhooks import purge_handled_deliveries
 from tests.conftest import PG_ADMIN_DSN
 from tests.harness import REALM, SHOP, Harness, make_settings, order_fixture, running
 
@@ -68,7 +71,19 @@ async def test_a_refund_is_acknowledged_and_kept(h: Harness) -> None:
     await settle(h)
     assert response.status_code == 200
     delivery = await one(h, WebhookDelivery)
-    assert delivery.status == "processed" and "kept" in delivery.note
+    assert delivery.status == "deferred" and "kept until refunds are posted" in delivery.note
+
+
+async def test_a_refund_outlives_the_inbox_retention(h: Harness) -> None:
+    """Refunds are posted by a later feature: purging handled deliveries must not lose one."""
+    await h.install()
+    refund = order_fixture("06_partially_refunded")["refunds"][0]
+    await h.deliver(refund, topic="refunds/create")
+    await settle(h)
+    far_future = datetime.now(UTC) + timedelta(days=365)
+    assert await purge_handled_deliveries(h.container.uow(), far_future) == 0
+    delivery = await one(h, WebhookDelivery)
+    assert delivery.status == "deferred" and json.loads(delivery.body)["id"] == refund["id"]
 
 
 async def test_after_app_uninstalled_orders_are_kept_but_not_synced(h: Harness) -> None:

@@ -10,10 +10,9 @@ from sqlalchemy import delete, select
 
 from app.adapters.db.base import Repository, table_of
 from app.adapters.db.tables import WebhookDelivery
-from app.domain.entities import Delivery
+from app.domain.entities import PURGEABLE_DELIVERY_STATUSES, Delivery
 
 INBOX = table_of(WebhookDelivery)
-HANDLED = ("processed", "ignored", "failed")
 
 
 class SqlInbox(Repository):
@@ -32,7 +31,9 @@ class SqlInbox(Repository):
         await self._save(INBOX, delivery)
 
     async def delete_handled_before(self, cutoff: datetime) -> int:
-        statement = delete(INBOX).where(INBOX.c.status.in_(HANDLED), INBOX.c.received_at < cutoff)
+        statement = delete(INBOX).where(
+            INBOX.c.status.in_(PURGEABLE_DELIVERY_STATUSES), INBOX.c.received_at < cutoff
+        )
         result = await self._session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
 

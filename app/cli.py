@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ledgerport")
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="API + worker (+ sandbox and demo shop)")
-    run_parser.add_argument("--host", default=os.environ.get("LEDGERPORT_HOST", "127.0.0.1"))
+    run_parser.add_argument("--host", help="where the API listens (default: LEDGERPORT_HOST)")
     run_parser.add_argument("--port", type=int, help="the API's port (default: PORT, or 8000)")
     for name in ("worker", "migrate", "seed-demo", "openapi"):
         sub.add_parser(name)
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "run":
         from app.launch import run
 
-        return run(settings, args.host)
+        return run(settings, args.host or settings.host)
     if args.command == "create-key":
         return create_key(settings, args.label)
     {"worker": worker, "migrate": migrate, "seed-demo": seed_demo}[args.command](settings)

@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     shopify_redirect_uri: str = Field(default="", alias="SHOPIFY_REDIRECT_URI")
 
     # Where `python -m app.cli run` serves the API, and (with the sandbox) the fakes it starts.
+    host: str = Field(default="127.0.0.1", alias="LEDGERPORT_HOST")
     port: int = Field(default=8000, ge=1, le=65535, alias="PORT")
     sandbox_qbo_port: int = Field(default=8101, ge=1, le=65535, alias="SANDBOX_QBO_PORT")
     sandbox_shopify_port: int = Field(default=8102, ge=1, le=65535, alias="SANDBOX_SHOPIFY_PORT")

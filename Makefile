@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml sandbox/pyproject.toml
 	touch $(STAMP)
 
 # The embedded demo: the sandbox fakes stand in for QBO and Shopify unless LEDGERPORT_SANDBOX=0.
+# Ports: PORT (API, 8000), SANDBOX_QBO_PORT (8101), SANDBOX_SHOPIFY_PORT (8102); see README.
 run: $(STAMP)
 	LEDGERPORT_SANDBOX=$${LEDGERPORT_SANDBOX-1} $(BIN)/python -m app.cli run
 

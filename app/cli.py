@@ -6,12 +6,9 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -42,14 +39,19 @@ def openapi() -> None:
     print(json.dumps(create_app(docs_only=True).openapi(), indent=2, sort_keys=True))
 
 
-async def _seed(settings: Settings) -> str:
+async def seed(settings: Settings, *, with_qbo: bool, with_shopify: bool) -> str:
+    """Seeds the demo shop (its company in the sandbox QBO at QBO_API_BASE when `with_qbo`,
+    its connection to the sandbox Shopify when `with_shopify`) and returns its new API key,
+    also written beside the token key."""
     from app.adapters.queue.inprocess import InProcessQueue
     from app.bootstrap import bootstrap
-    from app.demo import seed_demo
+    from app.demo import connect_demo_shopify, seed_demo
 
-    container = bootstrap(settings, InProcessQueue())
+    container = bootstrap(settings, InProcessQueue())  # nothing is queued: never started
     try:
-        key = (await seed_demo(container)).api_key
+        key = (await seed_demo(container, with_qbo=with_qbo)).api_key
+        if with_shopify:
+            await connect_demo_shopify(container)
     finally:
         await container.aclose()
     path = demo_key_file(settings)
@@ -60,7 +62,9 @@ async def _seed(settings: Settings) -> str:
 
 
 def seed_demo(settings: Settings) -> None:
-    print(asyncio.run(_seed(settings)))
+    """Seeds the demo shop and its company into a running sandbox QBO (QBO_API_BASE) and
+    prints its new key; `run` also connects it to the sandbox Shopify."""
+    print(asyncio.run(seed(settings, with_qbo=True, with_shopify=False)))
 
 
 async def _issue_ops_key(settings: Settings, label: str) -> str:
@@ -106,73 +110,12 @@ def wait_for(
     raise RuntimeError(f"{url} did not come up within {seconds:.0f} s")
 
 
-def _spawn(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT)
-
-
-def _start_sandbox(settings: Settings, webhook_address: str) -> subprocess.Popen[bytes]:
-    qbo_port = urlsplit(settings.qbo_api_base).port or 8101
-    shopify_port = urlsplit(settings.shopify_api_base.replace("{shop}", "x")).port or 8102
-    from app.demo import DEMO_REALM
-
-    # The demo's company is the sandbox's only one, so its consent page (which approves the
-    # first company) reconnects the demo shop to its own company, as a merchant would.
-    return _spawn(
-        "ledgerport_sandbox",
-        "--host", "127.0.0.1",
-        "--realm", DEMO_REALM,
-        "--qbo-port", str(qbo_port),
-        "--shopify-port", str(shopify_port),
-        "--webhook-address", webhook_address,
-        "--qbo-client-id", settings.qbo_client_id,
-        "--qbo-client-secret", settings.qbo_client_secret.get_secret_value(),
-        "--shopify-client-secret", settings.shopify_client_secret.get_secret_value(),
-    )  # fmt: skip
-
-
-def _banner(settings: Settings, host: str, port: int, key: str | None) -> None:
-    redis = urlsplit(settings.redis_url).hostname if settings.redis_url else None
-    print(f"LedgerPort API   http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    print(f"worker           {'arq worker on Redis at ' + str(redis) if redis else 'in-process'}")
-    if key is not None:
-        print(f"sandbox QBO      {settings.qbo_api_base}")
-        print("demo shop        demo-store.myshopify.com")
-        print(f"demo API key     {key}  (also in {demo_key_file(settings)})")
-    print(f"webhooks         POST http://{host}:{port}/webhooks/shopify", flush=True)
-
-
-def run(settings: Settings, host: str, port: int) -> None:
-    """API, worker and (with LEDGERPORT_SANDBOX=1) the sandbox with the demo shop, until Ctrl-C."""
-    import uvicorn
-
-    migrate(settings)
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        key = None
-        if settings.sandbox:
-            children.append(_start_sandbox(settings, f"http://{host}:{port}/webhooks/shopify"))
-            try:
-                wait_for(f"{settings.qbo_api_base}/_sandbox/health")
-            except RuntimeError as exc:
-                raise SystemExit(str(exc)) from exc
-            key = asyncio.run(_seed(settings))
-        if settings.redis_url:
-            children.append(_spawn("app.cli", "worker"))
-        _banner(settings, host, port, key)
-        uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port)
-    finally:
-        for child in children:
-            child.send_signal(signal.SIGINT)
-        for child in children:
-            child.wait(timeout=10)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ledgerport")
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="API + worker (+ sandbox and demo shop)")
-    run_parser.add_argument("--host", default=os.environ.get("LEDGERPORT_HOST", "127.0.0.1"))
-    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run_parser.add_argument("--host", help="where the API listens (default: LEDGERPORT_HOST)")
+    run_parser.add_argument("--port", type=int, help="the API's port (default: PORT, or 8000)")
     for name in ("worker", "migrate", "seed-demo", "openapi"):
         sub.add_parser(name)
     key_parser = sub.add_parser("create-key", help="print a new API key (migrates the DB first)")
@@ -181,11 +124,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "openapi":
         return openapi()
+    if getattr(args, "port", None) is not None:
+        # As PORT: the settings' redirect URIs follow it, here and in the processes started.
+        os.environ["PORT"] = str(args.port)
     settings = Settings()
     if args.command in ("run", "worker"):
         refuse_unless_startable(settings)
     if args.command == "run":
-        return run(settings, args.host, args.port)
+        from app.launch import run
+
+        return run(settings, args.host or settings.host)
     if args.command == "create-key":
         return create_key(settings, args.label)
     {"worker": worker, "migrate": migrate, "seed-demo": seed_demo}[args.command](settings)

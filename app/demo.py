@@ -1,14 +1,17 @@
 """The demo shop `make run` starts with: a sandbox QBO company, a customer, mapped products
-and the sample orders' tax rate."""
+and the sample orders' tax rate; and LedgerPort installed on it in the sandbox Shopify."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from app.bootstrap import Container
+from app.domain.entities import SHOPIFY
+from app.services.connections import store_tokens
 from app.services.shops import connect_quickbooks, install_shop, map_product, map_tax_rate
 
 DEMO_SHOP = "demo-store.myshopify.com"
@@ -37,10 +40,32 @@ class DemoShop:
 
 
 async def seed_demo(
-    container: Container, *, transport: httpx.AsyncBaseTransport | None = None
+    container: Container,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    with_qbo: bool = True,
 ) -> DemoShop:
     """Idempotent: reuses the shop and the sandbox records; issues a new API key each time and
-    revokes the earlier ones. `transport` reaches the sandbox QBO (a socket by default)."""
+    revokes the earlier ones. `transport` reaches the sandbox QBO (a socket by default).
+    Without `with_qbo` (QBO is not the sandbox) only the shop and its key: the merchant
+    connects QuickBooks through the API."""
+    # The key printed last is the demo's only key: a new seed revokes the ones it printed before.
+    installed = await install_shop(
+        container.uow(),
+        DEMO_SHOP,
+        "Demo Store",
+        plan="growth",
+        key_label="demo",
+        sole_key_at=container.clock(),
+    )
+    if with_qbo:
+        await _seed_qbo(container, installed.shop_id, transport)
+    return DemoShop(DEMO_SHOP, installed.api_key)
+
+
+async def _seed_qbo(
+    container: Container, shop_id: int, transport: httpx.AsyncBaseTransport | None
+) -> None:
     base = container.settings.qbo_api_base
     admin = httpx.AsyncClient(base_url=base, timeout=10, transport=transport)
     async with admin:
@@ -53,29 +78,40 @@ async def seed_demo(
             for sku, name in DEMO_ITEMS.items()
         }
         tax_code = await _ensure(admin, "TaxCode", "Name", DEMO_TAX_CODE)
-    # The key printed last is the demo's only key: a new seed revokes the ones it printed before.
-    installed = await install_shop(
-        container.uow(),
-        DEMO_SHOP,
-        "Demo Store",
-        plan="growth",
-        key_label="demo",
-        sole_key_at=container.clock(),
-    )
     token_set = await container.oauth.refresh(tokens["refresh_token"])
     await connect_quickbooks(
-        container.uow(),
-        container.cipher,
-        installed.shop_id,
-        DEMO_REALM,
-        token_set,
-        qbo=container.qbo,
+        container.uow(), container.cipher, shop_id, DEMO_REALM, token_set, qbo=container.qbo
     )
     for sku, item_id in items.items():
         if sku != "MUG-CER-12":
-            await map_product(container.uow(), installed.shop_id, f"sku:{sku}", item_id, sku)
-    await map_tax_rate(container.uow(), installed.shop_id, *DEMO_TAX, tax_code)
-    return DemoShop(DEMO_SHOP, installed.api_key)
+            await map_product(container.uow(), shop_id, f"sku:{sku}", item_id, sku)
+    await map_tax_rate(container.uow(), shop_id, *DEMO_TAX, tax_code)
+
+
+async def connect_demo_shopify(
+    container: Container, *, transport: httpx.AsyncBaseTransport | None = None
+) -> None:
+    """Installs LedgerPort on the demo shop in the sandbox Shopify as a merchant's consent
+    does: the consent page's code is exchanged for tokens, kept as the shop's Shopify
+    connection. Run on every start: the sandbox forgets its tokens when it stops."""
+    settings, oauth = container.settings, container.shopify_oauth
+    consent_url = oauth.authorize_url(
+        DEMO_SHOP, settings.shopify_scopes, settings.shopify_redirect_uri, "demo-seed"
+    )
+    async with httpx.AsyncClient(timeout=10, transport=transport) as browser:
+        consented = await browser.get(consent_url)
+    if consented.status_code != 302:
+        raise RuntimeError(f"the sandbox Shopify refused the demo's consent: {consented.text}")
+    code = parse_qs(urlsplit(consented.headers["location"]).query)["code"][0]
+    tokens = await oauth.exchange_code(DEMO_SHOP, code)
+    async with container.uow() as uow:
+        shop = await uow.shops.get_by_domain(DEMO_SHOP)
+        if shop is None:
+            raise RuntimeError("seed the demo shop before connecting it to Shopify")
+        connection = await uow.connections.get_or_create(shop.id, SHOPIFY)
+        store_tokens(connection, tokens, container.cipher)
+        await uow.connections.save(connection)
+        await uow.commit()
 
 
 def _item(sku: str, name: str, income_account: str | None) -> dict[str, object]:

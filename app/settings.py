@@ -10,24 +10,28 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SANDBOX_QBO = "http://127.0.0.1:8101"
-SANDBOX_SHOPIFY = "http://127.0.0.1:8102"
-LOCAL_API = "http://127.0.0.1:8000"
-# With LEDGERPORT_SANDBOX=1, what these fields become while unset: the fakes `make run` starts
-# (ledgerport_sandbox's own defaults) and the API on its default port.
-SANDBOX_DEFAULTS = {
-    "qbo_api_base": SANDBOX_QBO,
-    "qbo_auth_url": f"{SANDBOX_QBO}/connect/oauth2",
-    "qbo_token_url": f"{SANDBOX_QBO}/oauth2/v1/tokens/bearer",
-    "qbo_revoke_url": f"{SANDBOX_QBO}/v2/oauth2/tokens/revoke",
-    "qbo_client_id": "sandbox-client-id",
-    "qbo_client_secret": "sandbox-client-secret",
-    "qbo_redirect_uri": f"{LOCAL_API}/v1/connections/quickbooks/callback",
-    "shopify_api_base": f"{SANDBOX_SHOPIFY}/shops/{{shop}}/admin/api",
-    "shopify_client_id": "sandbox-shopify-client",
-    "shopify_client_secret": "sandbox-shopify-secret",
-    "shopify_redirect_uri": f"{LOCAL_API}/v1/shopify/callback",
-}
+
+def sandbox_defaults(api_port: int, qbo_port: int, shopify_port: int) -> dict[str, str]:
+    """With LEDGERPORT_SANDBOX=1, what these fields become while unset: the fakes `make run`
+    starts (on SANDBOX_QBO_PORT and SANDBOX_SHOPIFY_PORT) and the API on PORT, on 127.0.0.1."""
+    qbo, api = f"http://127.0.0.1:{qbo_port}", f"http://127.0.0.1:{api_port}"
+    return {
+        "qbo_api_base": qbo,
+        "qbo_auth_url": f"{qbo}/connect/oauth2",
+        "qbo_token_url": f"{qbo}/oauth2/v1/tokens/bearer",
+        "qbo_revoke_url": f"{qbo}/v2/oauth2/tokens/revoke",
+        "qbo_client_id": "sandbox-client-id",
+        "qbo_client_secret": "sandbox-client-secret",
+        "qbo_redirect_uri": f"{api}/v1/connections/quickbooks/callback",
+        "shopify_api_base": f"http://127.0.0.1:{shopify_port}/shops/{{shop}}/admin/api",
+        "shopify_client_id": "sandbox-shopify-client",
+        "shopify_client_secret": "sandbox-shopify-secret",
+        "shopify_redirect_uri": f"{api}/v1/shopify/callback",
+    }
+
+
+SANDBOX_FIELDS = tuple(sandbox_defaults(1, 1, 1))
+
 # Without it, the real services' fixed endpoints (Intuit's are the same for development and
 # production keys). Everything else above must be set: the QBO API base too, since which of
 # Intuit's two hosts is right depends on the keys (a wrong one answers 3100 or 007001).
@@ -76,6 +80,12 @@ class Settings(BaseSettings):
     )
     shopify_redirect_uri: str = Field(default="", alias="SHOPIFY_REDIRECT_URI")
 
+    # Where `python -m app.cli run` serves the API, and (with the sandbox) the fakes it starts.
+    host: str = Field(default="127.0.0.1", alias="LEDGERPORT_HOST")
+    port: int = Field(default=8000, ge=1, le=65535, alias="PORT")
+    sandbox_qbo_port: int = Field(default=8101, ge=1, le=65535, alias="SANDBOX_QBO_PORT")
+    sandbox_shopify_port: int = Field(default=8102, ge=1, le=65535, alias="SANDBOX_SHOPIFY_PORT")
+
     encryption_key: SecretStr | None = Field(default=None, alias="LEDGERPORT_ENCRYPTION_KEY")
     sandbox: bool = Field(default=False, alias="LEDGERPORT_SANDBOX")
     key_file: str = Field(default="var/ledgerport.key", alias="LEDGERPORT_KEY_FILE")
@@ -91,7 +101,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _resolve_unset(self) -> Settings:
-        defaults = SANDBOX_DEFAULTS if self.sandbox else REAL_DEFAULTS
+        defaults = self.sandbox_defaults() if self.sandbox else REAL_DEFAULTS
         for name, default in defaults.items():
             value = getattr(self, name)
             if not _text(value):
@@ -111,10 +121,19 @@ class Settings(BaseSettings):
     def missing_for_production(self) -> list[str]:
         """The environment names of what running on real QBO and Shopify needs and lacks."""
         fields = type(self).model_fields
-        missing = [fields[n].alias or n for n in SANDBOX_DEFAULTS if not _text(getattr(self, n))]
+        missing = [fields[n].alias or n for n in SANDBOX_FIELDS if not _text(getattr(self, n))]
         if self.encryption_key is None and not self.is_embedded:
             missing.append("LEDGERPORT_ENCRYPTION_KEY")
         return missing
+
+    def sandbox_defaults(self) -> dict[str, str]:
+        return sandbox_defaults(self.port, self.sandbox_qbo_port, self.sandbox_shopify_port)
+
+    @property
+    def sandbox_serves_qbo(self) -> bool:
+        """With the sandbox, whether QBO is its fake (QBO_API_BASE unset or on its port);
+        otherwise the sandbox serves Shopify only and QBO is the server QBO_API_BASE names."""
+        return self.sandbox and self.qbo_api_base == self.sandbox_defaults()["qbo_api_base"]
 
     @property
     def is_embedded(self) -> bool:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 from collections.abc import Generator, Sequence
+from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ledgerport_sandbox.qbo import QboSandbox
 from ledgerport_sandbox.qbo_limits import canonical_kind
@@ -39,6 +42,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--webhook-address", default=None, help="where the fake Shopify delivers webhooks"
+    )
+    parser.add_argument(
+        "--shopify-only", action="store_true", help="serve the fake Shopify alone, no QBO"
+    )
+    parser.add_argument(
+        "--orders",
+        action="append",
+        default=[],
+        type=_shop_orders,
+        metavar="SHOP=FILE",
+        help="start with these orders in a shop (a JSON list, REST shape), no webhook sent",
     )
     parser.add_argument("--qbo-client-id", default="sandbox-client-id")
     parser.add_argument("--qbo-client-secret", default="sandbox-client-secret")
@@ -76,6 +90,26 @@ def _fault_rate(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"expected KIND=PROBABILITY ({exc})") from None
 
 
+def _shop_orders(text: str) -> tuple[str, list[dict[str, object]]]:
+    shop, _, path = text.partition("=")
+    try:
+        orders = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"expected SHOP=FILE with a JSON list ({exc})") from None
+    if not shop or not isinstance(orders, list):
+        raise argparse.ArgumentTypeError("expected SHOP=FILE with a JSON list")
+    return shop, orders
+
+
+def build_shopify(args: argparse.Namespace) -> ShopifySandbox:
+    """The Shopify sandbox the command line asks for, with its starting orders."""
+    shopify = ShopifySandbox(args.shopify_client_secret, webhook_address=args.webhook_address)
+    for shop, orders in args.orders:
+        for order in orders:
+            shopify.create_order(shop, order)
+    return shopify
+
+
 def build_qbo(args: argparse.Namespace) -> QboSandbox:
     """The QBO sandbox the command line asks for."""
     return QboSandbox(
@@ -94,25 +128,22 @@ def build_qbo(args: argparse.Namespace) -> QboSandbox:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    qbo = build_qbo(args)
-    shopify = ShopifySandbox(args.shopify_client_secret, webhook_address=args.webhook_address)
-    servers = [
-        _Server(
-            uvicorn.Config(qbo.app, host=args.host, port=args.qbo_port, log_level=args.log_level)
-        ),
-        _Server(
-            uvicorn.Config(
-                shopify.app, host=args.host, port=args.shopify_port, log_level=args.log_level
-            )
-        ),
-    ]
+    shopify = build_shopify(args)
+    servers = [_server(shopify.app, args.host, args.shopify_port, args.log_level)]
+    if not args.shopify_only:
+        qbo = build_qbo(args)
+        servers.append(_server(qbo.app, args.host, args.qbo_port, args.log_level))
+        realms = ", ".join(qbo.realms)
+        print(f"QBO sandbox:     http://{args.host}:{args.qbo_port} (realms: {realms})", flush=True)  # noqa: T201
+    print(f"Shopify sandbox: http://{args.host}:{args.shopify_port}", flush=True)  # noqa: T201
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _stop, servers)
-    realms = ", ".join(qbo.realms)
-    print(f"QBO sandbox:     http://{args.host}:{args.qbo_port} (realms: {realms})", flush=True)  # noqa: T201
-    print(f"Shopify sandbox: http://{args.host}:{args.shopify_port}", flush=True)  # noqa: T201
     await asyncio.gather(*(server.serve() for server in servers))
+
+
+def _server(app: ASGIApp, host: str, port: int, log_level: str) -> _Server:
+    return _Server(uvicorn.Config(app, host=host, port=port, log_level=log_level))
 
 
 def _stop(servers: list[_Server]) -> None:

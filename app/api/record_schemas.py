@@ -13,12 +13,14 @@ from app.domain.errors import CATALOGUE, ErrorCode, ErrorInfo
 from app.domain.records import RecordView
 
 
-def catalogue_entry(code: str | None) -> ErrorInfo | None:
-    """The catalogue's entry for a stored error code; none for a code it no longer has."""
+def catalogue_entry(code: str | None, record: RecordView | AuditEntry) -> ErrorInfo | None:
+    """The catalogue's entry for a stored error code, its steps and actions naming the
+    record; none for a code the catalogue no longer has."""
     try:
-        return CATALOGUE.get(ErrorCode(code)) if code else None
+        info = CATALOGUE.get(ErrorCode(code)) if code else None
     except ValueError:
         return None
+    return info.for_record(record.entity, record.shopify_id) if info else None
 
 
 class RecordOut(BaseModel):
@@ -69,14 +71,14 @@ class RecordDetailOut(RecordOut):
     def of_detail(
         cls, view: RecordView, history: list[AuditEntry], more_history: bool
     ) -> RecordDetailOut:
-        info = catalogue_entry(view.error_code)
+        info = catalogue_entry(view.error_code, view)
         document = {"id": view.qbo_id, "doc_number": view.qbo_doc_number}
         return cls.model_validate(
             {
                 **_fields(view),
                 "qbo_document": document if view.qbo_id is not None else None,
                 "fix_steps": list(info.fix_steps) if info else [],
-                "actions": [vars(a) for a in info.actions] if info else [],
+                "actions": [ErrorActionOut.of(a) for a in info.actions] if info else [],
                 "history": [audit_entry_out(entry) for entry in history],
                 "more_history": more_history,
             }
@@ -84,7 +86,7 @@ class RecordDetailOut(RecordOut):
 
 
 def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
-    info = catalogue_entry(entry.error_code)
+    info = catalogue_entry(entry.error_code, entry)
     fields = {c: getattr(entry, c) for c in AuditEntryOut.model_fields if c != "error"}
     return AuditEntryOut.model_validate(
         {**fields, "error": ErrorInfoOut.of(info) if info else None}
@@ -92,7 +94,7 @@ def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
 
 
 def _fields(view: RecordView) -> dict[str, Any]:
-    info = catalogue_entry(view.error_code)
+    info = catalogue_entry(view.error_code, view)
     fields = {c: getattr(view, c) for c in RecordOut.model_fields if c != "error"}
     return {**fields, "error": ErrorInfoOut.of(info) if info else None}
 

@@ -7,15 +7,71 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.domain.actions import ErrorAction
 from app.domain.errors import ErrorInfo
+
+
+class PlaceholderOut(BaseModel):
+    name: str = Field(description="Written `{name}` in the path or the example's body")
+    meaning: str
+    source: str = Field(
+        description="The call whose answer supplies it: METHOD and path ({shop} filled in "
+        "by the caller)",
+        examples=["GET /v1/shops/{shop}/quickbooks/customers"],
+    )
+    field: str = Field(
+        description="The answer's field that holds it; for a list (`items`), the field of "
+        "its first item that has the `where` values"
+    )
+    where: dict[str, str] = Field(default_factory=dict, examples=[{"kind": "Bank"}])
+
+
+class ActionExampleOut(BaseModel):
+    method: str
+    path: str = Field(description="As the action's path, placeholders included")
+    body: dict[str, Any] | None = Field(description="JSON body, placeholders included")
+    status: int = Field(description="What the call answers when it succeeds")
 
 
 class ErrorActionOut(BaseModel):
     name: str = Field(description="Stable id of the action, for the UI to bind a button to")
     label: str
     method: str
-    path: str = Field(description="API path template; {shop} is the shop domain")
+    path: str = Field(
+        description="API path template: {shop} is the shop domain; other {names} are "
+        "listed in `placeholders` (a record's own entity and id are filled in)"
+    )
     description: str
+    example: ActionExampleOut = Field(description="A request that succeeds for a set-up shop")
+    placeholders: list[PlaceholderOut] = Field(
+        description="What each {name} in the path or the example's body stands for"
+    )
+
+    @classmethod
+    def of(cls, action: ErrorAction) -> ErrorActionOut:
+        return cls(
+            name=action.name,
+            label=action.label,
+            method=action.method,
+            path=action.path,
+            description=action.description,
+            example=ActionExampleOut(
+                method=action.method,
+                path=action.path,
+                body=dict(action.example.body) if action.example.body is not None else None,
+                status=action.example.status,
+            ),
+            placeholders=[
+                PlaceholderOut(
+                    name=p.name,
+                    meaning=p.meaning,
+                    source=p.source,
+                    field=p.field,
+                    where=dict(p.where),
+                )
+                for p in action.placeholders
+            ],
+        )
 
 
 class ErrorInfoOut(BaseModel):
@@ -29,7 +85,7 @@ class ErrorInfoOut(BaseModel):
 
     @classmethod
     def of(cls, info: ErrorInfo) -> ErrorInfoOut:
-        actions = [ErrorActionOut(**vars(action)) for action in info.actions]
+        actions = [ErrorActionOut.of(action) for action in info.actions]
         return cls(
             code=info.code,
             title=info.title,

@@ -1,17 +1,18 @@
 """The closed error taxonomy: ten codes, what each means and how a person fixes it via our API.
 
-Action paths are templates: `{shop}` plus, where a step needs one, `{source_id}`,
-`{entry_id}`, `{order_id}`, `{entity}`, `{id}`, `{run_id}` or `{code}`.
+Action paths are templates: `{shop}` plus the placeholders each action documents (see
+app/domain/actions.py); an entry's own code is filled in, and a record's entity and id are
+filled in when the entry is handed out for that record (`ErrorInfo.for_record`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from app.domain.actions import ACTIONS, SHOP_PREFIX, ErrorAction
+from app.domain.actions import ACTIONS, SHOP_PREFIX, ErrorAction, fill
 from app.domain.faults import QboFault
 
 
@@ -37,6 +38,15 @@ class ErrorInfo:
     auto_behaviour: str
     fix_steps: tuple[str, ...]
     actions: tuple[ErrorAction, ...]
+
+    def for_record(self, entity: str, shopify_id: str) -> ErrorInfo:
+        """The entry as handed out for one record: its steps and actions name that record."""
+        values = {"entity": entity, "id": shopify_id}
+        return replace(
+            self,
+            fix_steps=tuple(fill(step, values) for step in self.fix_steps),
+            actions=tuple(action.filled(values) for action in self.actions),
+        )
 
 
 class SyncError(Exception):
@@ -72,9 +82,8 @@ def _info(
 ) -> ErrorInfo:
     # Steps write "…/" for the shop's API root; spell it out for readers.
     full = tuple(step.replace("…/", SHOP_PREFIX + "/") for step in steps)
-    return ErrorInfo(
-        code, title, meaning, auto, behaviour, full, tuple(ACTIONS[a] for a in actions.split())
-    )
+    filled = tuple(ACTIONS[a].filled({"code": code}) for a in actions.split())
+    return ErrorInfo(code, title, meaning, auto, behaviour, full, filled)
 
 
 C = ErrorCode
@@ -88,16 +97,17 @@ _ENTRIES = (
         "taken by another customer, vendor or employee. The message names the customer.",
         "Queues the shop's orders with this error again as soon as a customer mapping is saved "
         "or the customer strategy changes.",
-        "Either map the buyer: find them with GET …/mappings/customers?state=unmapped, pick a "
-        "QuickBooks customer from GET …/quickbooks/customers and save the pair with "
-        "PUT …/mappings/customers/{source_id}.",
-        "Or, if QuickBooks need not track each buyer, PATCH …/config/customers with strategy "
-        '"generic" and a generic_customer_id (or "create" to add missing customers).',
+        "Option A, map the buyer: find them with GET …/mappings/customers?state=unmapped, "
+        "pick a QuickBooks customer from GET …/quickbooks/customers and save the pair with "
+        "PUT …/mappings/customers/{source_id}; then sync the orders again (saving queues "
+        "them by itself, the answer's `requeued` says how many; POST …/sync with their ids "
+        "does it at once).",
+        "Option B, if QuickBooks need not track each buyer: PATCH …/config/customers with "
+        'strategy "generic" and a generic_customer_id (or "create" to add missing customers); '
+        "then sync the orders again the same way.",
         "If QuickBooks made the customer inactive, make it active again there (Sales → "
         "Customers) or map the buyer to another; a name taken by a vendor, an employee or an "
         "inactive customer is renamed in QuickBooks.",
-        "Either change queues the orders waiting on it again by itself (the answer's "
-        "`requeued` says how many); POST …/sync with their ids does it at once.",
         actions="list_unmapped_customers list_qbo_customers map_customer "
         "update_customers_config sync_orders",
     ),
@@ -190,11 +200,11 @@ _ENTRIES = (
         "Queues the orders that failed on a settings section again when that section is saved.",
         "See which accounts QuickBooks has active: GET …/quickbooks/accounts.",
         "Compare them with the setting the message names in GET …/config (sections payments, "
-        "accounting, products, customers).",
+        "products, accounting, customers).",
         "Point it at an active record of the right type with PATCH …/config/{section}; saving "
         "checks it against QuickBooks and queues the waiting orders again by itself.",
-        actions="list_qbo_accounts view_config update_accounting_config update_payments_config "
-        "update_products_config sync_orders",
+        actions="list_qbo_accounts view_config update_payments_config update_products_config "
+        "update_accounting_config sync_orders",
     ),
     _info(
         C.qbo_timeout,

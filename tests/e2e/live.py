@@ -46,9 +46,15 @@ class Stack:
 
 
 @contextmanager
-def running_stack(tmp: Path, *, production: bool, sweep_interval_s: float = 1e9) -> Iterator[Stack]:
+def running_stack(
+    tmp: Path,
+    *,
+    production: bool,
+    sweep_interval_s: float = 1e9,
+    settings: Mapping[str, str] | None = None,
+) -> Iterator[Stack]:
     """The processes, until the block ends. The sweep's interval is long by default, so that
-    no sweep runs while a test watches records heal."""
+    no sweep runs while a test watches records heal; `settings` adds environment variables."""
     processes: list[subprocess.Popen[bytes]] = []
     database = f"ledgerport_e2e_{uuid.uuid4().hex[:8]}"
     if production:
@@ -67,6 +73,7 @@ def running_stack(tmp: Path, *, production: bool, sweep_interval_s: float = 1e9)
         QBO_REDIRECT_URI=f"{api}/v1/connections/quickbooks/callback",
         LEDGERPORT_SWEEP_INTERVAL_S=str(sweep_interval_s),
     )
+    env.update(settings or {})
     log_path = tmp / "processes.log"
     logs = log_path.open("wb")
 
@@ -171,6 +178,17 @@ class LiveShop:
             order_ids, lambda r: r["status"] != "pending" and r["attempts"] > 0, seconds
         )
 
+    def consent_quickbooks(self, start_link: str) -> None:
+        """The browser opens our single-use start link and the person approves, at Intuit's
+        consent page, access to the shop's company."""
+        http = self.stack.http
+        opened = http.get(start_link)
+        assert opened.status_code == 302, opened.text
+        consented = http.get(f"{opened.headers['location']}&realmId={quote(self.realm)}")
+        assert consented.status_code == 302, consented.text
+        connected = http.get(consented.headers["location"])
+        assert connected.status_code == 200, connected.text
+
     # -- the sandbox Shopify -------------------------------------------------------------
 
     def send_order(self, payload: Mapping[str, Any], topic: str = "orders/create") -> None:
@@ -204,6 +222,12 @@ class LiveShop:
         changed = self.stack.http.post(url, json={"active": active})
         assert changed.status_code == 200, changed.text
 
+    def qbo_admin(self, path: str, body: Mapping[str, Any]) -> Json:
+        """POSTs to the sandbox QBO's admin route `/_sandbox{path}`."""
+        answer = self.stack.http.post(f"{self.stack.qbo}/_sandbox{path}", json=dict(body))
+        assert answer.status_code in (200, 201, 204), answer.text
+        return dict(answer.json()) if answer.content else {}
+
     def receipts(self) -> dict[str, Json]:
         """The company's sales receipts by document number."""
         return {str(r["DocNumber"]): r for r in self.qbo_list("SalesReceipt")}
@@ -231,13 +255,7 @@ def new_shop(stack: Stack, name: str = "heal") -> LiveShop:
 
     # Connect QuickBooks: the browser opens our start link (which sets the nonce cookie, kept
     # in the client's jar) and the person picks the new company on Intuit's consent page.
-    start = shop.ok("POST", "/connections/quickbooks/authorize")["authorize_url"]
-    opened = http.get(start)
-    assert opened.status_code == 302, opened.text
-    consented = http.get(f"{opened.headers['location']}&realmId={quote(realm)}")
-    assert consented.status_code == 302, consented.text
-    connected = http.get(consented.headers["location"])
-    assert connected.status_code == 200, connected.text
+    shop.consent_quickbooks(shop.ok("POST", "/connections/quickbooks/authorize")["authorize_url"])
     statuses = {c["provider"]: c["status"] for c in shop.ok("GET", "/connections")["items"]}
     assert statuses == {"quickbooks": "healthy", "shopify": "healthy"}, statuses
     return shop

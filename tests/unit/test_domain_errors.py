@@ -117,3 +117,21 @@ def test_sync_error_carries_code_message_detail_and_fault() -> None:
     assert error.detail == {"doc": "SH1001"} and error.fault is fault
     assert error.info is CATALOGUE[ErrorCode.duplicate]
     assert SyncError(ErrorCode.on_hold, "x").detail == {}
+
+
+def test_an_entry_handed_out_for_a_record_names_that_record() -> None:
+    info = CATALOGUE[ErrorCode.duplicate].for_record("order", "5910002001001")
+    resolve = next(a for a in info.actions if a.name == "resolve_record")
+    assert resolve.path == "/v1/shops/{shop}/records/order/5910002001001/resolve"
+    assert {p.name for p in resolve.placeholders} == set()
+    sync = next(a for a in info.actions if a.name == "sync_orders")
+    assert sync.example.body == {"order_ids": ["5910002001001"]}
+    assert "{id}" not in " ".join(info.fix_steps)
+    assert "/records/order/5910002001001/resolve" in " ".join(info.fix_steps)
+
+
+def test_every_action_has_an_example_and_documents_each_placeholder() -> None:
+    for action in ACTIONS.values():
+        assert 200 <= action.example.status < 300, action.name
+        named = set(re.findall(r"\{([a-z_]+)\}", action.path + str(action.example.body)))
+        assert named - {"shop"} == {p.name for p in action.placeholders}, action.name

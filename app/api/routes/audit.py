@@ -33,6 +33,8 @@ def _before_id(cursor: str | None) -> int | None:
 
 def _out(entry: AuditEntry) -> AuditEntryOut:
     info = CATALOGUE.get(ErrorCode(entry.error_code)) if entry.error_code else None
+    if info is not None:
+        info = info.for_record(entry.entity, entry.shopify_id)
     return AuditEntryOut.model_validate(
         {
             **{c: getattr(entry, c) for c in AuditEntryOut.model_fields if c != "error"},

@@ -130,7 +130,7 @@ async def preview_order(deps: PreviewDeps, shop_id: int, order_id: str) -> Previ
         _resolved_or(inputs, summary),
         manual,
         errors=gates,
-        creates=[] if adopted else done.creates,
+        creates=done.creates,  # made before the receipt is posted, adopted or not
         document=None if adopted else done.payload,
         qbo_id=adopted.id if adopted else None,
         qbo_doc_number=adopted.doc_number if adopted else None,

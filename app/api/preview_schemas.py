@@ -56,14 +56,16 @@ class PreviewOut(BaseModel):
     summary: str = Field(description="The same, in words")
     errors: list[BlockerOut] = Field(
         description="What stops it, in the order the sync meets them: on_hold first (which a "
-        "manual sync overrides), then what stops the translation"
+        "manual sync overrides), then the first thing that stops the translation (the sync "
+        "stops there too)"
     )
     creates: list[CreateOut] = Field(
         description="Customers and items the sync would create in QuickBooks before posting"
     )
     document: DocumentOut | None = Field(
-        description="The sales receipt a sync (or, when held, a manual sync) would post; none "
-        "when something stops the translation, or nothing would be posted"
+        description="The sales receipt a sync (or, for an order held or resolved, a manual "
+        "sync) would post; none when something stops the translation, or nothing would be "
+        "posted"
     )
     placeholders: str | None = Field(description="How to read `new:` ids, when there are any")
     qbo_id: str | None = Field(description="The receipt already in QuickBooks, if any")

@@ -2,8 +2,9 @@
 
 The payloads come from the sync's own steps (items, settings check, customer, translation)
 given a QuickBooks port that reads for real and captures creates (app.services.dry_run).
-Nothing is written to QBO, nor to our database: no record, audit entry or mapping (a token
-due for renewal is renewed and stored, as any QBO read does).
+Nothing is written to QBO, nor to our database: no record, audit entry or mapping. The QBO
+connection is kept as any QBO read keeps it: a token due for renewal is renewed and stored, and
+a connection whose renewed token QBO refuses too is marked unhealthy.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.services.shops import install_shop
-from tests.harness import Harness, make_settings, running
+from tests.harness import SHOP, Harness, make_settings, running
 from tests.integration.previews import (
     BASE,
     ORDER,
@@ -110,3 +110,18 @@ async def test_a_different_receipt_under_the_number_is_a_duplicate_as_the_sync_f
     await manual_sync(h, auth)
     record = await record_of(h, auth)
     assert (record["status"], record["error_code"]) == ("error", "duplicate")
+
+
+async def test_a_shop_without_quickbooks_is_blocked_by_qbo_auth(h: Harness) -> None:
+    shop = await install_shop(h.container.uow(), SHOP, "Northwind")
+    auth = {"Authorization": f"Bearer {shop.api_key}"}
+    await h.deliver(ORDER)
+    await settle(h)
+
+    shown = await preview(h, auth, reads=False)
+
+    assert shown["action"] == "blocked" and shown["document"] is None
+    [error] = shown["errors"]
+    assert error["code"] == "qbo_auth" and "not connected" in error["message"]
+    names = {action["name"] for action in error["error"]["actions"]}
+    assert "reconnect_quickbooks" in names

@@ -29,8 +29,9 @@ async def preview(
     create are listed in `creates`, and the document refers to them by placeholder ids.
     QuickBooks is read (customers, items, the settings' records, a receipt with the same
     number). For an order on hold the on_hold error is listed together with the document a
-    manual sync would post. An order LedgerPort has not stored is a 404; 409 when QuickBooks
-    refuses the connection, 429 or 503 when it cannot be read now."""
+    manual sync would post; a shop without a QuickBooks connection is answered with the
+    qbo_auth error that stops its orders. An order LedgerPort has not stored is a 404; 409 when
+    QuickBooks refuses a freshly renewed token, 429 or 503 when it cannot be read now."""
     deps = PreviewDeps(container.uow, container.qbo, container.tokens, container.reference)
     try:
         found = await preview_order(deps, shop.id, order_id)

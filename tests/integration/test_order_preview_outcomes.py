@@ -125,3 +125,22 @@ async def test_a_shop_without_quickbooks_is_blocked_by_qbo_auth(h: Harness) -> N
     assert error["code"] == "qbo_auth" and "not connected" in error["message"]
     names = {action["name"] for action in error["error"]["actions"]}
     assert "reconnect_quickbooks" in names
+
+
+async def test_a_resolved_order_is_left_alone_unless_synced_by_hand(h: Harness) -> None:
+    shop = await h.install()
+    auth = h.auth(shop)
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.deliver(ORDER)  # its product is not mapped: an error
+    await settle(h)
+    note = {"note": "booked by hand"}
+    resolved = await h.api.post(f"{BASE}/records/order/{ORDER_ID}/resolve", json=note, headers=auth)
+    assert resolved.status_code == 200, resolved.text
+    await h.map_sku(shop, SKU, "Organic Cotton Tee")
+
+    shown = await preview(h, auth)
+
+    assert shown["action"] == "nothing" and shown["errors"] == []
+    assert "resolved" in shown["summary"]
+    assert shown["manual_sync"]["posts"] is True
+    assert shown["document"]["payload"]["DocNumber"] == "SH1001"

@@ -17,6 +17,7 @@ from app.api.routes import (
     connections,
     health,
     mappings,
+    preview,
     quickbooks,
     records,
     shopify_install,
@@ -78,6 +79,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         health,
         shopify_install,
         records,
+        preview,
     )
     for module in routers:
         app.include_router(module.router)

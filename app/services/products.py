@@ -25,20 +25,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from app.domain.config import SyncConfig, UnmatchedProducts
+from app.domain.config import SyncConfig
 from app.domain.entities import AuditEntry, Mapping
 from app.domain.errors import SyncError, audit_detail
-from app.domain.faults import ExternalError, ExternalRejected
+from app.domain.faults import ExternalError
 from app.domain.healing import mapping_keys
-from app.domain.items import (
-    adoptable,
-    item_body,
-    item_name,
-    item_sku,
-    name_taken,
-    new_products,
-    no_income_account,
-)
 from app.domain.models import Entity, Order, OrderLine, SyncStatus
 from app.domain.policies import classify_external, counts_as_attempt
 from app.domain.ports import (
@@ -52,12 +43,11 @@ from app.domain.ports import (
 )
 from app.domain.signals import RetryLater
 from app.services.healing import requeue_blocked
-from app.services.references import check_item_accounts
+from app.services.new_items import find_or_create_item, products_to_create
 
 ITEM_REQUESTS = uuid.UUID("3d0f6c52-8b1e-4f7a-a4c9-5e2b7d9f1c38")
 LEASE = timedelta(minutes=2)
 BUSY_RETRY_S = 2.0  # another job is creating the item: a few QBO calls, then it is mapped
-DUPLICATE_NAME = "6240"
 LABEL_MAX = 255
 
 
@@ -116,16 +106,12 @@ async def ensure_items(
     every product of the order that had none. Raises SyncError or ExternalError for what
     stops an item (recorded on the product first), RetryLater while another job is creating
     one of them."""
-    wanted = new_products(job.order, mappings)
-    if job.config.products.unmatched is not UnmatchedProducts.create or not wanted:
+    wanted = await products_to_create(deps.reference, session, job.order, job.config, mappings)
+    if not wanted:
         return mappings
-    if job.config.item_accounts.income_account_id is None:
-        raise no_income_account(job.order)
-    if deps.reference is not None:
-        await check_item_accounts(deps.reference, session, job.order, job.config)
     found = dict(mappings)
-    for key in sorted(wanted):  # the same order everywhere
-        found[key] = await _ensure(deps, session, job, key, wanted[key])
+    for key, line in wanted.items():
+        found[key] = await _ensure(deps, session, job, key, line)
     return found
 
 
@@ -191,23 +177,12 @@ async def _find_or_create(
     deps: ItemDeps, session: QboSession, job: ItemsJob, claimed: _Claimed, key: str, line: OrderLine
 ) -> tuple[QboRef, bool]:
     """The product's item, and whether it was already in QBO."""
-    name = item_name(line, key)
-    found = await deps.qbo.find_item(session, sku=item_sku(line), name=name)
-    if found is not None:
-        return adoptable(job.order, line, name, found), True
-    body = item_body(line, name, job.config.item_accounts, job.order.created_at.date())
-    request_id = await _request_id(deps, session, claimed, key, body)
-    try:
-        return await deps.qbo.create_item(session, body, request_id=request_id), False
-    except ExternalRejected as exc:
-        fault = next((f for f in exc.faults if f.code == DUPLICATE_NAME), None)
-        if fault is None:
-            raise
-        # Someone named an item so since we looked, or an inactive item has the name.
-        namesake = await deps.qbo.find_item(session, name=name)
-        if namesake is None:
-            raise name_taken(job.order, line, name, None, fault) from exc
-        return adoptable(job.order, line, name, namesake), True
+
+    async def request_id(body: dict[str, Any]) -> str:
+        return await _request_id(deps, session, claimed, key, body)
+
+    order, config = job.order, job.config
+    return await find_or_create_item(deps.qbo, session, order, config, key, line, request_id)
 
 
 async def _request_id(

@@ -34,6 +34,7 @@ def admin_routes(sandbox: QboSandbox) -> list[Route]:
         Route("/_sandbox/faults", admin.fault, methods=["POST"]),
         Route("/_sandbox/stats", admin.stats, methods=["GET"]),
         Route("/_sandbox/stats/reset", admin.reset_stats, methods=["POST"]),
+        Route("/_sandbox/requests", admin.request_log, methods=["GET"]),
         Route("/_sandbox/tokens/expire", admin.expire, methods=["POST"]),
     ]
 
@@ -138,6 +139,20 @@ class AdminApi:
         if realm_id is None:
             return JSONResponse(self.sb.all_stats())
         return JSONResponse(self.sb.stats(realm_id))
+
+    async def request_log(self, request: Request) -> Response:
+        """The calls the fake has seen (secrets removed), oldest first, from `since` (an index
+        a previous answer's `next` gave); the admin routes themselves are left out."""
+        since = request.query_params.get("since", "0")
+        if not since.isdigit():
+            return JSONResponse({"error": "since must be a whole number"}, 400)
+        seen = list(self.sb.requests)
+        items = [
+            {"method": r.method, "path": r.path, "query": r.query, "status": r.status}
+            for r in seen[int(since) :]
+            if not r.path.startswith("/_sandbox")
+        ]
+        return JSONResponse({"items": items, "next": len(seen)})
 
     async def reset_stats(self, request: Request) -> Response:
         self.sb.reset_stats()

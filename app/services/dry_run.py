@@ -1,0 +1,85 @@
+"""A QuickBooks port that reads for real and writes nothing: the order preview hands it to the
+sync's own steps, so that what they would create in QBO is captured instead of sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.ports import (
+    CompanyTaxPrefs,
+    QboDocument,
+    QboOption,
+    QboRef,
+    QboSession,
+    QuickBooksPort,
+)
+
+PLACEHOLDER_PREFIX = "new:"
+
+
+@dataclass(frozen=True)
+class CapturedCreate:
+    """A create the sync would send to QBO; `placeholder` stands for the id QBO would give it."""
+
+    entity: str  # the QBO entity: Customer or Item
+    placeholder: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class DryRunQuickBooks:
+    """Reads go to `inner`; customer and item creates are recorded and answered with a
+    placeholder id; a sales receipt is never created (the preview shows its payload)."""
+
+    inner: QuickBooksPort
+    creates: list[CapturedCreate] = field(default_factory=list)
+
+    def _capture(self, entity: str, payload: dict[str, Any]) -> str:
+        number = sum(1 for c in self.creates if c.entity == entity) + 1
+        placeholder = f"{PLACEHOLDER_PREFIX}{entity.lower()}:{number}"
+        self.creates.append(CapturedCreate(entity, placeholder, payload))
+        return placeholder
+
+    async def find_customer(
+        self, session: QboSession, *, email: str | None, display_name: str | None
+    ) -> QboRef | None:
+        return await self.inner.find_customer(session, email=email, display_name=display_name)
+
+    async def find_item(
+        self, session: QboSession, *, sku: str | None = None, name: str | None = None
+    ) -> QboOption | None:
+        return await self.inner.find_item(session, sku=sku, name=name)
+
+    async def create_item(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboRef:
+        return QboRef(self._capture("Item", payload), str(payload.get("Name", "")))
+
+    async def create_customer(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboRef:
+        return QboRef(self._capture("Customer", payload), str(payload.get("DisplayName", "")))
+
+    async def find_sales_receipt(
+        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
+    ) -> QboDocument | None:
+        return await self.inner.find_sales_receipt(session, doc_number=doc_number, qbo_id=qbo_id)
+
+    async def create_sales_receipt(
+        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+    ) -> QboDocument:
+        raise AssertionError("a preview never posts the sales receipt")
+
+    async def list_entities(
+        self, session: QboSession, entity: str, *, active_only: bool = True, max_results: int = 1000
+    ) -> list[QboOption]:
+        return await self.inner.list_entities(
+            session, entity, active_only=active_only, max_results=max_results
+        )
+
+    async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
+        return await self.inner.tax_prefs(session)
+
+    async def company_id(self, session: QboSession) -> str:
+        return await self.inner.company_id(session)

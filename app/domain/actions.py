@@ -143,6 +143,15 @@ _ALL = (
         *ORDER,
     ),
     _action(
+        "preview_order",
+        "Preview the sync",
+        "GET",
+        "/orders/{id}/preview",
+        "What a sync would post to QuickBooks for the order, or what stops it; writes nothing.",
+        OK,
+        *ORDER,
+    ),
+    _action(
         "view_run", "Follow progress", "GET", "/runs/{run_id}", "Progress of a sync run.", OK, RUN
     ),
     _action(

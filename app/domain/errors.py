@@ -109,7 +109,7 @@ _ENTRIES = (
         "Customers) or map the buyer to another; a name taken by a vendor, an employee or an "
         "inactive customer is renamed in QuickBooks.",
         actions="list_unmapped_customers list_qbo_customers map_customer "
-        "update_customers_config sync_orders",
+        "update_customers_config preview_order sync_orders",
     ),
     _info(
         C.product_not_mapped,
@@ -135,7 +135,7 @@ _ENTRIES = (
         "Affected orders are queued again by themselves (the answer's `requeued` says how "
         "many); POST …/sync does it at once.",
         actions="auto_map_products list_unmapped_products list_qbo_items map_product "
-        "update_products_config sync_orders",
+        "update_products_config preview_order sync_orders",
     ),
     _info(
         C.qbo_auth,
@@ -172,7 +172,7 @@ _ENTRIES = (
         "with a note and the QuickBooks transaction's id.",
         "If it is a wrong copy, delete it in QuickBooks, then sync the order with POST …/sync.",
         "Syncing a queued order by hand is safe: LedgerPort runs one job per order at a time.",
-        actions="view_record resolve_record sync_orders",
+        actions="view_record preview_order resolve_record sync_orders",
     ),
     _info(
         C.tax_not_mapped,
@@ -188,7 +188,7 @@ _ENTRIES = (
         '"automated_sales_tax".',
         "Either change queues the waiting orders again by itself; POST …/sync does it at once.",
         actions="view_config list_unmapped_tax_rates list_qbo_tax_codes map_tax_rate "
-        "update_accounting_config sync_orders",
+        "update_accounting_config preview_order sync_orders",
     ),
     _info(
         C.invalid_account,
@@ -204,7 +204,7 @@ _ENTRIES = (
         "Point it at an active record of the right type with PATCH …/config/{section}; saving "
         "checks it against QuickBooks and queues the waiting orders again by itself.",
         actions="list_qbo_accounts view_config update_payments_config update_products_config "
-        "update_accounting_config sync_orders",
+        "update_accounting_config preview_order sync_orders",
     ),
     _info(
         C.qbo_timeout,
@@ -243,7 +243,7 @@ _ENTRIES = (
         "(section orders); change them with PATCH …/config/orders.",
         "If you expected it to sync, compare its Shopify status with those triggers.",
         "To sync it now whatever its status, POST …/sync with its id.",
-        actions="view_config update_orders_config sync_orders",
+        actions="view_config update_orders_config preview_order sync_orders",
     ),
     _info(
         C.missing_field,
@@ -264,7 +264,7 @@ _ENTRIES = (
         "field of its sales forms), change it there, then sync again with POST …/sync; if the "
         "sale should stay out of QuickBooks, resolve the record with "
         "POST …/records/order/{id}/resolve.",
-        actions="view_record sync_orders resolve_record",
+        actions="view_record preview_order sync_orders resolve_record",
     ),
 )
 

@@ -36,9 +36,12 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _covered(scope):  # the lifespan, websockets, other methods: nothing to keep
+            await self.app(scope, receive, send)
+            return
         headers = Headers(scope=scope)
         key = headers.get(HEADER)
-        if not _covered(scope) or key is None:
+        if key is None:
             await self.app(scope, receive, send)
             return
         container = scope["app"].state.container

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import engine as db
+from app.adapters.db.idempotency import SqlIdempotencyStore
 from app.adapters.db.inbox_writer import InboxWriter
 from app.adapters.db.uow import SqlUnitOfWork
 from app.adapters.quickbooks.cache import CachingQuickBooks, ReferenceCache
@@ -41,6 +42,7 @@ from app.domain.ports import (
     UnitOfWork,
     WebhookVerifier,
 )
+from app.domain.ports.idempotency import IdempotencyStore
 from app.metrics import SWEEP_CAUGHT
 from app.services.backfill import BackfillDeps
 from app.services.connections import RefreshLocks, TokenKeeper
@@ -78,6 +80,7 @@ class Container:
     reference: ReferenceData = field(init=False)
     inbox: Inbox = field(init=False)
     verify_webhook: WebhookVerifier = field(init=False)
+    idempotency: IdempotencyStore = field(init=False)
 
     def __post_init__(self) -> None:
         self._cache = ReferenceCache(self.qbo)
@@ -85,6 +88,7 @@ class Container:
         self.inbox = InboxWriter(self.engine, partial(queue_processing, self.queue))
         secret = self.settings.shopify_client_secret.get_secret_value()
         self.verify_webhook = partial(_verify_webhook, secret=secret)
+        self.idempotency = SqlIdempotencyStore(self.sessions)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions, self.queue)

@@ -18,6 +18,7 @@ from app.domain.ports import (
     UnitOfWork,
     WebhookVerifier,
 )
+from app.domain.ports.idempotency import IdempotencyStore
 from app.services.api_keys import KEY_PREFIX, hash_key
 from app.services.connections import TokenKeeper
 from app.services.quickbooks_connection import QboConnector
@@ -34,6 +35,7 @@ class AppContext(Protocol):
     qbo: QuickBooksPort
     reference: ReferenceData
     verify_webhook: WebhookVerifier
+    idempotency: IdempotencyStore
 
     def uow(self) -> UnitOfWork: ...
 

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.api import errors
+from app.api.idempotency import IdempotencyMiddleware
+from app.api.idempotency import document as document_idempotency
 from app.api.routes import (
     audit,
     config,
@@ -83,11 +85,13 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
     )
     for module in routers:
         app.include_router(module.router)
+    app.add_middleware(IdempotencyMiddleware)
     render = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             webhooks.document(render())
+            document_idempotency(app.openapi_schema or {})
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.domain.actions import ErrorAction
-from app.domain.errors import ErrorInfo
+from app.domain.errors import ErrorCode, ErrorInfo
+from app.domain.models import SyncStatus
+from app.domain.selection import MAX_IDS
 
 
 class PlaceholderOut(BaseModel):
@@ -185,29 +187,65 @@ class QboOptions(BaseModel):
 
 
 class SyncRequest(BaseModel):
-    """Either order ids (sync those now, whatever their triggers) or a date range (fetch the
-    orders Shopify updated in it and feed them in like webhooks)."""
+    """Which records to sync now, overriding the sync triggers: by ids; or by status and/or
+    error code; or (orders) by the date range Shopify changed them in, which also fetches
+    the orders LedgerPort lacks. Records in error are included. An order already in
+    QuickBooks is never posted again, a cancelled or voided one only with include_cancelled,
+    and a resolved one only when named by id; the run lists each it skipped, and why."""
 
-    order_ids: list[str] | None = Field(None, min_length=1, max_length=1000)
-    since: datetime | None = None
-    until: datetime | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    entity: str = Field(
+        "order",
+        description="order, or product: the orders in error that wait for the product's "
+        "QuickBooks item are synced again (each finds or creates the item on its way)",
+    )
+    ids: list[str] | None = Field(None, min_length=1, max_length=MAX_IDS)
+    order_ids: list[str] | None = Field(
+        None, min_length=1, max_length=MAX_IDS, description="The same as ids, for orders"
+    )
+    status: SyncStatus | None = None
+    error_code: ErrorCode | None = None
+    since: AwareDatetime | None = Field(None, description="With a time zone")
+    until: AwareDatetime | None = Field(None, description="With a time zone; default now")
+    include_cancelled: bool = Field(
+        False, description="Post orders cancelled or voided in Shopify too"
+    )
 
 
 class RunStarted(BaseModel):
     run_id: str
-    queued: int
+    queued: int = Field(description="Records queued now (0 for a date range: the run counts)")
     unknown_order_ids: list[str] = Field(
-        default_factory=list, description="Ids LedgerPort holds no order for"
+        default_factory=list, description="Ids LedgerPort holds no record for"
+    )
+
+
+class SkippedOut(BaseModel):
+    id: str
+    reason: str = Field(
+        description="already_synced, cancelled (pass include_cancelled), resolved (sync it "
+        "by id), unknown, nothing_waits (a product no order waits for)"
     )
 
 
 class RunOut(BaseModel):
     id: str
-    kind: str
-    status: str
+    kind: str = Field(description="manual, resync, backfill or sweep")
+    status: str = Field(description="running until every record it queued has an outcome")
+    total: int = Field(
+        description="Records selected: synced + failed + on_hold + pending + skipped"
+    )
+    done: int = Field(description="Records with an outcome (skipped ones included)")
+    synced: int
+    failed: int = Field(description="In error now")
+    pending: int
+    on_hold: int
+    skipped: list[SkippedOut]
+    seconds_left: float | None = Field(description="At the rate so far; null when unknown")
     found: int
     queued: int
     outcomes: dict[str, int] = Field(description="Attempts this run made, by resulting status")
     error: str | None
     created_at: datetime
-    finished_at: datetime | None
+    finished_at: datetime | None = Field(description="The last outcome; null while running")

@@ -138,9 +138,19 @@ _ALL = (
         "Sync again",
         "POST",
         "/sync",
-        "Manual sync of order ids or a date range.",
+        "Sync orders now by id (or a date range), whatever their sync triggers.",
         _body(202, order_ids=["{id}"]),
         *ORDER,
+    ),
+    _action(
+        "resync_errors",
+        "Sync every order with this error",
+        "POST",
+        "/resync",
+        "Queues again every record with the error code (or a status, ids or a date range); "
+        "the answer's run_id follows it.",
+        _body(202, error_code="{code}"),
+        Placeholder("code", "an error code from GET /v1/errors", "GET /v1/errors", "code"),
     ),
     _action(
         "preview_order",

@@ -184,6 +184,10 @@ class SyncRecord:
     # attempt looks the document up first and, for the same payload, replays the same id.
     pending_request_id: str | None = None
     pending_payload_hash: str | None = None
+    # Set by a manual sync until the record posts: later attempts (a heal, a webhook) keep
+    # overriding the sync triggers, and post a cancelled or voided order only when asked to.
+    force_triggers: bool = False
+    include_cancelled: bool = False
     # When the record last changed: set by the store on every write, never by a service, and
     # left out of comparisons (two reads of the same state are equal whenever they were made).
     updated_at: datetime | None = field(default=None, compare=False)

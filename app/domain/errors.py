@@ -155,9 +155,10 @@ _ENTRIES = (
         "Reconnect: POST …/connections/quickbooks/authorize returns a single-use LedgerPort "
         "link; open it in the browser (it leads to Intuit's consent page), sign in there, "
         "approve access, and come back in that same browser.",
-        "Orders that failed while disconnected are then queued again by themselves; to pick "
-        "up anything else from that period, POST …/sync with a date range.",
-        actions="view_connections reconnect_quickbooks sync_orders",
+        "Orders that failed while disconnected are then queued again by themselves; "
+        'POST …/resync with {"error_code": "qbo_auth"} queues any left, and POST …/sync '
+        "with a date range picks up anything else from that period.",
+        actions="view_connections reconnect_quickbooks resync_errors sync_orders",
     ),
     _info(
         C.duplicate,
@@ -214,10 +215,11 @@ _ENTRIES = (
         "Tries again with exponential backoff and jitter, looking the document number up first "
         "so a retry never posts twice.",
         "Nothing is needed at first: the sync is retried automatically.",
-        "To retry now, POST …/sync with the records and follow GET …/runs/{run_id}.",
+        "To retry now, POST …/sync with the records (or POST …/resync with "
+        '{"error_code": "qbo_timeout"} for all of them) and follow GET …/runs/{run_id}.',
         "If timeouts last for hours, look for an outage on Intuit's QuickBooks status page.",
         auto=True,
-        actions="sync_orders view_run",
+        actions="sync_orders resync_errors view_run",
     ),
     _info(
         C.rate_limited,

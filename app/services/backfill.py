@@ -1,7 +1,9 @@
 """Orders that no webhook brought: a backfill over a date range, and the periodic sweep.
 
 Shopify does not guarantee delivery, so the sweep lists what changed since the last sweep and
-feeds whatever LedgerPort lacks (or holds an older state of) through the webhook path.
+feeds whatever LedgerPort lacks (or holds an older state of) through the webhook path. A
+backfill (a manual sync by date range) does the same, then syncs every order of the range it
+read like a manual sync by id would: those in error or on hold included (app/services/runs.py).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from app.domain.entities import SyncRun
-from app.domain.models import Actor, InvalidPayload, parse_order
-from app.domain.ports import Clock, ShopifyOrdersPort, UnitOfWork, UnitOfWorkFactory
+from app.domain.models import Actor, Entity, InvalidPayload, parse_order
+from app.domain.ports import Clock, ShopifyOrdersPort, UnitOfWorkFactory
+from app.domain.selection import Selection
 from app.services.orders import store_order
+from app.services.runs import Chosen, choose, selection_of
 
 # Webhooks can arrive late and clocks drift: each sweep looks a little behind the last one.
 SWEEP_OVERLAP = timedelta(minutes=10)
@@ -43,27 +47,18 @@ class BackfillDeps:
     on_caught: Callable[[int], None] = lambda n: None  # the sweep's catch-count metric
 
 
-async def start_backfill(uow: UnitOfWork, shop_id: int, since: datetime, until: datetime) -> str:
-    """Records the run and queues the job that pages through Shopify."""
-    run_id = str(uuid.uuid4())
-    async with uow:
-        params = {"since": since.isoformat(), "until": until.isoformat()}
-        await uow.runs.add(SyncRun(id=run_id, shop_id=shop_id, kind="backfill", params=params))
-        uow.enqueue_after_commit("backfill", shop_id, run_id, job_id=f"backfill:{run_id}")
-        await uow.commit()
-    return run_id
-
-
 async def run_backfill(deps: BackfillDeps, shop_id: int, run_id: str) -> None:
     async with deps.uow() as uow:
         run = await uow.runs.get(shop_id, run_id)
         if run is None or run.status != "running":
             return
-        since = datetime.fromisoformat(run.params["since"])
-        until = datetime.fromisoformat(run.params["until"])
+        selection = selection_of(run.params)
+        actor = run.params.get("actor", Actor.manual)
+    assert selection.since is not None and selection.until is not None
     # A date range can hold thousands of orders: one bulk export costs a few queries where
     # paging full orders would wait on the cost bucket for most of an hour.
-    await _feed(deps, shop_id, run_id, since, until, Actor.manual, bulk=True)
+    since, until = selection.since, selection.until
+    await _feed(deps, shop_id, run_id, since, until, actor, bulk=True, selection=selection)
 
 
 async def sweep(deps: BackfillDeps, shop_id: int) -> int:
@@ -96,24 +91,33 @@ async def _feed(
     actor: str,
     *,
     bulk: bool = False,
+    selection: Selection | None = None,
 ) -> int:
     found = fed = 0
+    chosen = Chosen() if selection is not None else None
     try:
         session = await deps.sessions.session(shop_id)
         read = deps.shopify.bulk_orders if bulk else deps.shopify.orders_updated_between
         orders = read(session.shop, session.access_token, since, until)
         async for payload in orders:
             found += 1
-            fed += await _feed_one(deps, shop_id, payload, actor, run_id)
+            fed += await _feed_one(deps, shop_id, payload, actor, run_id, selection, chosen)
     except Exception as exc:
-        await _finish(deps, shop_id, run_id, found, fed, f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        await _finish(deps, shop_id, run_id, found, fed, error, chosen)
         raise
-    await _finish(deps, shop_id, run_id, found, fed, None)
+    await _finish(deps, shop_id, run_id, found, fed, None, chosen)
     return fed
 
 
 async def _feed_one(
-    deps: BackfillDeps, shop_id: int, payload: dict[str, Any], actor: str, run_id: str
+    deps: BackfillDeps,
+    shop_id: int,
+    payload: dict[str, Any],
+    actor: str,
+    run_id: str,
+    selection: Selection | None = None,
+    chosen: Chosen | None = None,
 ) -> int:
     async with deps.uow() as uow:
         try:
@@ -126,19 +130,34 @@ async def _feed_one(
             and known.shopify_updated_at is not None
             and order.updated_at > known.shopify_updated_at
         )
-        if not stale or not await store_order(uow, shop_id, payload, actor, run_id):
-            return 0
+        fed = stale and await store_order(uow, shop_id, payload, actor, run_id)
+        if selection is not None and chosen is not None:
+            record = await uow.records.get(shop_id, Entity.order, order.id)
+            if record is not None:
+                await choose(uow, record, selection, actor, run_id, chosen)
         await uow.commit()
-    return 1
+    return 1 if fed else 0
 
 
 async def _finish(
-    deps: BackfillDeps, shop_id: int, run_id: str, found: int, fed: int, error: str | None
+    deps: BackfillDeps,
+    shop_id: int,
+    run_id: str,
+    found: int,
+    fed: int,
+    error: str | None,
+    chosen: Chosen | None = None,
 ) -> None:
+    """A sweep is done once read; a backfill once every order it queued has an outcome (the
+    run's report says when), unless reading Shopify failed."""
     async with deps.uow() as uow:
         run = await uow.runs.get(shop_id, run_id)
         if run is not None:
             run.found, run.queued, run.error = found, fed, error
-            run.status, run.finished_at = ("failed" if error else "done"), deps.clock()
+            if chosen is not None:
+                run.queued = len(chosen.queued)
+                run.params = {**run.params, "selected": chosen.queued, "skipped": chosen.skipped}
+            if error or chosen is None:
+                run.status, run.finished_at = ("failed" if error else "done"), deps.clock()
             await uow.runs.save(run)
             await uow.commit()

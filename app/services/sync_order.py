@@ -31,6 +31,7 @@ from app.domain.ports import (
     ReferenceData,
     UnitOfWorkFactory,
 )
+from app.domain.selection import is_cancelled
 from app.domain.signals import RetryLater
 from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import learn_customer, record_created_customer
@@ -72,6 +73,8 @@ class _Loaded:
     tax_rates: dict[str, str]  # "title|rate" -> QBO tax code, consulted in line-item mode
     last: LastCreate
     created_customers: list[str] = field(default_factory=list)  # by this attempt, in QBO
+    force_triggers: bool = False  # a manual sync asked for it, remembered until it posts
+    include_cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
             last=LastCreate(
                 record.id, record.attempts, record.pending_request_id, record.pending_payload_hash
             ),
+            force_triggers=record.force_triggers,
+            include_cancelled=record.include_cancelled,
         )
         await uow.commit()
     return loaded
@@ -138,7 +143,7 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
 async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
     trace = CreateTrace()
     try:
-        hold = None if job.force else on_hold_error(loaded.order, loaded.config.orders)
+        hold = _hold(job, loaded)
         if problem := hold or missing_billing_address(loaded.order, loaded.config.customers):
             raise problem
         # A token QBO refuses before its hour is up is renewed once and the steps run again:
@@ -151,6 +156,21 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
         return _Outcome(status, error=error, create=trace.fate)
     except ExternalError as exc:
         return _Outcome(SyncStatus.error, error=classify_external(exc), create=trace.fate)
+
+
+def _hold(job: _Job, loaded: _Loaded) -> SyncError | None:
+    """A manual sync overrides the triggers, but a cancelled or voided order posts only when
+    the sync asked for it (include_cancelled)."""
+    order = loaded.order
+    if not (job.force or loaded.force_triggers):
+        return on_hold_error(order, loaded.config.orders)
+    if is_cancelled(order) and not loaded.include_cancelled:
+        message = (
+            f"Order {order.name} was cancelled or voided in Shopify; a manual sync posts it "
+            "only with include_cancelled."
+        )
+        return SyncError(ErrorCode.on_hold, message)
+    return None
 
 
 async def _sync(
@@ -254,6 +274,7 @@ def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) 
     if outcome.document is not None or settles_doubt(outcome.create):
         record.pending_request_id = record.pending_payload_hash = None
     if outcome.document is not None:
+        record.force_triggers = record.include_cancelled = False  # posted: the override is spent
         record.qbo_id = outcome.document.id
         record.qbo_doc_number = outcome.document.doc_number
     return delay

@@ -205,6 +205,8 @@ class SyncRecord(Base):
     pending_request_id: Mapped[str | None] = mapped_column(String(50))
     pending_payload_hash: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    force_triggers: Mapped[bool] = mapped_column(default=False)  # a manual sync's, until posted
+    include_cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,83 +1,128 @@
-"""Manual sync (the SPA's "Sync selected") and run progress."""
+"""Manual sync (the SPA's "Sync selected"), the ops scripts' re-sync, and run progress."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, status
 
-from app.api.deps import ContainerDep, ShopDep, UowDep
+from app.api.deps import ApiKeyDep, ContainerDep, ShopDep, UowDep
 from app.api.errors import AppError, InvalidParam, not_found, responses
-from app.api.schemas import RunOut, RunStarted, SyncRequest
-from app.domain.models import Actor
-from app.services import runs
-from app.services.backfill import start_backfill
+from app.api.schemas import RunOut, RunStarted, SkippedOut, SyncRequest
+from app.domain.entities import Shop
+from app.domain.models import Entity
+from app.domain.ports import UnitOfWork
+from app.domain.selection import Selection
+from app.services import run_report, runs
+from app.services.healing import actor_of
 
 router = APIRouter(prefix="/v1/shops/{shop}", tags=["sync"])
+ACCEPTED = status.HTTP_202_ACCEPTED
 
 
 @router.post(
     "/sync",
     response_model=RunStarted,
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(401, 404, 422),
+    status_code=ACCEPTED,
+    responses=responses(401, 404, 409, 422),
 )
 async def sync_orders(
-    shop: ShopDep, uow: UowDep, container: ContainerDep, body: SyncRequest
+    shop: ShopDep, key: ApiKeyDep, uow: UowDep, container: ContainerDep, body: SyncRequest
 ) -> RunStarted:
-    """With `order_ids`: queues those orders now, on-hold ones included. With a date range:
-    fetches the orders Shopify updated in it and feeds them in like webhooks (a backfill).
-    Posting stays exactly once: an order already in QuickBooks is not posted again."""
-    if body.order_ids is None:
-        since, until = _range(body)
-        run_id = await start_backfill(uow, shop.id, since, until)
-        return RunStarted(run_id=run_id, queued=0)
-    run_id, unknown = await runs.sync_orders(
-        uow, shop.id, body.order_ids, Actor.manual, container.clock()
-    )
+    """Syncs the records selected now, whatever the sync triggers say (202 with the run id;
+    GET …/runs/{run_id} follows it). Posting stays exactly once."""
+    return await _start(uow, shop, body, actor_of(key), container, "manual")
+
+
+@router.post(
+    "/resync",
+    response_model=RunStarted,
+    status_code=ACCEPTED,
+    responses=responses(401, 404, 409, 422),
+)
+async def resync(
+    shop: ShopDep, key: ApiKeyDep, uow: UowDep, container: ContainerDep, body: SyncRequest
+) -> RunStarted:
+    """The ops scripts' call, the same selection as …/sync: an operator key may call it for
+    any shop (audited as ops), a shop's own key for its shop only."""
+    return await _start(uow, shop, body, actor_of(key), container, "resync")
+
+
+async def _start(
+    uow: UnitOfWork, shop: Shop, body: SyncRequest, actor: str, container: ContainerDep, kind: str
+) -> RunStarted:
+    now = container.clock()
+    selection = _selection(body, now)
+    started = await runs.start_run(uow, shop.id, selection, actor, now, kind)
     return RunStarted(
-        run_id=run_id, queued=len(body.order_ids) - len(unknown), unknown_order_ids=unknown
+        run_id=started.run_id, queued=started.queued, unknown_order_ids=started.unknown
     )
 
 
-def _range(body: SyncRequest) -> tuple[datetime, datetime]:
+def _selection(body: SyncRequest, now: datetime) -> Selection:
+    if body.entity not in (Entity.order, Entity.product):
+        reason = "order or product"
+        if body.entity == "customer":
+            reason = (
+                "customer records do not exist: LedgerPort finds or creates the QuickBooks "
+                "customer while it posts each order, so sync the orders instead"
+            )
+        raise _invalid("entity", reason)
+    if body.ids is not None and body.order_ids is not None:
+        raise _invalid("order_ids", "give ids or order_ids, not both")
+    ids = tuple(body.ids or body.order_ids or ())
+    by_filter = body.status is not None or body.error_code is not None
     if body.since is None:
-        reason = "give order_ids, or a date range with at least `since`"
-        raise AppError(
-            422,
-            "validation_error",
-            "Invalid request",
-            reason,
-            [InvalidParam(name="order_ids", reason=reason)],
-        )
-    until = body.until or datetime.now(UTC)
-    if body.since.tzinfo is None or until.tzinfo is None or until <= body.since:
-        reason = "dates need a time zone, and `until` must come after `since`"
-        raise AppError(
-            422,
-            "validation_error",
-            "Invalid request",
-            reason,
-            [InvalidParam(name="until", reason=reason)],
-        )
-    return body.since, until
+        if not ids and not by_filter:
+            reason = "give order_ids (or ids), a status or error_code, or a date range (since)"
+            raise _invalid("order_ids", reason)
+        if body.until is not None:
+            raise _invalid("until", "a date range needs `since`")
+    elif ids or by_filter or body.entity != Entity.order:
+        raise _invalid("since", "a date range selects orders alone: no ids, status or code")
+    elif (body.until or now) <= body.since:
+        raise _invalid("until", "`until` (default: now) must come after `since`")
+    return Selection(
+        entity=body.entity,
+        ids=ids,
+        status=body.status,
+        error_code=body.error_code,
+        since=body.since,
+        until=body.until or (now if body.since is not None else None),
+        include_cancelled=body.include_cancelled,
+    )
+
+
+def _invalid(name: str, reason: str) -> AppError:
+    return AppError(
+        422, "validation_error", "Invalid request", reason, [InvalidParam(name=name, reason=reason)]
+    )
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, responses=responses(401, 404))
-async def get_run(shop: ShopDep, uow: UowDep, run_id: str) -> RunOut:
-    """What a run asked for and what its attempts came to so far."""
-    found = await runs.report(uow, shop.id, run_id)
+async def get_run(shop: ShopDep, uow: UowDep, container: ContainerDep, run_id: str) -> RunOut:
+    """What a run selected, and where each record stands: counts, the skipped with their
+    reasons, and the seconds left at the rate so far."""
+    found = await run_report.report(uow, shop.id, run_id, container.clock())
     if found is None:
         raise not_found(f"Run {run_id}")
     run = found.run
     return RunOut(
         id=run.id,
         kind=run.kind,
-        status=run.status,
+        status=found.status,
+        total=found.total,
+        done=found.done,
+        synced=found.synced,
+        failed=found.failed,
+        pending=found.pending,
+        on_hold=found.on_hold,
+        skipped=[SkippedOut(**s) for s in found.skipped],
+        seconds_left=found.seconds_left,
         found=run.found,
         queued=run.queued,
         outcomes=found.outcomes,
         error=run.error,
-        created_at=run.created_at,
+        created_at=run.created_at or container.clock(),
         finished_at=run.finished_at,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.api.schemas_history import RetentionOut
 from app.domain.errors import ErrorInfo
 
 
@@ -72,6 +73,7 @@ class AuditEntryOut(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntryOut]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next, older page")
+    retention: RetentionOut = Field(description="What the shop's plan hides from this answer")
 
 
 class Health(BaseModel):

@@ -20,6 +20,7 @@ from app.api.routes import (
     quickbooks,
     records,
     shopify_install,
+    shops,
     sync,
     webhooks,
 )
@@ -78,6 +79,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         health,
         shopify_install,
         records,
+        shops,
     )
     for module in routers:
         app.include_router(module.router)

@@ -15,7 +15,7 @@ import pytest
 
 from app.api.main import create_app
 from app.bootstrap import bootstrap
-from app.services.shops import Installed
+from app.services.shops import Installed, issue_ops_key
 from app.settings import Settings
 from tests.harness import API, SHOP, Harness, make_settings, running
 from tests.integration.test_records_api import order, ready_shop, settle
@@ -52,13 +52,10 @@ async def get(api: httpx.AsyncClient, shop: Installed, url: str, **params: Any) 
     return response.json()
 
 
-async def set_plan(h: Harness, shop: Installed, plan: str) -> None:
-    async with h.container.uow() as uow:
-        found = await uow.shops.get(shop.shop_id)
-        assert found is not None
-        found.plan = plan
-        await uow.shops.save(found)
-        await uow.commit()
+async def set_plan(api: httpx.AsyncClient, ops_key: str, plan: str) -> None:
+    headers = {"Authorization": f"Bearer {ops_key}"}
+    response = await api.patch(f"/v1/shops/{SHOP}", json={"plan": plan}, headers=headers)
+    assert response.status_code == 200, response.text
 
 
 async def a_failed_order(h: Harness) -> Installed:
@@ -114,26 +111,41 @@ async def test_within_seven_days_the_free_plan_shows_everything(h: Harness) -> N
 
 async def test_an_upgrade_shows_the_hidden_entries_again(h: Harness) -> None:
     shop = await a_failed_order(h)
+    ops = await issue_ops_key(h.container.uow())
     async with days_later(h, "8d") as later:
         assert (await get(later, shop, AUDIT))["items"] == []
-        await set_plan(h, shop, "growth")
+        await set_plan(later, ops, "growth")
         growth = await get(later, shop, AUDIT)
         record = await get(later, shop, RECORD)
-        await set_plan(h, shop, "enterprise")
-        enterprise = await get(later, shop, AUDIT)
+        await set_plan(later, ops, "enterprise")
+        enterprise = await get(later, shop, AUDIT, entity="order")
     async with days_later(h, "31d") as much_later:
-        await set_plan(h, shop, "growth")
-        past_growth = await get(much_later, shop, AUDIT)
+        await set_plan(much_later, ops, "growth")
+        past_growth = await get(much_later, shop, AUDIT, entity="order")
 
-    assert [e["label"] for e in growth["items"]] == ["#1001"]
+    # The plan change, stamped 8 days on by the restarted service, then the error again.
+    assert [(e["entity"], e["label"]) for e in growth["items"]] == [
+        ("shop", SHOP),
+        ("order", "#1001"),
+    ]
     assert growth["retention"]["plan"] == "growth"
     assert growth["retention"]["retention_days"] == 30
     assert growth["retention"]["older_hidden"] is False
     assert [e["status"] for e in record["history"]] == ["error"]
+    assert record["retention"]["older_hidden"] is False
     assert [e["label"] for e in enterprise["items"]] == ["#1001"]
     assert enterprise["retention"]["retention_days"] is None
     assert enterprise["retention"]["hidden_before"] is None
     assert past_growth["items"] == [] and past_growth["retention"]["older_hidden"] is True
+
+
+async def test_a_time_without_an_offset_is_read_as_utc(h: Harness) -> None:
+    shop = await a_failed_order(h)
+    before = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None).isoformat()
+    after = (datetime.now(UTC) + timedelta(hours=1)).replace(tzinfo=None).isoformat()
+
+    assert len((await get(h.api, shop, AUDIT, since=before))["items"]) == 1
+    assert (await get(h.api, shop, AUDIT, since=after))["items"] == []
 
 
 async def test_entries_written_after_a_restart_carry_the_shifted_time(h: Harness) -> None:

@@ -152,7 +152,15 @@ def _csv_rows(entries: list[AuditEntry]) -> str:
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "One header row, then every matching entry, newest first",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": ",".join(CSV_COLUMNS)
+                + "\r\n812,2026-03-02T09:30:04+00:00,order,5910002001001,#1001,error,"
+                "product_not_mapped,Order #1001: no QuickBooks item for 1 line(s): "
+                'TEE-ORG-HG-M.,,webhook,,184,"{""unmapped"": [{""sku"": ""TEE-ORG-HG-M""}]}"\r\n',
+            }
+        },
     }
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import httpx
@@ -57,6 +57,13 @@ def utc_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def shifted(clock: Callable[[], datetime], offset: timedelta) -> Callable[[], datetime]:
+    """`clock` moved by `offset` (LEDGERPORT_CLOCK_OFFSET, a testing and demo aid)."""
+    if not offset:
+        return clock
+    return lambda: clock() + offset
+
+
 @dataclass
 class Container:
     """Every adapter, built once; the API and the workers take what they need from here."""
@@ -91,7 +98,7 @@ class Container:
         self.idempotency = SqlIdempotencyStore(self.sessions)
 
     def uow(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.queue)
+        return SqlUnitOfWork(self.sessions, self.queue, self.clock)
 
     async def ping(self) -> None:
         """Raises unless the database answers."""
@@ -197,7 +204,9 @@ def bootstrap(
     shopify_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_clock,
 ) -> Container:
-    """Builds every adapter once. The caller owns the container and must `aclose()` it."""
+    """Builds every adapter once. The caller owns the container and must `aclose()` it.
+    Its clock is `clock` shifted by the settings' clock offset (LEDGERPORT_CLOCK_OFFSET)."""
+    clock = shifted(clock, settings.clock_offset)
     engine = db.make_engine(settings.database_url)
     timeout = httpx.Timeout(settings.http_timeout_s, connect=5.0)
     qbo_http = httpx.AsyncClient(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import re
 import secrets
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +45,10 @@ REAL_DEFAULTS = {
     "shopify_api_base": "https://{shop}/admin/api",
 }
 PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "todo"}
+# A clock offset written as a number and a unit: "8d", "36h", "90m", "45s", "-2d"; no unit
+# means seconds.
+DURATION = re.compile(r"\s*([+-]?\d+(?:\.\d+)?)\s*([dhms]?)\s*", re.IGNORECASE)
+UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
 
 def _text(value: str | SecretStr | None) -> str:
@@ -98,6 +105,26 @@ class Settings(BaseSettings):
     job_retry_base_s: float = Field(default=2.0, gt=0, alias="LEDGERPORT_JOB_RETRY_BASE_S")
     # The first wait (before jitter) after a QuickBooks timeout; it doubles on each attempt.
     sync_retry_base_s: float = Field(default=30.0, gt=0, alias="LEDGERPORT_SYNC_RETRY_BASE_S")
+    # A testing and demo aid, never for production: shifts the service's notion of now by this
+    # much ("8d", "36h", "90m", "45s", a number of seconds, or ISO 8601 such as "P8D"). Audit
+    # entries, runs and token expiries are stamped, and plan retention, OAuth states' age and
+    # retries judged, by the shifted clock: restarting the service with "8d" shows the audit
+    # log as it would look 8 days later. Rows' own timestamps (a record's last change, a
+    # webhook's arrival) keep the database host's time; the sandboxes keep their own clocks.
+    clock_offset: timedelta = Field(default=timedelta(0), alias="LEDGERPORT_CLOCK_OFFSET")
+
+    @field_validator("clock_offset", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        """A number with a unit ("8d") or without (seconds) as a timedelta, empty as none;
+        anything else (ISO 8601 such as "P8D") as pydantic reads a timedelta."""
+        if isinstance(value, str):
+            if not value.strip():
+                return timedelta(0)
+            found = DURATION.fullmatch(value)
+            if found is not None:
+                return timedelta(seconds=float(found[1]) * UNIT_SECONDS[found[2].lower()])
+        return value
 
     @model_validator(mode="after")
     def _resolve_unset(self) -> Settings:

@@ -23,6 +23,7 @@ from app.api.routes import (
     quickbooks,
     records,
     shopify_install,
+    shops,
     sync,
     webhooks,
 )
@@ -82,6 +83,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         shopify_install,
         records,
         preview,
+        shops,
     )
     for module in routers:
         app.include_router(module.router)

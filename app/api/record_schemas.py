@@ -8,9 +8,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.api.schemas import AuditEntryOut, ErrorActionOut, ErrorInfoOut
+from app.api.schemas_history import RetentionOut
 from app.domain.entities import AuditEntry
 from app.domain.errors import CATALOGUE, ErrorCode, ErrorInfo
+from app.domain.plans import Retention
 from app.domain.records import RecordView
+from app.services.history import Shown
 
 
 def catalogue_entry(code: str | None, record: RecordView | AuditEntry) -> ErrorInfo | None:
@@ -65,11 +68,15 @@ class RecordDetailOut(RecordOut):
         description="Its attempts and events from the audit log, newest first, within the "
         "plan's retention"
     )
-    more_history: bool = Field(description="Older entries exist: page the audit log for them")
+    more_history: bool = Field(
+        description="More entries within the plan's retention than shown: page the audit log "
+        "for them"
+    )
+    retention: RetentionOut = Field(description="What the shop's plan hides from its history")
 
     @classmethod
     def of_detail(
-        cls, view: RecordView, history: list[AuditEntry], more_history: bool
+        cls, view: RecordView, history: list[AuditEntry], more_history: bool, shown: Shown
     ) -> RecordDetailOut:
         info = catalogue_entry(view.error_code, view)
         document = {"id": view.qbo_id, "doc_number": view.qbo_doc_number}
@@ -81,6 +88,7 @@ class RecordDetailOut(RecordOut):
                 "actions": [ErrorActionOut.of(a) for a in info.actions] if info else [],
                 "history": [audit_entry_out(entry) for entry in history],
                 "more_history": more_history,
+                "retention": RetentionOut.of(shown),
             }
         )
 
@@ -158,4 +166,7 @@ LIST_EXAMPLE = _example(
         next_cursor="cjo5MDA=",
     )
 )
-DETAIL_EXAMPLE = _example(RecordDetailOut.of_detail(_UNMAPPED, [_ENTRY], False))
+_FREE = Retention("free", 7, datetime.fromisoformat("2026-02-23T09:45:00+00:00"))
+DETAIL_EXAMPLE = _example(
+    RecordDetailOut.of_detail(_UNMAPPED, [_ENTRY], False, Shown(_FREE, older_hidden=False))
+)

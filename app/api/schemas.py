@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.api.schemas_history import RetentionOut
 from app.domain.actions import ErrorAction
 from app.domain.errors import ErrorCode, ErrorInfo
 from app.domain.models import SyncStatus
@@ -130,6 +131,7 @@ class AuditEntryOut(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntryOut]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next, older page")
+    retention: RetentionOut = Field(description="What the shop's plan hides from this answer")
 
 
 class Health(BaseModel):

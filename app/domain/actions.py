@@ -112,6 +112,7 @@ RUN = Placeholder(
     "run_id",
 )
 OK, ACCEPTED = ActionExample(None, 200), ActionExample(None, 202)
+CODE = Placeholder("code", "an error code from GET /v1/errors", "GET /v1/errors", "code")
 
 
 def _body(status: int = 200, **body: Any) -> ActionExample:
@@ -150,7 +151,7 @@ _ALL = (
         "Queues again every record with the error code (or a status, ids or a date range); "
         "the answer's run_id follows it.",
         _body(202, error_code="{code}"),
-        Placeholder("code", "an error code from GET /v1/errors", "GET /v1/errors", "code"),
+        CODE,
     ),
     _action(
         "preview_order",
@@ -190,7 +191,16 @@ _ALL = (
         "/audit-log?code={code}",
         "Filtered log.",
         OK,
-        Placeholder("code", "an error code from GET /v1/errors", "GET /v1/errors", "code"),
+        CODE,
+    ),
+    _action(
+        "export_audit_log",
+        "Export as CSV",
+        "GET",
+        "/audit-log/export.csv?code={code}",
+        "Every entry of this filter as a CSV file, within the plan's retention.",
+        OK,
+        CODE,
     ),
     _action("view_connections", "Connections", "GET", "/connections", "Shopify and QBO health."),
     _action(

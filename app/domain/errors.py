@@ -232,7 +232,7 @@ _ENTRIES = (
         "During a large sync allow 15 to 30 minutes, then check GET …/runs/{run_id} or "
         "GET …/audit-log?code=rate_limited.",
         auto=True,
-        actions="view_run view_audit_log",
+        actions="view_run view_audit_log export_audit_log",
     ),
     _info(
         C.on_hold,

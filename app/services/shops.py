@@ -1,4 +1,5 @@
-"""Installing a shop: the tenant row, its API key, its QBO connection and mappings."""
+"""Shops: installing one (the tenant row, its API key, its QBO connection and mappings), what
+an operator sees of each, and its plan."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from app.domain.entities import QUICKBOOKS, Mapping
+from app.domain.entities import QUICKBOOKS, SHOPIFY, ApiKey, AuditEntry, Connection, Mapping, Shop
 from app.domain.models import ZERO, TaxLine
 from app.domain.ports import Cipher, QboSession, QuickBooksPort, TokenSet, UnitOfWork
 from app.domain.translate import tax_key
 from app.services.api_keys import new_api_key
 from app.services.connections import store_tokens
+from app.services.healing import CHANGE, actor_of, who
 from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
 
@@ -92,3 +94,59 @@ async def map_tax_rate(
         mapping = Mapping(shop_id, "tax_rate", tax_key(tax), qbo_tax_code_id, source_label=label)
         await uow.mappings.put(mapping)
         await uow.commit()
+
+
+@dataclass(frozen=True)
+class ShopOverview:
+    """A shop as an operator sees it: its plan, its connections' health, its records."""
+
+    shop: Shop
+    connections: dict[str, Connection | None]  # by provider; None: never connected
+    record_counts: dict[str, int]  # by status
+
+
+async def overview(uow: UnitOfWork, shop: Shop) -> ShopOverview:
+    async with uow:
+        return await _overview(uow, shop)
+
+
+async def overviews(uow: UnitOfWork, key: ApiKey) -> list[ShopOverview]:
+    """Every shop, by domain, for an operator key; a shop's own key sees its shop alone."""
+    async with uow:
+        if key.shop_id is None:
+            shops = await uow.shops.all()
+        else:
+            own = await uow.shops.get(key.shop_id)
+            shops = [own] if own is not None else []
+        return [await _overview(uow, shop) for shop in shops]
+
+
+async def _overview(uow: UnitOfWork, shop: Shop) -> ShopOverview:
+    connections = {p: await uow.connections.get(shop.id, p) for p in (QUICKBOOKS, SHOPIFY)}
+    return ShopOverview(shop, connections, await uow.records.status_counts(shop.id))
+
+
+async def change_plan(uow: UnitOfWork, shop_id: int, plan: str, key: ApiKey) -> ShopOverview:
+    """Moves the shop to `plan` (one of app.domain.plans.PLANS), in the audit log with who did
+    it. Nothing is deleted: history the old plan hid shows again under a plan keeping more."""
+    async with uow:
+        shop = await uow.shops.get(shop_id)
+        assert shop is not None, "the route found the shop"
+        before = shop.plan
+        if plan != before:
+            shop.plan = plan
+            await uow.shops.save(shop)
+            entry = AuditEntry(
+                shop_id=shop.id,
+                entity="shop",
+                shopify_id=shop.domain,
+                label=shop.domain,
+                status=CHANGE,
+                actor=actor_of(key),
+                message=f"Plan changed from {before} to {plan}",
+                detail={"from": before, "to": plan, **who(key)},
+            )
+            await uow.audit.add(entry)
+        changed = await _overview(uow, shop)
+        await uow.commit()
+    return changed

@@ -37,6 +37,9 @@ class ShopRepository(Repository):
         shop_id = self._find("shops", domain)
         return await self.get(shop_id) if isinstance(shop_id, int) else None
 
+    async def all(self) -> list[Shop]:
+        return [self._out(shop) for shop in sorted(self._rows("shops"), key=lambda s: s.domain)]
+
     async def add(self, domain: str, name: str, plan: str = "free") -> Shop:
         if await self._find_or_reserve("shops", domain) is not None:
             raise AlreadyExists(f"shop {domain}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -161,6 +162,9 @@ class SyncRecordRepository(Repository):
         return self._where(
             lambda r: (r.shop_id, r.status, r.error_code) == (shop_id, "error", error_code)
         )
+
+    async def status_counts(self, shop_id: int) -> dict[str, int]:
+        return dict(Counter(r.status for r in self._rows("records") if r.shop_id == shop_id))
 
     async def acquire_lease(
         self, record_id: int, owner: str, now: datetime, until: datetime

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.base import Repository, table_of
 from app.adapters.db.tables import AuditEntry as AuditRow
@@ -16,10 +19,14 @@ EXACT = ("status", "error_code", "entity", "actor", "label", "run_id", "shopify_
 
 
 class SqlAudit(Repository):
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime]) -> None:
+        super().__init__(session)
+        self._clock = clock
+
     async def add(self, entry: AuditEntry) -> AuditEntry:
+        """Stores the entry, stamped by the service's clock unless it carries its time."""
         values = {k: v for k, v in vars(entry).items() if k not in ("id", "created_at")}
-        if entry.created_at is not None:
-            values["created_at"] = entry.created_at
+        values["created_at"] = entry.created_at or self._clock()
         statement = AUDIT.insert().values(**values).returning(AUDIT)
         return self._entity(AuditEntry, (await self._session.execute(statement)).one(), track=False)
 

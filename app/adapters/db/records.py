@@ -66,6 +66,14 @@ class SqlRecords(Repository):
         )
         return [self._entity(SyncRecord, row) for row in await self._session.execute(query)]
 
+    async def status_counts(self, shop_id: int) -> dict[str, int]:
+        query = (
+            select(RECORDS.c.status, func.count())
+            .where(RECORDS.c.shop_id == shop_id)
+            .group_by(RECORDS.c.status)
+        )
+        return {status: int(count) for status, count in await self._session.execute(query)}
+
     async def acquire_lease(
         self, record_id: int, owner: str, now: datetime, until: datetime
     ) -> bool:

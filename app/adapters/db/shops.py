@@ -56,6 +56,10 @@ class SqlShops(Repository):
         row = (await self._session.execute(query)).first()
         return self._entity(Shop, row) if row is not None else None
 
+    async def all(self) -> list[Shop]:
+        rows = await self._session.execute(select(SHOPS).order_by(SHOPS.c.domain))
+        return [self._entity(Shop, row) for row in rows]
+
     async def add(self, domain: str, name: str, plan: str = "free") -> Shop:
         statement = SHOPS.insert().values(domain=domain, name=name, plan=plan).returning(SHOPS)
         try:

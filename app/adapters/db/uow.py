@@ -3,6 +3,8 @@ the commit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -19,6 +21,7 @@ from app.adapters.db.records import SqlRecords
 from app.adapters.db.runs import SqlRuns
 from app.adapters.db.shops import SqlApiKeys, SqlShops
 from app.adapters.db.sources import SqlSources
+from app.adapters.db.tables import utcnow
 from app.domain.ports import JobQueue
 
 
@@ -37,9 +40,15 @@ class SqlUnitOfWork:
     sources: SqlSources
     oauth_states: SqlOAuthStates
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], queue: JobQueue) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        queue: JobQueue,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._sessions = sessions
         self._queue = queue
+        self._clock = clock  # the service's clock stamps audit entries (retention reads it)
         self._jobs: list[tuple[str, tuple[Any, ...], str]] = []
 
     async def __aenter__(self) -> Self:
@@ -49,7 +58,7 @@ class SqlUnitOfWork:
         self.inbox = SqlInbox(session)
         self.orders = SqlOrders(session)
         self.records = SqlRecords(session)
-        self.audit = SqlAudit(session)
+        self.audit = SqlAudit(session, self._clock)
         self.mappings = SqlMappings(session)
         self.configs = SqlConfigs(session)
         self.connections = SqlConnections(session)

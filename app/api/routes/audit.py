@@ -1,21 +1,84 @@
-"""The audit log: every attempt and event, newest first."""
+"""The audit log: every attempt and event, newest first, as JSON pages or one CSV file."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated
+import csv
+import io
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
 from app.api import cursors
 from app.api.deps import ContainerDep, ShopDep, UowDep
 from app.api.errors import responses
 from app.api.schemas import AuditEntryOut, AuditPage, ErrorInfoOut
-from app.domain.entities import RETENTION_DAYS, AuditEntry, AuditFilter
+from app.api.schemas_history import RetentionOut
+from app.domain.entities import AuditEntry, AuditFilter
 from app.domain.errors import CATALOGUE, ErrorCode
 from app.domain.models import Actor, SyncStatus
+from app.domain.plans import Retention
+from app.services import history
 
 router = APIRouter(prefix="/v1/shops/{shop}/audit-log", tags=["audit-log"])
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "entity",
+    "shopify_id",
+    "label",
+    "status",
+    "error_code",
+    "message",
+    "qbo_id",
+    "actor",
+    "run_id",
+    "duration_ms",
+    "detail",
+)
+EXPORT_BATCH = 500
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
+# return, strips them and reads what follows).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time given without an offset is read as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def audit_filter(
+    status: SyncStatus | None = None,
+    code: ErrorCode | None = None,
+    entity: str | None = None,
+    actor: Actor | None = None,
+    order: Annotated[str | None, Query(description="Shopify order name, e.g. #1001")] = None,
+    since: Annotated[
+        datetime | None, Query(description="Created at or after (no offset: UTC)")
+    ] = None,
+    until: Annotated[datetime | None, Query(description="Created before (no offset: UTC)")] = None,
+) -> AuditFilter:
+    """The filters the list and the CSV export share."""
+    return AuditFilter(
+        status=status,
+        error_code=code,
+        entity=entity,
+        actor=actor,
+        label=order,
+        since=_utc(since),
+        until=_utc(until),
+    )
+
+
+FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
 
 
 def _cursor(entry_id: int) -> str:
@@ -48,33 +111,90 @@ async def list_audit_log(
     shop: ShopDep,
     uow: UowDep,
     container: ContainerDep,
-    status: SyncStatus | None = None,
-    code: ErrorCode | None = None,
-    entity: str | None = None,
-    actor: Actor | None = None,
-    order: Annotated[str | None, Query(description="Shopify order name, e.g. #1001")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    where: FilterDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditPage:
-    """Attempts and events, newest first, filtered; older than the plan's retention are hidden."""
-    days = RETENTION_DAYS.get(shop.plan, 7)
-    if days is not None:
-        horizon = container.clock() - timedelta(days=days)
-        since = max(since, horizon) if since is not None else horizon
-    where = AuditFilter(
-        status=status,
-        error_code=code,
-        entity=entity,
-        actor=actor,
-        label=order,
-        since=since,
-        until=until,
-        before_id=_before_id(cursor),
+    """Attempts and events, newest first, filtered, cursor-paged. Entries older than the
+    shop's plan keeps (free 7 days, growth 30, scale 90, enterprise all) are hidden, not
+    deleted: `retention` says where the plan cuts and whether it hid any that match."""
+    where = replace(where, before_id=_before_id(cursor))
+    page = await history.audit_page(uow, shop, where, limit, container.clock())
+    items = [_out(entry) for entry in page.entries]
+    return AuditPage(
+        items=items,
+        next_cursor=_cursor(items[-1].id) if page.more and items else None,
+        retention=RetentionOut.of(page.shown),
     )
-    async with uow:
-        entries = await uow.audit.list(shop.id, where, limit + 1)
-    page = [_out(entry) for entry in entries[:limit]]
-    more = len(entries) > limit
-    return AuditPage(items=page, next_cursor=_cursor(page[-1].id) if more and page else None)
+
+
+def safe_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text, never runs: one starting like a formula gets a
+    leading apostrophe. A plain number ("-12.50") is left as it is, since a spreadsheet reads
+    it as a number, not a formula, and prefixing it would turn an amount into text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_rows(entries: list[AuditEntry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([safe_cell(getattr(e, c)) for c in CSV_COLUMNS] for e in entries)
+    return out.getvalue()
+
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One header row, then every matching entry, newest first",
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": ",".join(CSV_COLUMNS)
+                + "\r\n812,2026-03-02T09:30:04+00:00,order,5910002001001,#1001,error,"
+                "product_not_mapped,Order #1001: no QuickBooks item for 1 line(s): "
+                'TEE-ORG-HG-M.,,webhook,,184,"{""unmapped"": [{""sku"": ""TEE-ORG-HG-M""}]}"\r\n',
+            }
+        },
+    }
+}
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={**CSV_RESPONSE, **responses(401, 404, 422)},
+)
+async def export_audit_log(
+    shop: ShopDep, container: ContainerDep, where: FilterDep
+) -> StreamingResponse:
+    """The audit log as CSV (text/csv): the list's filters, every matching entry rather than
+    one page, newest first, with the plan's retention applied as in the list; streamed.
+    Columns: id, created_at, entity, shopify_id, label, status, error_code, message, qbo_id,
+    actor, run_id, duration_ms, detail (JSON). A cell that a spreadsheet would read as a
+    formula (starting with =, +, -, @, tab or carriage return) starts with an apostrophe; a
+    plain number such as -12.50 is left as it is. The `LedgerPort-Retention-Days` header
+    (`all` on enterprise) and `LedgerPort-Hidden-Before` say where the plan cuts."""
+    now = container.clock()
+    entries = history.every_entry(container.uow, shop, where, now, EXPORT_BATCH)
+    retention = Retention.of(shop.plan, now)
+
+    async def body() -> AsyncIterator[str]:
+        yield ",".join(CSV_COLUMNS) + "\r\n"
+        async for batch in entries:
+            yield _csv_rows(batch)
+
+    headers = {
+        "Content-Disposition": f'attachment; filename="audit-log-{shop.domain}.csv"',
+        "LedgerPort-Retention-Days": "all" if retention.days is None else str(retention.days),
+    }
+    if retention.hidden_before is not None:
+        headers["LedgerPort-Hidden-Before"] = retention.hidden_before.isoformat()
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -18,12 +18,14 @@ from app.api.record_schemas import (
     RecordOut,
     RecordPage,
 )
-from app.domain.entities import RETENTION_DAYS, RecordFilter
+from app.domain.entities import RecordFilter
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.faults import ExternalError
 from app.domain.models import SyncStatus
+from app.domain.plans import Retention
 from app.domain.ports import QboDocument, QboSession
 from app.domain.records import RecordEntity
+from app.services import history
 from app.services import records as service
 from app.services.records import Position
 from app.services.resolve import resolve_record as resolve
@@ -119,17 +121,20 @@ async def get_record(
     id: Annotated[str, Path(description="The Shopify id", examples=["5910002001001"])],
 ) -> RecordDetailOut:
     """One record: its state, its QBO document, the steps and actions that fix its error, and
-    its attempts and events from the audit log (newest first, at most 100, within the plan's
-    retention; `more_history` says when older ones exist). An order whose webhook is stored
-    but not processed yet answers as `pending`. Another shop's record is a 404."""
+    its attempts and events from the audit log (newest first, at most 100; `more_history`
+    says when the plan's retention holds more). Entries older than the shop's plan keeps are
+    hidden, not deleted: `retention` says where the plan cuts and whether it hid any. An
+    order whose webhook is stored but not processed yet answers as `pending`. Another shop's
+    record is a 404."""
     if entity not in ENTITIES:
         raise not_found(f"Record {entity}/{id}")
-    days = RETENTION_DAYS.get(shop.plan, 7)
-    horizon = container.clock() - timedelta(days=days) if days is not None else None
+    now = container.clock()
+    horizon = Retention.of(shop.plan, now).hidden_before
     detail = await service.get_record(uow, shop, entity, id, horizon)
     if detail is None:
         raise not_found(f"Record {entity}/{id}")
-    return RecordDetailOut.of_detail(detail.view, detail.history, detail.more_history)
+    shown = await history.record_history_shown(uow, shop, entity, id, now)
+    return RecordDetailOut.of_detail(detail.view, detail.history, detail.more_history, shown)
 
 
 class ResolveIn(BaseModel):

@@ -155,6 +155,10 @@ class ConnectionOut(BaseModel):
     refresh_expires_at: datetime | None = None
 
 
+class SwitchedOut(ConnectionOut):
+    requeued: int = Field(description="Orders queued again that had failed while it was held")
+
+
 class ConnectionsOut(BaseModel):
     items: list[ConnectionOut]
 

@@ -149,6 +149,10 @@ _ENTRIES = (
         "when that fails does it mark the connection unhealthy and pause the shop's QuickBooks "
         "work. After the shop reconnects it queues everything that failed while disconnected.",
         "Check the connection with GET …/connections.",
+        "If it says company_mismatch, the last reconnect approved another QuickBooks company "
+        "than the shop's: reconnect as below, choosing the shop's own company, or, if the "
+        "shop really moves, POST …/connections/quickbooks/confirm-switch (mappings and the "
+        "settings' QuickBooks references are cleared, to be set for the new company).",
         "If the message says the QuickBooks subscription lapsed, the company's admin renews it "
         "in QuickBooks first (Settings → Account and settings → Billing & subscription); if "
         "the connecting user lost access, a current admin of the company reconnects.",

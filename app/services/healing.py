@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.entities import ApiKey, AuditEntry, SyncRecord
-from app.domain.models import Actor, SyncStatus
+from app.domain.errors import ErrorCode
+from app.domain.models import Actor, Entity, SyncStatus
 from app.domain.ports import UnitOfWork
 
 CHANGE = "changed"  # the audit status of an entry that records a change, not an attempt
@@ -85,3 +86,11 @@ async def record_change(
         detail=detail,
     )
     await uow.audit.add(entry)
+
+
+async def requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:
+    """Everything that failed while QuickBooks refused the shop, whatever it was waiting on
+    (orders only: a product's record is tried again by the order that needs it)."""
+    records = await uow.records.with_error(shop_id, ErrorCode.qbo_auth)
+    orders = [r for r in records if r.entity == Entity.order]
+    return await requeue(uow, shop_id, orders, Actor.system)

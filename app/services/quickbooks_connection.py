@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from app.domain.entities import COMPANY_MISMATCH, DISCONNECTED, HEALTHY, QUICKBOOKS, Connection
-from app.domain.errors import ErrorCode
 from app.domain.faults import ExternalAuthExpired, ExternalError
-from app.domain.models import Actor, Entity
 from app.domain.ports import (
     Cipher,
     Clock,
@@ -22,7 +20,7 @@ from app.domain.ports import (
 )
 from app.domain.signals import ConnectionRefused
 from app.services.connections import store_tokens
-from app.services.healing import Changed, record_change, requeue
+from app.services.healing import Changed, record_change, requeue_auth_failures
 from app.services.oauth_states import digest, issue, same_browser, spent
 from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
@@ -136,7 +134,7 @@ class QboConnector:
             connection.external_id = realm_id
             await uow.connections.save(connection)
             await default_tax_mode(uow, shop.id, prefs)
-            requeued = await _requeue_auth_failures(uow, shop.id)
+            requeued = await requeue_auth_failures(uow, shop.id)
             message = f"Connected QuickBooks company {realm_id} (approved at Intuit)"
             change = Changed("connection", QUICKBOOKS, message, {"realm_id": realm_id})
             await record_change(uow, shop.id, change, None, requeued)
@@ -212,11 +210,3 @@ async def _hold(uow: UnitOfWork, connection: Connection, realm_id: str) -> None:
     await record_change(
         uow, connection.shop_id, Changed("connection", QUICKBOOKS, message, detail), None, 0
     )
-
-
-async def _requeue_auth_failures(uow: UnitOfWork, shop_id: int) -> int:
-    """Everything that failed while disconnected, whatever it was waiting on (orders only: a
-    product's record is tried again by the order that needs it)."""
-    records = await uow.records.with_error(shop_id, ErrorCode.qbo_auth)
-    orders = [r for r in records if r.entity == Entity.order]
-    return await requeue(uow, shop_id, orders, Actor.system)

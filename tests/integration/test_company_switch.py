@@ -123,6 +123,7 @@ async def test_held_then_confirmed_switch_clears_references_and_keeps_history(
 
     assert switched.status_code == 200, switched.text
     assert switched.json()["external_id"] == OTHER and switched.json()["status"] == "healthy"
+    assert switched.json()["requeued"] == 1  # #1002, refused while the connection was held
     async with h.container.uow() as uow:
         for kind in ("product", "customer", "tax_rate"):
             assert await uow.mappings.as_dict(shop.shop_id, kind) == {}

@@ -188,8 +188,9 @@ async def test_a_reconnect_to_another_company_is_held_until_the_switch_is_confir
         await world.tokens.session(shop.shop_id)
     assert refused.value.code == ErrorCode.qbo_auth
 
-    switched = await confirm_switch(world.uow(), shop.shop_id, None)
+    switched, requeued = await confirm_switch(world.uow(), shop.shop_id, None)
 
+    assert requeued == 0  # nothing failed while it was held
     assert (switched.status, switched.external_id) == ("healthy", "9130350000000002")
     assert (await world.tokens.session(shop.shop_id)).realm_id == "9130350000000002"
     with pytest.raises(Conflict):

@@ -16,6 +16,7 @@ from app.api.schemas import (
     ConnectionOut,
     ConnectionsOut,
     DisconnectedOut,
+    SwitchedOut,
 )
 from app.domain.entities import QUICKBOOKS, SHOPIFY, Connection
 from app.domain.faults import ExternalAuthExpired, ExternalError
@@ -122,19 +123,20 @@ async def quickbooks_callback(
 
 @router.post(
     f"{SHOP_PREFIX}/quickbooks/confirm-switch",
-    response_model=ConnectionOut,
+    response_model=SwitchedOut,
     responses=responses(401, 404, 409),
 )
 async def confirm_company_switch(
     shop: ShopDep, key: ApiKeyDep, container: ContainerDep
-) -> ConnectionOut:
+) -> SwitchedOut:
     """Confirms a held reconnect (`company_mismatch`): the shop moves to the company the
     reconnect landed on. Its mappings (every kind) and the QuickBooks references in its
     settings are cleared, since they name the old company's records; synced records keep
-    their history and are not posted again. The change is audited with the key that made it.
-    409 when no switch is waiting."""
-    connection = await confirm_switch(container.uow(), shop.id, key)
-    return _item(QUICKBOOKS, connection)
+    their history and are not posted again; orders that failed while it was held are queued
+    again (`requeued`). The change is audited with the key that made it. 409 when no switch
+    is waiting."""
+    connection, requeued = await confirm_switch(container.uow(), shop.id, key)
+    return SwitchedOut(**_item(QUICKBOOKS, connection).model_dump(), requeued=requeued)
 
 
 @router.delete(

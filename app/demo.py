@@ -84,8 +84,9 @@ async def _seed_qbo(
     )
     for sku, item_id in items.items():
         if sku != "MUG-CER-12":
-            await map_product(container.uow(), shop_id, f"sku:{sku}", item_id, sku)
-    await map_tax_rate(container.uow(), shop_id, *DEMO_TAX, tax_code)
+            await map_product(container.uow(), shop_id, f"sku:{sku}", item_id, sku, DEMO_ITEMS[sku])
+    tax_name = str(DEMO_TAX_CODE["Name"])
+    await map_tax_rate(container.uow(), shop_id, *DEMO_TAX, tax_code, tax_name)
 
 
 async def connect_demo_shopify(

@@ -86,7 +86,7 @@ REFUSALS: dict[type[Refused], tuple[int, str, str, dict[str, str] | None]] = {
     InstallRefused: (400, "shopify_install_refused", "Shopify install failed", None),
     InvalidReference: (422, "invalid_reference", "Not a usable QuickBooks record", None),
     NotFound: (404, "not_found", "Not found", None),
-    Conflict: (409, "conflict", "Not possible in the record's state", None),
+    Conflict: (409, "conflict", "Not possible in the current state", None),
     ConfigError: (422, "invalid_config", "Setting refused", None),
     Refused: (400, "refused", "Request refused", None),
 }

@@ -221,7 +221,10 @@ class SyncRequest(BaseModel):
 
 class RunStarted(BaseModel):
     run_id: str
-    queued: int = Field(description="Records queued now (0 for a date range: the run counts)")
+    queued: int | None = Field(
+        description="Records queued now; null for a date range, whose run reads Shopify "
+        "first (GET the run for its counts)"
+    )
     unknown_order_ids: list[str] = Field(
         default_factory=list, description="Ids LedgerPort holds no record for"
     )

@@ -73,7 +73,7 @@ def _source(path: str) -> str:
 
 
 def _records(meaning: str, query: str, entity_field: bool) -> tuple[Placeholder, ...]:
-    source = _source(f"/records?{query}")
+    source = _source(f"/records?{query}" if query else "/records")
     found = (Placeholder("id", f"the Shopify id of {meaning}", source, "shopify_id"),)
     if not entity_field:
         return found
@@ -252,7 +252,7 @@ _ALL = (
         "PATCH",
         "/config/orders",
         "Financial and fulfillment statuses that start a sync.",
-        _body(trigger_financial_statuses=["paid"]),
+        _body(trigger_financial_statuses=["paid", "pending"]),
     ),
     _action(
         "auto_map_products",

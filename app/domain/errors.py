@@ -203,7 +203,9 @@ _ENTRIES = (
         "default item, the generic customer) was deleted, made inactive or is of the wrong "
         "type. The message names the setting.",
         "Queues the orders that failed on a settings section again when that section is saved.",
-        "See which accounts QuickBooks has active: GET …/quickbooks/accounts.",
+        "See which accounts QuickBooks has active: GET …/quickbooks/accounts?refresh=true "
+        "(the lists are cached; refresh reads QuickBooks afresh, so an account added or "
+        "renamed there a moment ago shows).",
         "Compare them with the setting the message names in GET …/config (sections payments, "
         "products, accounting, customers).",
         "Point it at an active record of the right type with PATCH …/config/{section}; saving "

@@ -84,7 +84,8 @@ def unusable(ref: Reference, options: Iterable[QboOption]) -> str | None:
         return f"QuickBooks {what} ({found.name}) is inactive"
     if ref.kinds and found.kind not in ref.kinds:
         allowed = " or ".join(sorted(ref.kinds))
-        return f"QuickBooks {what} ({found.name}) is a {found.kind} account; use {allowed}"
+        article = "an" if str(found.kind)[:1].lower() in "aeiou" else "a"
+        return f"QuickBooks {what} ({found.name}) is {article} {found.kind} account; use {allowed}"
     return None
 
 

@@ -33,7 +33,7 @@ class Chosen:
 @dataclass(frozen=True)
 class Started:
     run_id: str
-    queued: int
+    queued: int | None  # None: a date range, whose job finds the orders first
     unknown: list[str]
 
 
@@ -50,7 +50,7 @@ async def start_run(
             await uow.runs.add(run)
             uow.enqueue_after_commit("backfill", shop_id, run_id, job_id=f"backfill:{run_id}")
             await uow.commit()
-            return Started(run_id, 0, [])
+            return Started(run_id, None, [])
         chosen, by_id = Chosen(), bool(selection.ids)
         if selection.entity == Entity.product:
             await _choose_products(uow, shop_id, selection, actor, run_id, chosen)
@@ -58,7 +58,8 @@ async def start_run(
             for record in await _selected(uow, shop_id, selection, chosen):
                 await choose(uow, record, selection, actor, run_id, chosen, by_id=by_id)
         params |= {"selected": chosen.queued, "skipped": chosen.skipped}
-        found = len(chosen.queued) + len(chosen.skipped)
+        held = [s for s in chosen.skipped if s["reason"] != Skip.unknown]
+        found = len(chosen.queued) + len(held)  # records LedgerPort holds among those asked
         run = SyncRun(run_id, shop_id, kind, params=params, created_at=now)
         run.found, run.queued = found, len(chosen.queued)
         await uow.runs.add(run)

@@ -77,21 +77,36 @@ async def connect_quickbooks(
 
 
 async def map_product(
-    uow: UnitOfWork, shop_id: int, source_key: str, qbo_id: str, label: str = ""
+    uow: UnitOfWork, shop_id: int, source_key: str, qbo_id: str, label: str = "", qbo_name: str = ""
 ) -> None:
     async with uow:
-        await uow.mappings.put(Mapping(shop_id, "product", source_key, qbo_id, source_label=label))
+        mapping = Mapping(
+            shop_id, "product", source_key, qbo_id, source_label=label, qbo_name=qbo_name
+        )
+        await uow.mappings.put(mapping)
         await uow.commit()
 
 
 async def map_tax_rate(
-    uow: UnitOfWork, shop_id: int, title: str, rate: Decimal | str, qbo_tax_code_id: str
+    uow: UnitOfWork,
+    shop_id: int,
+    title: str,
+    rate: Decimal | str,
+    qbo_tax_code_id: str,
+    qbo_name: str = "",
 ) -> None:
     """Maps a Shopify tax rate (title and rate as a fraction, "0.06") to a QBO tax code."""
     tax = TaxLine(title, Decimal(str(rate)), ZERO)
     label = f"{title} ({(tax.rate * 100).normalize():f}%)"
     async with uow:
-        mapping = Mapping(shop_id, "tax_rate", tax_key(tax), qbo_tax_code_id, source_label=label)
+        mapping = Mapping(
+            shop_id,
+            "tax_rate",
+            tax_key(tax),
+            qbo_tax_code_id,
+            source_label=label,
+            qbo_name=qbo_name,
+        )
         await uow.mappings.put(mapping)
         await uow.commit()
 

@@ -99,6 +99,7 @@ async def test_a_run_counts_and_times_its_records_and_skips_the_synced(h: Harnes
         {"id": "404", "reason": "unknown"},
     ]
     assert (rerun["total"], rerun["done"], rerun["synced"], rerun["status"]) == (2, 2, 0, "done")
+    assert rerun["found"] == 1  # LedgerPort holds no record "404": asked for, not found
     assert len(receipts(h)) == 1  # exactly once
 
 
@@ -182,6 +183,7 @@ async def test_a_date_range_sync_of_orders_no_webhook_brought_makes_one_attempt_
     started = await h.api.post(f"/v1/shops/{SHOP}/sync", json=body, headers=h.auth(shop))
     await settle(h)
 
+    assert started.json()["queued"] is None  # the run reads Shopify first
     run = await run_of(h, shop, started.json()["run_id"])
     assert (run["status"], run["total"], run["synced"]) == ("done", 3, 3), run
     assert run["outcomes"] == {"synced": 3}, run  # one attempt per order

@@ -73,6 +73,10 @@ class InvalidReference(Refused):
     type in the shop's company."""
 
 
+class InvalidInput(Refused):
+    """A value that can never mean anything here (a malformed key, the same key twice)."""
+
+
 class NotFound(Refused):
     """What the request names does not exist (for this shop)."""
 

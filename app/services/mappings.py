@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from app.domain.entities import ApiKey, Mapping, Source
 from app.domain.healing import mapping_keys
 from app.domain.mapping import AutoMatch, auto_match
-from app.domain.models import Entity, SyncStatus
+from app.domain.models import Entity, SyncStatus, TaxLine
 from app.domain.ports import QboOption, ReferenceData, UnitOfWork, UnitOfWorkFactory
-from app.domain.signals import InvalidReference, NotFound
+from app.domain.signals import InvalidInput, InvalidReference, NotFound
+from app.domain.translate import tax_key
 from app.services.connections import TokenKeeper
 from app.services.healing import Changed, actor_of, record_change, requeue_blocked
 
@@ -48,15 +50,42 @@ class AutoMapped:
         return [m for m in self.matches if m.item is None]
 
 
-def source_key(kind: str, given: str) -> str:
+def source_key(kind: str, given: str, field: str = "source_id") -> str:
     """The stored key for what a person typed: "sku:TEE-1" as is, a bare SKU or customer id
-    with its prefix added; a tax rate's key ("Title|rate") as is."""
+    with its prefix added; a tax rate's key "Title|rate" (the rate a fraction, "0.06") in the
+    form orders give it. Raises InvalidInput, naming `field`, for a key no order can have."""
     given = given.strip()
     if kind == "product" and not given.startswith(("sku:", "variant:", "title:")):
         return f"sku:{given}"
     if kind == "customer" and not given.startswith("customer:"):
         return f"customer:{given}"
+    if kind == "tax_rate":
+        return _tax_rate_key(given, field)
     return given
+
+
+def source_keys(kind: str, given: Sequence[str]) -> list[str]:
+    """The keys of a batch (`mappings[i].source_key`); a key given twice is refused."""
+    keys: list[str] = []
+    for i, key in enumerate(given):
+        field = f"mappings[{i}].source_key"
+        stored = source_key(kind, key, field)
+        if stored in keys:
+            raise InvalidInput(f"{stored} is mapped twice in this request", field)
+        keys.append(stored)
+    return keys
+
+
+def _tax_rate_key(given: str, field: str) -> str:
+    title, _, rate = given.rpartition("|")
+    try:
+        fraction = Decimal(rate)
+    except InvalidOperation:
+        fraction = Decimal(-1)
+    if not title.strip() or not fraction.is_finite() or not 0 <= fraction <= 1:
+        reason = 'a tax rate is "Title|rate" with the rate a fraction, e.g. "Ohio State Tax|0.0575"'
+        raise InvalidInput(reason, field)
+    return tax_key(TaxLine(title.strip(), fraction, Decimal(0)))
 
 
 async def list_sources(

@@ -80,3 +80,27 @@ async def test_moving_to_automated_sales_tax_syncs_the_order(h: Harness) -> None
     [receipt] = h.qbo.documents(REALM, "SalesReceipt")
     assert "TxnTaxCodeRef" not in receipt["TxnTaxDetail"]
     assert receipt["TxnTaxDetail"]["TotalTax"] == 3.0
+
+
+@pytest.mark.parametrize("given", ["Ohio State Tax", "Ohio State Tax|abc", "|0.06", "X|1.5"])
+async def test_a_tax_rate_key_no_order_can_have_is_refused(h: Harness, given: str) -> None:
+    shop = await h.install(map_tax=False)
+    code = h.tax_code(FIXTURE_TAX_CODE)
+    answer = await h.api.put(
+        f"{BASE}/mappings/tax-rates/{quote(given)}", json={"qbo_id": code}, headers=h.auth(shop)
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["invalid_params"][0]["name"] == "source_id"
+
+
+async def test_a_batch_naming_one_source_twice_is_refused_whole(h: Harness) -> None:
+    shop = await h.install(map_tax=False)
+    code = h.tax_code(FIXTURE_TAX_CODE)
+    twice = [{"source_key": KEY, "qbo_id": code}, {"source_key": KEY, "qbo_id": code}]
+    answer = await h.api.patch(
+        f"{BASE}/mappings/tax-rates", json={"mappings": twice}, headers=h.auth(shop)
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["invalid_params"][0]["name"] == "mappings[1].source_key"
+    listed = await h.api.get(f"{BASE}/mappings/tax-rates?state=mapped", headers=h.auth(shop))
+    assert listed.json()["items"] == []

@@ -105,7 +105,8 @@ async def map_many(
 ) -> MappingsSaved:
     """Maps several at once, all or none: one unusable QuickBooks id refuses the lot, naming
     it (`mappings[i].qbo_id`)."""
-    pairs = [(service.source_key(KIND[kind], m.source_key), m.qbo_id) for m in body.mappings]
+    keys = service.source_keys(KIND[kind], [m.source_key for m in body.mappings])
+    pairs = [(key, m.qbo_id) for key, m in zip(keys, body.mappings, strict=True)]
     fields = [f"mappings[{i}].qbo_id" for i in range(len(pairs))]
     saved = await _save(container, shop.id, kind, pairs, key, fields)
     return MappingsSaved(

@@ -219,7 +219,7 @@ class AuditFilter:
     error_code: str | None = None
     entity: str | None = None
     actor: str | None = None
-    label: str | None = None
+    label: str | tuple[str, ...] | None = None  # a tuple: any of these labels
     run_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None

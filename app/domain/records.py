@@ -23,6 +23,19 @@ class RecordEntity(StrEnum):
     refund = "refund"
 
 
+class AuditEntity(StrEnum):
+    """What audit entries are about: a record's entity, or what a change was made to."""
+
+    order = "order"
+    product = "product"
+    customer = "customer"
+    refund = "refund"
+    shop = "shop"
+    config = "config"
+    connection = "connection"
+    mapping = "mapping"
+
+
 @dataclass(frozen=True)
 class RecordView:
     """One line of the records listing: a sync record, or an order whose delivery is stored

@@ -52,7 +52,10 @@ class AuditRepository(Repository):
 def _matches(entry: AuditEntry, where: AuditFilter) -> bool:
     for name in EXACT:
         wanted = getattr(where, name)
-        if wanted is not None and getattr(entry, name) != wanted:
+        if isinstance(wanted, tuple):
+            if getattr(entry, name) not in wanted:
+                return False
+        elif wanted is not None and getattr(entry, name) != wanted:
             return False
     created, since, until = entry.created_at, where.since, where.until
     assert created is not None

@@ -152,3 +152,26 @@ async def test_the_export_applies_the_plans_retention_and_the_shops_scope(h: Har
     assert bad.status_code == 422
     assert bad.headers["content-type"] == "application/problem+json"
     assert bad.json()["invalid_params"][0]["name"] == "status"
+
+
+async def test_the_filters_read_an_order_number_with_or_without_its_hash(h: Harness) -> None:
+    shop = await ready_shop(h)
+    await seed(h, shop, 3)
+    for given in ("%237001", "7001"):
+        listed = await h.api.get(f"{AUDIT}?order={given}", headers=h.auth(shop))
+        assert [e["label"] for e in listed.json()["items"]] == ["#7001"], given
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("entity=bogus", "entity"),
+        ("since=2026-12-03T00:00:00Z&until=2026-12-01T00:00:00Z", "until"),
+    ],
+)
+async def test_filters_that_cannot_match_are_refused(h: Harness, query: str, field: str) -> None:
+    shop = await ready_shop(h)
+    for path in (AUDIT, EXPORT):
+        answer = await h.api.get(f"{path}?{query}", headers=h.auth(shop))
+        assert answer.status_code == 422, answer.text
+        assert field in {p["name"] for p in answer.json()["invalid_params"]}

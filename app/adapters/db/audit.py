@@ -52,7 +52,9 @@ class SqlAudit(Repository):
 def _filtered(query: Select[Any], where: AuditFilter) -> Select[Any]:
     for name in EXACT:
         value = getattr(where, name)
-        if value is not None:
+        if isinstance(value, tuple):
+            query = query.where(AUDIT.c[name].in_(value))
+        elif value is not None:
             query = query.where(AUDIT.c[name] == value)
     if where.since is not None:
         query = query.where(AUDIT.c.created_at >= where.since)

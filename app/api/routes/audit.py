@@ -16,13 +16,14 @@ from fastapi.responses import StreamingResponse
 
 from app.api import cursors
 from app.api.deps import ContainerDep, ShopDep, UowDep
-from app.api.errors import responses
+from app.api.errors import AppError, InvalidParam, responses
 from app.api.schemas import AuditEntryOut, AuditPage, ErrorInfoOut
 from app.api.schemas_history import RetentionOut
 from app.domain.entities import AuditEntry, AuditFilter
 from app.domain.errors import CATALOGUE, ErrorCode
 from app.domain.models import Actor, SyncStatus
 from app.domain.plans import Retention
+from app.domain.records import AuditEntity, order_labels
 from app.services import history
 
 router = APIRouter(prefix="/v1/shops/{shop}/audit-log", tags=["audit-log"])
@@ -58,23 +59,30 @@ def _utc(moment: datetime | None) -> datetime | None:
 def audit_filter(
     status: SyncStatus | None = None,
     code: ErrorCode | None = None,
-    entity: str | None = None,
+    entity: AuditEntity | None = None,
     actor: Actor | None = None,
-    order: Annotated[str | None, Query(description="Shopify order name, e.g. #1001")] = None,
+    order: Annotated[
+        str | None, Query(max_length=64, description="Order name: #1001 or 1001")
+    ] = None,
     since: Annotated[
         datetime | None, Query(description="Created at or after (no offset: UTC)")
     ] = None,
     until: Annotated[datetime | None, Query(description="Created before (no offset: UTC)")] = None,
 ) -> AuditFilter:
     """The filters the list and the CSV export share."""
+    start, end = _utc(since), _utc(until)
+    if start is not None and end is not None and end <= start:
+        reason = "`until` must come after `since`"
+        refused = [InvalidParam(name="until", reason=reason)]
+        raise AppError(422, "validation_error", "Invalid request", reason, refused)
     return AuditFilter(
         status=status,
         error_code=code,
         entity=entity,
         actor=actor,
-        label=order,
-        since=_utc(since),
-        until=_utc(until),
+        label=order_labels(order) if order is not None else None,
+        since=start,
+        until=end,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from app.api.schemas_history import RetentionOut
 from app.domain.actions import ErrorAction
@@ -214,8 +214,8 @@ class SyncRequest(BaseModel):
     error_code: ErrorCode | None = None
     since: AwareDatetime | None = Field(None, description="With a time zone")
     until: AwareDatetime | None = Field(None, description="With a time zone; default now")
-    include_cancelled: bool = Field(
-        False, description="Post orders cancelled or voided in Shopify too"
+    include_cancelled: StrictBool = Field(
+        False, description="Post orders cancelled or voided in Shopify too (true or false)"
     )
 
 

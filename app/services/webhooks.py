@@ -83,7 +83,9 @@ def _authenticate_and_parse(
         raise too_large()
     if not verify(raw_body, headers.hmac):
         raise WebhookUnsigned(
-            "X-Shopify-Hmac-Sha256 does not match the body",
+            "X-Shopify-Hmac-Sha256 does not match the body"
+            if headers.hmac
+            else "X-Shopify-Hmac-Sha256 is missing: Shopify signs every webhook",
             "X-Shopify-Hmac-Sha256",
             title="Invalid webhook signature",
         )

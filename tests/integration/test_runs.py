@@ -223,6 +223,8 @@ async def test_resync_takes_an_operator_key_for_any_shop_and_hides_other_shops(h
         ({"order_ids": [str(n) for n in range(1001)]}, "order_ids"),
         ({"ids": ["1"], "since": "2025-06-01T00:00:00Z"}, "since"),
         ({"ids": ["1"], "colour": "red"}, "colour"),
+        ({"entity": "product", "since": "2025-06-01T00:00:00Z"}, "entity"),
+        ({"include_cancelled": "yes", "ids": ["1"]}, "include_cancelled"),
     ],
 )
 async def test_a_bad_selection_is_a_422_naming_the_field(

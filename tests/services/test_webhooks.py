@@ -122,10 +122,11 @@ async def test_a_wrong_signature_is_refused_before_anything_is_read(
 
     with pytest.raises(WebhookUnsigned) as refused:
         await intake.deliver(paid_order(), hmac=expected_hmac(b"another body", SECRET))
-    with pytest.raises(WebhookUnsigned):
+    with pytest.raises(WebhookUnsigned) as unsigned:
         await intake.deliver(paid_order(), hmac=None)
 
     assert refused.value.title == "Invalid webhook signature"
+    assert "does not match" in refused.value.detail and "missing" in unsigned.value.detail
     assert world.db.tables.inbox == {} and world.queue.jobs == []
 
 

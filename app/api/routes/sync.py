@@ -78,7 +78,9 @@ def _selection(body: SyncRequest, now: datetime) -> Selection:
             raise _invalid("order_ids", reason)
         if body.until is not None:
             raise _invalid("until", "a date range needs `since`")
-    elif ids or by_filter or body.entity != Entity.order:
+    elif body.entity != Entity.order:
+        raise _invalid("entity", "a date range selects orders: leave entity out, or give order")
+    elif ids or by_filter:
         raise _invalid("since", "a date range selects orders alone: no ids, status or code")
     elif (body.until or now) <= body.since:
         raise _invalid("until", "`until` (default: now) must come after `since`")

@@ -86,8 +86,11 @@ class Buyer:
         return cls(str(customer.get("id") or ""), frozenset(ids), specific)
 
     def needles(self) -> set[str]:
-        """What a row about the buyer holds: one of their strings."""
-        return set(self.strings)
+        """What a row about the buyer holds: one of their strings, or the id of their customer
+        or of one of their orders (a refund of their order names nothing else of theirs)."""
+        # Shopify's ids are long; a short one (a test's "9") would match unrelated rows.
+        ids = {i for i in (self.customer_id, *self.order_ids) if len(i) >= PHONE_DIGITS}
+        return set(self.strings) | ids
 
 
 def _text(holder: Any, *keys: str) -> list[str]:

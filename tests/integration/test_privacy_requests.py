@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.adapters.db.tables import AuditEntry, Base, OrderRow, SyncRecord
-from tests.harness import REALM, SHOP, Harness, make_settings, running
+from app.adapters.db.tables import AuditEntry, Base, OrderRow, SyncRecord, WebhookDelivery
+from tests.harness import REALM, SHOP, Harness, make_settings, order_fixture, running
 from tests.privacy_buyer import CUSTOMER_ID, ORDER_ID, accounting_facts, numbers_buyer_order
 
 OTHER = "other-shop.myshopify.com"
@@ -193,3 +193,32 @@ async def test_another_shops_key_sees_none_of_the_requests(h: Harness) -> None:
     assert theirs.status_code == 404 and theirs.json()["code"] == "not_found"
     assert theirs.headers["content-type"] == "application/problem+json"
     assert by_id.status_code == 404 and own_list.json() == []
+
+
+async def test_a_refund_of_their_order_loses_its_note_and_line_properties(h: Harness) -> None:
+    """A refund names nothing else of the buyer's: it is found by their order's id."""
+    await h.install()
+    refund = order_fixture("06_partially_refunded")["refunds"][0]
+    refund = {**refund, "order_id": ORDER_ID, "note": "Returned: the gift did not fit"}
+    refund["refund_line_items"][0]["line_item"]["properties"] = [
+        {"name": "engraving", "value": "Happy 40th, love"}
+    ]
+    await h.deliver(refund, topic="refunds/create")
+    await settle(h)
+
+    redact = {
+        "shop_id": 548380009,
+        "shop_domain": SHOP,
+        "customer": {"id": CUSTOMER_ID},
+        "orders_to_redact": [ORDER_ID],
+    }
+    await h.deliver(redact, topic="customers/redact")
+    await settle(h)
+
+    async with h.container.sessions() as session:
+        query = select(WebhookDelivery.body).where(WebhookDelivery.topic == "refunds/create")
+        kept = json.loads((await session.scalars(query)).one())
+    assert kept["note"] is None
+    assert kept["refund_line_items"][0]["line_item"]["properties"] == []
+    assert accounting_facts(kept) == accounting_facts(refund)
+    assert len(accounting_facts(refund)) > 20

@@ -5,8 +5,10 @@ whose zip is "1000" or whose city is "2025" must not turn a 1000.00 total or a 2
 into "[redacted]". The buyer's own orders lose their customer, addresses, contact fields,
 notes, note attributes, line-item properties and client details; anywhere else, a person
 or address object that is the buyer's goes, and a contact or name field goes when its value
-is one of the buyer's. Free text (notes, messages) is scrubbed of the buyer's strings, and
-only free text. Money, dates, ids, SKUs, order names and QBO references are never touched.
+is one of the buyer's. Free text (notes, messages, and text columns such as a label or the
+name of the QBO customer a mapping points to) loses the buyer's strings as whole words, and
+only free text. Money, dates, ids, SKUs, order names and QBO ids and document numbers are
+never touched.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from app.api.routes import (
     health,
     mappings,
     preview,
+    privacy_requests,
     quickbooks,
     records,
     shopify_install,
@@ -84,6 +85,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         records,
         preview,
         shops,
+        privacy_requests,
     )
     for module in routers:
         app.include_router(module.router)

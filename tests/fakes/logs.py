@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from app.domain.entities import AuditEntry, AuditFilter, PrivacyRequest, SyncRun
+from app.domain.privacy import ReceivedPrivacyRequest
 from tests.fakes.base import Repository, copied
 from tests.fakes.store import PrivacyRow, stored
 
@@ -21,7 +22,7 @@ PERSONAL_COLUMNS = {
     "audit": ("message", "detail"),
     "records": ("message",),
     "sources": ("label", "detail"),
-    "mappings": ("source_label",),
+    "mappings": ("source_label", "qbo_name"),
     "privacy": ("report",),
 }
 
@@ -93,6 +94,15 @@ class PrivacyRepository(Repository):
         await self._lock("privacy", row_id)
         self._table("privacy")[row_id] = PrivacyRow(row_id, stored(request), self._now())
 
+    async def list(self, shop_id: int, limit: int) -> builtins.list[ReceivedPrivacyRequest]:
+        rows = [r for r in self._table("privacy").values() if r.request.shop_id == shop_id]
+        rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return [_received(r) for r in rows[:limit]]
+
+    async def get(self, shop_id: int, request_id: int) -> ReceivedPrivacyRequest | None:
+        row = self._table("privacy").get(request_id)
+        return _received(row) if row is not None and row.request.shop_id == shop_id else None
+
     async def scrub(
         self, shop_id: int, shop_domain: str, needles: set[str], clean: Callable[[Any], Any]
     ) -> int:
@@ -120,6 +130,10 @@ class PrivacyRepository(Repository):
             return 0
         self._table(table)[key] = _replaced(table, row, cleaned)
         return 1
+
+
+def _received(row: PrivacyRow) -> ReceivedPrivacyRequest:
+    return ReceivedPrivacyRequest(row.id, copied(row.request), row.created_at)
 
 
 def _of_shop(table: str, row: Any, shop_id: int, shop_domain: str) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Text, cast, or_, select, update
+from sqlalchemy import Row, Text, cast, or_, select, update
 
 from app.adapters.db.base import Repository, table_of
 from app.adapters.db.tables import (
@@ -19,6 +20,7 @@ from app.adapters.db.tables import (
 )
 from app.adapters.db.tables import PrivacyRequest as PrivacyRow
 from app.domain.entities import PrivacyRequest
+from app.domain.privacy import ReceivedPrivacyRequest
 
 PRIVACY = table_of(PrivacyRow)
 
@@ -26,6 +28,20 @@ PRIVACY = table_of(PrivacyRow)
 class SqlPrivacy(Repository):
     async def add(self, request: PrivacyRequest) -> None:
         await self._session.execute(PRIVACY.insert().values(**vars(request)))
+
+    async def list(self, shop_id: int, limit: int) -> builtins.list[ReceivedPrivacyRequest]:
+        query = (
+            select(PRIVACY)
+            .where(PRIVACY.c.shop_id == shop_id)
+            .order_by(PRIVACY.c.created_at.desc(), PRIVACY.c.id.desc())
+            .limit(limit)
+        )
+        return [_received(row) for row in (await self._session.execute(query)).all()]
+
+    async def get(self, shop_id: int, request_id: int) -> ReceivedPrivacyRequest | None:
+        query = select(PRIVACY).where(PRIVACY.c.shop_id == shop_id, PRIVACY.c.id == request_id)
+        row = (await self._session.execute(query)).first()
+        return _received(row) if row is not None else None
 
     async def scrub(
         self, shop_id: int, shop_domain: str, needles: set[str], clean: Callable[[Any], Any]
@@ -38,7 +54,7 @@ class SqlPrivacy(Repository):
             (table_of(OrderRow), None, ["payload"]),
             (table_of(AuditEntry), None, ["message", "detail"]),
             (table_of(SyncRecord), None, ["message"]),
-            (table_of(Mapping), None, ["source_label"]),
+            (table_of(Mapping), None, ["source_label", "qbo_name"]),
             (table_of(Source), None, ["label", "detail"]),
             (PRIVACY, None, ["report"]),
         ]
@@ -52,7 +68,7 @@ class SqlPrivacy(Repository):
         self,
         table: Any,
         scope: Any,
-        columns: list[str],
+        columns: builtins.list[str],
         needles: set[str],
         clean: Callable[[Any], Any],
     ) -> int:
@@ -68,6 +84,13 @@ class SqlPrivacy(Repository):
             values = {c: _cleaned(row._mapping[c], clean) for c in columns}
             await self._session.execute(update(table).where(table.c.id == row.id).values(**values))
         return len(rows)
+
+
+def _received(row: Row[Any]) -> ReceivedPrivacyRequest:
+    request = PrivacyRequest(
+        row.shop_id, row.kind, row.shopify_customer_id, row.summary, row.report
+    )
+    return ReceivedPrivacyRequest(row.id, request, row.created_at)
 
 
 def _stored_forms(needle: str) -> set[str]:

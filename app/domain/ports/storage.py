@@ -25,6 +25,7 @@ from app.domain.entities import (
 )
 from app.domain.entities import Mapping as MappingEntry
 from app.domain.ports.oauth_states import OAuthStateRepository
+from app.domain.privacy import ReceivedPrivacyRequest
 
 
 class ShopRepository(Protocol):
@@ -237,12 +238,19 @@ class RunRepository(Protocol):
 class PrivacyRepository(Protocol):
     async def add(self, request: PrivacyRequest) -> None: ...
 
+    async def list(self, shop_id: int, limit: int) -> list[ReceivedPrivacyRequest]:
+        """The shop's requests, newest first."""
+        ...
+
+    async def get(self, shop_id: int, request_id: int) -> ReceivedPrivacyRequest | None: ...
+
     async def scrub(
         self, shop_id: int, shop_domain: str, needles: set[str], clean: Callable[[Any], Any]
     ) -> int:
         """Applies `clean` to the free-text and JSON values of every row of the shop (inbox
-        bodies, order payloads, audit entries, records, mapping labels, privacy reports) that
-        contains one of `needles`, case-insensitively. Returns how many rows changed."""
+        bodies, order payloads, audit entries, records, mapping labels and QBO names, source
+        labels and details, privacy reports) that contains one of `needles`,
+        case-insensitively. Returns how many rows changed."""
         ...
 
 

@@ -124,6 +124,12 @@ async def test_held_then_confirmed_switch_clears_references_and_keeps_history(
     assert switched.status_code == 200, switched.text
     assert switched.json()["external_id"] == OTHER and switched.json()["status"] == "healthy"
     assert switched.json()["requeued"] == 1  # #1002, refused while the connection was held
+    await h.queue.join()  # type: ignore[attr-defined]
+    async with h.container.sessions() as session:
+        retried = await session.scalar(select(SyncRecord).where(SyncRecord.label == "#1002"))
+    # Tried on the new company at once: it now waits on that company's mappings, not qbo_auth.
+    assert retried is not None and retried.status == "error", retried
+    assert retried.error_code not in (None, "qbo_auth"), retried.error_code
     async with h.container.uow() as uow:
         for kind in ("product", "customer", "tax_rate"):
             assert await uow.mappings.as_dict(shop.shop_id, kind) == {}

@@ -138,3 +138,18 @@ def wait_for_log(path: Path, text: str, seconds: float = 20.0) -> str:
 
 def access_lines(log: str) -> str:
     return "\n".join(line for line in log.splitlines() if " app.access: " in line)
+
+
+def test_uvicorn_sends_no_banner_and_its_parser_leaves_the_header_limit_to_us(
+    stack: Stack,
+) -> None:
+    """The API process as tests.e2e.live starts it (the flags `make run` and the Dockerfile
+    use): no `server` header, and 64 KiB of headers, which uvicorn's httptools parser lets
+    through, answered 431 as a problem."""
+    healthy = stack.http.get(f"{stack.api}/healthz")
+    assert healthy.status_code == 200
+    assert "server" not in healthy.headers, healthy.headers
+    assert healthy.headers["x-content-type-options"] == "nosniff"
+    big = stack.http.get(f"{stack.api}/healthz", headers={"X-Filler": "a" * 65_536})
+    assert big.status_code == 431, big.text
+    assert big.headers["content-type"] == "application/problem+json"

@@ -12,6 +12,7 @@ import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.adapters.attempts import InProcessFailures, RedisFailures
 from app.adapters.crypto import TokenCipher
 from app.adapters.db import engine as db
 from app.adapters.db.idempotency import SqlIdempotencyStore
@@ -42,6 +43,7 @@ from app.domain.ports import (
     UnitOfWork,
     WebhookVerifier,
 )
+from app.domain.ports.attempts import FailureCounter
 from app.domain.ports.idempotency import IdempotencyStore
 from app.metrics import SWEEP_CAUGHT
 from app.services.backfill import BackfillDeps
@@ -88,6 +90,7 @@ class Container:
     inbox: Inbox = field(init=False)
     verify_webhook: WebhookVerifier = field(init=False)
     idempotency: IdempotencyStore = field(init=False)
+    auth_failures: FailureCounter = field(init=False)
 
     def __post_init__(self) -> None:
         self._cache = ReferenceCache(self.qbo)
@@ -96,6 +99,7 @@ class Container:
         secret = self.settings.shopify_client_secret.get_secret_value()
         self.verify_webhook = partial(_verify_webhook, secret=secret)
         self.idempotency = SqlIdempotencyStore(self.sessions)
+        self.auth_failures = _auth_failures(self.settings, self.limiter_redis)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions, self.queue, self.clock)
@@ -161,6 +165,15 @@ class Container:
 
 def _verify_webhook(raw_body: bytes, header: str | None, *, secret: str) -> bool:
     return verify_hmac(raw_body, header, secret)
+
+
+def _auth_failures(settings: Settings, redis: Redis | None) -> FailureCounter:
+    """Refused API keys per client: in Redis when REDIS_URL is set (every API process counts
+    into one window), else in this process."""
+    limit, window = settings.auth_failure_limit, settings.auth_failure_window_s
+    if redis is None:
+        return InProcessFailures(limit, window)
+    return RedisFailures(redis, limit, window)
 
 
 def make_limiter(settings: Settings) -> tuple[RealmLimiter, Redis | None]:

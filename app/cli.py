@@ -88,8 +88,10 @@ def create_key(settings: Settings, label: str) -> None:
 def worker(settings: Settings) -> None:
     from arq import run_worker
 
+    from app import logs
     from app.workers.settings import WorkerSettings, redis_settings
 
+    logs.configure(settings.log_level)
     run_worker(WorkerSettings, redis_settings=redis_settings(settings))  # type: ignore[arg-type]
 
 

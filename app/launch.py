@@ -44,7 +44,16 @@ def run(settings: Settings, host: str) -> None:
 def _serve(host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run("app.api.main:create_app", factory=True, host=host, port=port)
+    # No server banner; no uvicorn access line (it holds the query string: the app writes
+    # its own, without it, see app.api.edges).
+    uvicorn.run(
+        "app.api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        server_header=False,
+        access_log=False,
+    )
 
 
 def _ports(settings: Settings, host: str) -> list[tuple[str, int, str]]:

@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -105,6 +105,21 @@ class Settings(BaseSettings):
     job_retry_base_s: float = Field(default=2.0, gt=0, alias="LEDGERPORT_JOB_RETRY_BASE_S")
     # The first wait (before jitter) after a QuickBooks timeout; it doubles on each attempt.
     sync_retry_base_s: float = Field(default=30.0, gt=0, alias="LEDGERPORT_SYNC_RETRY_BASE_S")
+    # DEBUG, INFO, WARNING or ERROR: the level of the service's own log lines and its
+    # libraries'. SQL statements, HTTP client lines and query strings are never logged.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="LEDGERPORT_LOG_LEVEL"
+    )
+    # Requests whose headers (names and values) total more than this many bytes get a 431.
+    max_header_bytes: int = Field(default=16_384, ge=1024, alias="LEDGERPORT_MAX_HEADER_BYTES")
+    # After this many refused API keys from one client within the window, its refusals are
+    # 429 with Retry-After until the window ends; a right key keeps working.
+    auth_failure_limit: int = Field(default=100, ge=1, alias="LEDGERPORT_AUTH_FAILURE_LIMIT")
+    auth_failure_window_s: float = Field(
+        default=300.0, gt=0, alias="LEDGERPORT_AUTH_FAILURE_WINDOW_S"
+    )
+    # Comma-separated addresses of the proxies whose X-Forwarded-Proto is believed (for HSTS).
+    trusted_proxies: str = Field(default="", alias="LEDGERPORT_TRUSTED_PROXIES")
     # A testing and demo aid, never for production: shifts the service's notion of now by this
     # much ("8d", "36h", "90m", "45s", a number of seconds, or ISO 8601 such as "P8D"). Audit
     # entries, runs and token expiries are stamped, and plan retention, OAuth states' age and
@@ -112,6 +127,11 @@ class Settings(BaseSettings):
     # log as it would look 8 days later. Rows' own timestamps (a record's last change, a
     # webhook's arrival) keep the database host's time; the sandboxes keep their own clocks.
     clock_offset: timedelta = Field(default=timedelta(0), alias="LEDGERPORT_CLOCK_OFFSET")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("clock_offset", mode="before")
     @classmethod

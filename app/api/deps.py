@@ -3,6 +3,7 @@ API-key auth and shop scoping."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
@@ -18,6 +19,7 @@ from app.domain.ports import (
     UnitOfWork,
     WebhookVerifier,
 )
+from app.domain.ports.attempts import FailureCounter
 from app.domain.ports.idempotency import IdempotencyStore
 from app.services.api_keys import KEY_PREFIX, hash_key
 from app.services.connections import TokenKeeper
@@ -36,6 +38,7 @@ class AppContext(Protocol):
     reference: ReferenceData
     verify_webhook: WebhookVerifier
     idempotency: IdempotencyStore
+    auth_failures: FailureCounter
 
     def uow(self) -> UnitOfWork: ...
 
@@ -67,19 +70,33 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 async def get_api_key(
+    request: Request,
+    container: ContainerDep,
     uow: UowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiKey:
-    unauthorized = AppError(
+    """The key the request carries. A client that keeps sending wrong keys is answered 429
+    (with Retry-After) instead of 401 until its window ends; a right key is never refused."""
+    key = None
+    if credentials is not None and credentials.credentials.startswith(KEY_PREFIX):
+        async with uow:
+            key = await uow.api_keys.find_active(hash_key(credentials.credentials))
+    if key is not None:
+        return key
+    client = request.client.host if request.client is not None else "unknown"
+    wait_s = await container.auth_failures.failed(client)
+    if wait_s is not None:
+        raise AppError(
+            429,
+            "too_many_failed_attempts",
+            "Too many refused API keys",
+            "This client sent too many missing or unknown API keys: until Retry-After seconds "
+            "have passed, a refused key is answered 429. A valid key is still accepted.",
+            headers={"Retry-After": str(math.ceil(wait_s))},
+        )
+    raise AppError(
         401, "unauthorized", "Missing or unknown API key", "Send `Authorization: Bearer <API key>`"
     )
-    if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
-        raise unauthorized
-    async with uow:
-        key = await uow.api_keys.find_active(hash_key(credentials.credentials))
-    if key is None:
-        raise unauthorized
-    return key
 
 
 ApiKeyDep = Annotated[ApiKey, Depends(get_api_key)]

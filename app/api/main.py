@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from app.api import errors
+from app import logs
+from app.api import edges, errors
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.idempotency import document as document_idempotency
 from app.api.routes import (
@@ -60,8 +61,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(container: Container | None = None, *, docs_only: bool = False) -> FastAPI:
     """Without a container (uvicorn's `--factory`) the app builds one from the settings when it
     starts, so it refuses here settings it could not run on."""
+    settings = container.settings if container is not None else Settings()
     if container is None and not docs_only:
-        refuse_unless_startable(Settings())
+        refuse_unless_startable(settings)
+        logs.configure(settings.log_level)
     app = FastAPI(
         title="LedgerPort",
         version="0.1.0",
@@ -90,6 +93,8 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
     for module in routers:
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware)
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    edges.install(app, max_header_bytes=settings.max_header_bytes, trusted_proxies=proxies)
     render = app.openapi
 
     def openapi() -> dict[str, Any]:

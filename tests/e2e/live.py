@@ -130,7 +130,7 @@ def running_stack(
             return start(
                 "-m", "uvicorn", "app.api.main:create_app", "--factory",
                 "--host", "127.0.0.1", "--port", str(api_port), "--log-level", "warning",
-                env={**env, **extra},
+                "--no-server-header", "--no-access-log", env={**env, **extra},
             )  # fmt: skip
 
         server = start_api({})

@@ -14,16 +14,20 @@ from sqlalchemy.ext.asyncio import (
 
 
 def make_engine(url: str) -> AsyncEngine:
+    """An engine whose errors and statement logs never show bound parameters: they are
+    orders' payloads, buyers' names and addresses, tokens."""
     if url.startswith("sqlite"):
         # One writer at a time: wait for the lock instead of failing with "database is locked".
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _write_ahead_log)
         return engine
     # Twenty connections, none beyond: an overflow connection is closed when returned, so a
     # busy process would reconnect per request. No pre-ping, which costs a round trip per
     # checkout; a dead connection fails one statement and invalidates the pool, and recycling
     # retires connections before a server or proxy idle timeout can cut them.
-    return create_async_engine(url, pool_size=20, max_overflow=0, pool_recycle=1800)
+    return create_async_engine(
+        url, pool_size=20, max_overflow=0, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -106,7 +106,11 @@ def qbo_problem(exc: SyncError | ExternalError) -> AppError:
         isinstance(exc, SyncError) and exc.code == ErrorCode.qbo_auth
     ):
         info = CATALOGUE[ErrorCode.qbo_auth]
-        return AppError(409, ErrorCode.qbo_auth, info.title, info.meaning)
+        detail = (
+            f"{exc.message}. To reconnect, POST …/connections/quickbooks/authorize (under this "
+            "shop's /v1/shops/{shop}) and open the link it answers in the browser."
+        )
+        return AppError(409, ErrorCode.qbo_auth, info.title, detail)
     if isinstance(exc, ExternalRateLimited):
         info = CATALOGUE[ErrorCode.rate_limited]
         return AppError(429, ErrorCode.rate_limited, info.title, info.meaning)

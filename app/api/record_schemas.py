@@ -11,6 +11,7 @@ from app.api.schemas import AuditEntryOut, ErrorActionOut, ErrorInfoOut
 from app.api.schemas_history import RetentionOut
 from app.domain.entities import AuditEntry
 from app.domain.errors import CATALOGUE, ErrorCode, ErrorInfo
+from app.domain.models import SyncStatus
 from app.domain.plans import Retention
 from app.domain.records import RecordView
 from app.services.history import Shown
@@ -78,7 +79,7 @@ class RecordDetailOut(RecordOut):
     def of_detail(
         cls, view: RecordView, history: list[AuditEntry], more_history: bool, shown: Shown
     ) -> RecordDetailOut:
-        info = catalogue_entry(view.error_code, view)
+        info = _open_error(view)
         document = {"id": view.qbo_id, "doc_number": view.qbo_doc_number}
         return cls.model_validate(
             {
@@ -101,8 +102,16 @@ def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
     )
 
 
+def _open_error(view: RecordView) -> ErrorInfo | None:
+    """The catalogue entry of the record's error while it is open; a resolved record keeps
+    its error_code (what a person closed) but offers no fix."""
+    if view.status == SyncStatus.resolved:
+        return None
+    return catalogue_entry(view.error_code, view)
+
+
 def _fields(view: RecordView) -> dict[str, Any]:
-    info = catalogue_entry(view.error_code, view)
+    info = _open_error(view)
     fields = {c: getattr(view, c) for c in RecordOut.model_fields if c != "error"}
     return {**fields, "error": ErrorInfoOut.of(info) if info else None}
 

@@ -248,7 +248,9 @@ _ENTRIES = (
         "Review the payment and fulfillment statuses that trigger a sync in GET …/config "
         "(section orders); change them with PATCH …/config/orders.",
         "If you expected it to sync, compare its Shopify status with those triggers.",
-        "To sync it now whatever its status, POST …/sync with its id.",
+        "To sync it now whatever its status, POST …/sync with its id; an order cancelled or "
+        'voided in Shopify is posted only when the body adds "include_cancelled": true '
+        "(otherwise the run lists it as skipped, reason cancelled).",
         actions="view_config update_orders_config preview_order sync_orders",
     ),
     _info(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from app.domain.entities import SyncRun
-from app.domain.models import Actor, Entity, InvalidPayload, parse_order
+from app.domain.models import Actor, Entity, InvalidPayload, SyncStatus, parse_order
 from app.domain.ports import Clock, ShopifyOrdersPort, UnitOfWorkFactory
 from app.domain.selection import Selection
 from app.services.orders import store_order
@@ -130,11 +130,15 @@ async def _feed_one(
             and known.shopify_updated_at is not None
             and order.updated_at > known.shopify_updated_at
         )
+        record = await uow.records.get(shop_id, Entity.order, order.id)
+        # store_order queues the sync of a newer state unless the order is synced or resolved.
+        settled = record is not None and record.status in (SyncStatus.synced, SyncStatus.resolved)
         fed = stale and await store_order(uow, shop_id, payload, actor, run_id)
         if selection is not None and chosen is not None:
             record = await uow.records.get(shop_id, Entity.order, order.id)
             if record is not None:
-                await choose(uow, record, selection, actor, run_id, chosen)
+                queued = bool(fed) and not settled
+                await choose(uow, record, selection, actor, run_id, chosen, queued_already=queued)
         await uow.commit()
     return 1 if fed else 0
 

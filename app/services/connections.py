@@ -73,7 +73,7 @@ class TokenKeeper:
                 detail = "QuickBooks was reconnected to another company; reconnect or confirm"
                 raise SyncError(ErrorCode.qbo_auth, detail)
             if connection is None or connection.status != HEALTHY or not connection.refresh_token:
-                raise SyncError(ErrorCode.qbo_auth, "QuickBooks is not connected for this shop")
+                raise SyncError(ErrorCode.qbo_auth, _not_connected(connection))
             if not self._due(connection, rejected):
                 return self._session_of(connection)
             try:
@@ -132,3 +132,11 @@ def store_tokens(connection: Connection, tokens: TokenSet, cipher: Cipher) -> No
 
 def mark_unhealthy(connection: Connection, reason: str) -> None:
     connection.status, connection.status_reason = UNHEALTHY, reason
+
+
+def _not_connected(connection: Connection | None) -> str:
+    """Why QuickBooks work is paused, as the connection recorded it."""
+    if connection is None:
+        return "QuickBooks is not connected for this shop"
+    reason = connection.status_reason or connection.status
+    return f"QuickBooks access is paused ({reason})"

@@ -27,6 +27,7 @@ from app.domain.ports import (
     ReferenceData,
     UnitOfWorkFactory,
 )
+from app.domain.selection import is_cancelled
 from app.services.connections import TokenKeeper
 from app.services.dry_run import CapturedCreate, DryRunQuickBooks
 from app.services.new_items import find_or_create_item, products_to_create
@@ -119,11 +120,11 @@ async def preview_order(deps: PreviewDeps, shop_id: int, order_id: str) -> Previ
     action = Action.adopt if adopted else Action.create
     what = _what(action, adopted)
     if gates:
-        summary = f"Held: {gates[0].message} A manual sync would {what}."
+        summary = f"Held: {gates[0].message} {_manual_sync(order)} would {what}."
         action = Action.blocked
     else:
         summary = f"A sync would {what}."
-    manual = _manual(True, order, f"A manual sync would {what}.")
+    manual = _manual(True, order, f"{_manual_sync(order)} would {what}.")
     found = Preview(
         order.id,
         order.name,
@@ -213,15 +214,12 @@ def _resolved_or(inputs: _Inputs, summary: str) -> str:
 
 
 def _manual(posts: bool, order: Order, note: str) -> ManualSync:
-    cancelled = cancelled_or_voided(order)
-    if cancelled and posts:
-        note = f"{note} The order was cancelled or voided: only with include_cancelled."
-    return ManualSync(posts=posts, include_cancelled=cancelled, note=note)
+    return ManualSync(posts=posts, include_cancelled=is_cancelled(order), note=note)
 
 
-def cancelled_or_voided(order: Order) -> bool:
-    """A cancelled or voided order is posted only by a manual sync with include_cancelled."""
-    return order.cancelled_at is not None or order.financial_status == "voided"
+def _manual_sync(order: Order) -> str:
+    """How the summary names the manual sync that would post the order."""
+    return "A manual sync with include_cancelled" if is_cancelled(order) else "A manual sync"
 
 
 def _preview(

@@ -36,12 +36,15 @@ async def resolve_record(
             raise NotFound(f"no {entity} record {shopify_id}", "id")
         if record.status == SyncStatus.synced:
             raise Conflict("the record is synced: there is no error to resolve", "id")
+        if record.status == SyncStatus.resolved:
+            raise Conflict("the record is resolved already; its history has the note", "id")
+        expected = None
         if qbo_txn_id and find_receipt is not None:
             expected = await _doc_number(uow, shop_id, record)
             await _check_receipt(find_receipt, qbo_txn_id, expected)
         record.status = SyncStatus.resolved
         if qbo_txn_id:
-            record.qbo_id = qbo_txn_id
+            record.qbo_id, record.qbo_doc_number = qbo_txn_id, expected
         record.next_attempt_at = None
         await uow.records.save(record)
         await uow.records.set_blockers(record, ())

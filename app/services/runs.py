@@ -76,9 +76,12 @@ async def choose(
     chosen: Chosen,
     *,
     by_id: bool = False,
+    queued_already: bool = False,
 ) -> None:
     """Queues the order under the run, overriding its triggers until it posts, or notes why
-    not. Jobs go out after the caller's commit."""
+    not. Jobs go out after the caller's commit. `queued_already`: the caller has queued the
+    order's sync in this unit of work (a backfill storing a newer state of it); that job reads
+    the override from the record, and a second job would work on the order beside it."""
     stored = await uow.orders.get(record.shop_id, record.shopify_id)
     cancelled = stored is not None and is_cancelled(parse_order(stored.payload))
     reason = skip_reason(record.status, cancelled=cancelled, selection=selection, by_id=by_id)
@@ -89,15 +92,16 @@ async def choose(
     record.force_triggers, record.include_cancelled = True, selection.include_cancelled
     record.next_attempt_at = None
     await uow.records.save(record)
-    uow.enqueue_after_commit(
-        "sync_order",
-        record.shop_id,
-        record.shopify_id,
-        actor,
-        run_id,
-        True,
-        job_id=f"sync_order:{record.shop_id}:{record.shopify_id}:run:{run_id}",
-    )
+    if not queued_already:
+        uow.enqueue_after_commit(
+            "sync_order",
+            record.shop_id,
+            record.shopify_id,
+            actor,
+            run_id,
+            True,
+            job_id=f"sync_order:{record.shop_id}:{record.shopify_id}:run:{run_id}",
+        )
     chosen.queued.append(record.shopify_id)
 
 

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,9 +40,36 @@ class Stack:
     shopify: str
     logs: Path
     http: httpx.Client
+    env: dict[str, str] = field(default_factory=dict)
+    start_api: Callable[[Mapping[str, str]], subprocess.Popen[bytes]] | None = None
+    api_process: subprocess.Popen[bytes] | None = None
 
     def log_tail(self, chars: int = 6000) -> str:
         return self.logs.read_text(errors="replace")[-chars:]
+
+    def cli(self, *args: str) -> str:
+        """`python -m app.cli …` run with the stack's environment (its database); its stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, f"app.cli {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    def restart_api(self, **settings: str) -> None:
+        """Stops the API process and starts it again on the same port and database with
+        `settings` added to the stack's environment (e.g. LEDGERPORT_CLOCK_OFFSET="10d"), as
+        an operator restarting the service would. The sandboxes, and a worker process if
+        there is one, keep running as they were."""
+        assert self.start_api is not None and self.api_process is not None
+        self.api_process.terminate()
+        self.api_process.wait(timeout=10)
+        self.api_process = self.start_api(settings)
+        wait_for(f"{self.api}/healthz", process=self.api_process)
 
 
 @contextmanager
@@ -77,7 +104,7 @@ def running_stack(
     log_path = tmp / "processes.log"
     logs = log_path.open("wb")
 
-    def start(*args: str) -> subprocess.Popen[bytes]:
+    def start(*args: str, env: Mapping[str, str] = env) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, *args], cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT
         )
@@ -98,15 +125,20 @@ def running_stack(
             check=True,
             capture_output=True,
         )
-        server = start(
-            "-m", "uvicorn", "app.api.main:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(api_port), "--log-level", "warning",
-        )  # fmt: skip
+
+        def start_api(extra: Mapping[str, str]) -> subprocess.Popen[bytes]:
+            return start(
+                "-m", "uvicorn", "app.api.main:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(api_port), "--log-level", "warning",
+                env={**env, **extra},
+            )  # fmt: skip
+
+        server = start_api({})
         if production:
             start("-m", "app.cli", "worker")
         wait_for(f"{qbo}/_sandbox/health", process=sandbox)
         wait_for(f"{api}/healthz", process=server)
-        yield Stack(api, qbo, shopify, log_path, http)
+        yield Stack(api, qbo, shopify, log_path, http, env, start_api, server)
     finally:
         http.close()
         for process in processes:
@@ -133,9 +165,9 @@ class LiveShop:
     # -- LedgerPort's API ---------------------------------------------------------------
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """`path` under /v1/shops/{shop}, with the shop's key."""
+        """`path` under /v1/shops/{shop}, with the shop's key (and any `headers` given)."""
         url = f"{self.stack.api}/v1/shops/{self.domain}{path}"
-        headers = {"Authorization": f"Bearer {self.api_key}"}
+        headers = {"Authorization": f"Bearer {self.api_key}", **kwargs.pop("headers", {})}
         return self.stack.http.request(method, url, headers=headers, **kwargs)
 
     def ok(self, method: str, path: str, **kwargs: Any) -> Json:

@@ -64,7 +64,8 @@ def value_of(shop: LiveShop, placeholder: Json, actions: list[Json]) -> str:
 
 def follow(shop: LiveShop, act: Json, actions: list[Json] | None = None, **chosen: str) -> Json:
     """Sends the action's example request, each placeholder filled from `chosen` (what a
-    person picked) or else from its documented source; asserts the example's status."""
+    person picked) or else from its documented source; asserts the example's status. A JSON
+    answer is returned as it is, any other (CSV) as {"text": …}."""
     values: dict[str, str] = {}
     for placeholder in act["placeholders"]:
         name = placeholder["name"]
@@ -76,5 +77,7 @@ def follow(shop: LiveShop, act: Json, actions: list[Json] | None = None, **chose
     assert answer.status_code == example["status"], (
         f"{act['name']}: {example['method']} {path} {body} -> {answer.status_code} {answer.text}"
     )
-    result: Json = answer.json() if answer.content else {}
+    if "json" not in answer.headers.get("content-type", ""):  # the audit log's CSV export
+        return {"text": answer.text} if answer.content else {}
+    result: Json = answer.json()
     return result

@@ -100,6 +100,9 @@ async def test_with_quickbooks_disconnected_references_cannot_be_checked(h: Harn
         headers=h.auth(shop),
     )
     assert refs.status_code == 409 and refs.json()["code"] == "qbo_auth"
+    # The cause as the connection recorded it, and the call that fixes it.
+    assert "disconnected by a person" in refs.json()["detail"]
+    assert "connections/quickbooks/authorize" in refs.json()["detail"]
     plain = await h.api.patch(
         f"{BASE}/config/orders", json={"doc_number_prefix": "WEB"}, headers=h.auth(shop)
     )

@@ -117,4 +117,5 @@ async def test_dropdowns_answer_409_once_the_grant_is_revoked(h: Harness) -> Non
     answer = await h.api.get(f"{BASE}/quickbooks/items?refresh=true", headers=h.auth(shop))
 
     assert answer.status_code == 409 and answer.json()["code"] == "qbo_auth"
+    assert "refused the refresh token" in answer.json()["detail"]
     assert await qbo_status(h, shop) == "unhealthy"

@@ -154,6 +154,40 @@ async def test_a_date_range_sync_queues_the_orders_in_error(h: Harness) -> None:
     assert len(receipts(h)) == 1
 
 
+async def test_a_date_range_sync_of_orders_no_webhook_brought_makes_one_attempt_each(
+    h: Harness,
+) -> None:
+    """The backfill stores each order and queues its sync; the run must not queue a second
+    job beside it (a new user saw every order attempted twice at once)."""
+    shop = await h.install()
+    await h.connect_shopify(shop)
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.map_sku(shop, "TEE-ORG-HG-M", "Organic Cotton Tee")
+    ids = [5910002001101 + n for n in range(3)]
+    orders = [
+        h.shopify.create_order(
+            SHOP,
+            {
+                **order_fixture(),
+                "id": i,
+                "admin_graphql_api_id": f"gid://shopify/Order/{i}",
+                "name": f"#{i % 10000}",
+            },
+        )  # fmt: skip
+        for i in ids
+    ]
+    since = datetime.fromisoformat(orders[0]["updated_at"]) - timedelta(hours=1)
+    body = {"since": since.isoformat(), "until": (since + timedelta(days=1)).isoformat()}
+
+    started = await h.api.post(f"/v1/shops/{SHOP}/sync", json=body, headers=h.auth(shop))
+    await settle(h)
+
+    run = await run_of(h, shop, started.json()["run_id"])
+    assert (run["status"], run["total"], run["synced"]) == ("done", 3, 3), run
+    assert run["outcomes"] == {"synced": 3}, run  # one attempt per order
+    assert len(receipts(h)) == 3
+
+
 async def test_resync_takes_an_operator_key_for_any_shop_and_hides_other_shops(h: Harness) -> None:
     shop = await h.install()
     other = await h.install("other.myshopify.com")

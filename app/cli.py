@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import time
@@ -90,6 +91,12 @@ def worker(settings: Settings) -> None:
 
     from app.workers.settings import WorkerSettings, redis_settings
 
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request's URL at INFO, and a QBO query's URL holds buyers' names.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     run_worker(WorkerSettings, redis_settings=redis_settings(settings))  # type: ignore[arg-type]
 
 

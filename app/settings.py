@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -102,8 +102,9 @@ class Settings(BaseSettings):
     # How often the sweep re-queues lost deliveries and catches missed orders (tests shorten it).
     sweep_interval_s: float = Field(default=300.0, gt=0, alias="LEDGERPORT_SWEEP_INTERVAL_S")
     # How often the pass re-queues every order sync the database says is pending or due and
-    # no worker holds: the longest a lost queue (or a lost job) delays the work.
-    requeue_interval_s: float = Field(default=60.0, gt=0, alias="LEDGERPORT_REQUEUE_INTERVAL_S")
+    # no worker holds: the longest a lost queue (or a lost job) delays the work. With the
+    # lease's 30 s, a killed worker's order is taken again within 50 s.
+    requeue_interval_s: float = Field(default=20.0, gt=0, alias="LEDGERPORT_REQUEUE_INTERVAL_S")
     # An order sync's lease on its record, and how often the running job renews it: a worker
     # killed mid-job frees its order one lease later, for the next pass to re-queue.
     sync_lease_s: float = Field(default=30.0, gt=0, alias="LEDGERPORT_SYNC_LEASE_S")
@@ -124,6 +125,10 @@ class Settings(BaseSettings):
     # log as it would look 8 days later. Rows' own timestamps (a record's last change, a
     # webhook's arrival) keep the database host's time; the sandboxes keep their own clocks.
     clock_offset: timedelta = Field(default=timedelta(0), alias="LEDGERPORT_CLOCK_OFFSET")
+    # What the worker process logs (to stderr): INFO says each job run and each re-queue pass.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="LEDGERPORT_LOG_LEVEL"
+    )
 
     @model_validator(mode="after")
     def _heartbeat_within_lease(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -19,6 +20,8 @@ from app.services.webhooks import (
     purge_handled_deliveries,
     requeue_lost_deliveries,
 )
+
+log = logging.getLogger(__name__)
 
 
 async def process_webhooks(container: Container, *delivery_ids: int, attempt: int = 1) -> None:
@@ -52,9 +55,19 @@ async def sync_due_order(
 
 async def requeue_due_orders(container: Container, *, attempt: int = 1) -> None:
     """The re-queue pass (see app/services/pending.py); the cron or the embedded clock runs it
-    every LEDGERPORT_REQUEUE_INTERVAL_S."""
-    queued = await requeue_due(container.uow, container.queue, container.clock())
+    every LEDGERPORT_REQUEUE_INTERVAL_S. It rings again for the deliveries stored but still
+    unprocessed after a whole interval, and for every order sync pending or due."""
+    now, interval = container.clock(), container.settings.requeue_interval_s
+    # An order still in the inbox has no record yet: a Redis lost with its processing job
+    # leaves only the delivery to say so. A younger one's job is likely just on its way.
+    lost = await requeue_lost_deliveries(
+        container.uow(), container.queue, now - timedelta(seconds=interval)
+    )
+    LOST_REQUEUED.inc(lost)
+    queued = await requeue_due(container.uow, container.queue, now)
     REQUEUED_DUE.inc(queued)
+    level = logging.INFO if queued or lost else logging.DEBUG
+    log.log(level, "re-queue pass: %d deliveries and %d order syncs queued", lost, queued)
 
 
 async def backfill(container: Container, shop_id: int, run_id: str, *, attempt: int = 1) -> None:

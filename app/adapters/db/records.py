@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from app.adapters.db.base import Repository, table_of
 from app.adapters.db.tables import Connection, RecordBlocker, Shop
@@ -19,6 +19,7 @@ RECORDS = table_of(SyncRecordRow)
 BLOCKERS = table_of(RecordBlocker)
 SHOPS = table_of(Shop)
 CONNECTIONS = table_of(Connection)
+WAITING = tuple(s for s in SyncStatus if s not in (SyncStatus.synced, SyncStatus.resolved))
 
 
 class SqlRecords(Repository):
@@ -117,13 +118,10 @@ class SqlRecords(Repository):
                 RECORDS.c.id > after_id,
                 RECORDS.c.entity == Entity.order,
                 RECORDS.c.shop_id.in_(running),
-                or_(
-                    RECORDS.c.status == SyncStatus.pending,
-                    and_(
-                        RECORDS.c.status.not_in((SyncStatus.synced, SyncStatus.resolved)),
-                        RECORDS.c.next_attempt_at <= now,
-                    ),
-                ),
+                # Statuses named, not excluded: the index on (status, next_attempt_at) then
+                # skips the synced records, nearly all of them.
+                RECORDS.c.status.in_(WAITING),
+                or_(RECORDS.c.status == SyncStatus.pending, RECORDS.c.next_attempt_at <= now),
                 or_(RECORDS.c.lease_until.is_(None), RECORDS.c.lease_until < now),
             )
             .order_by(RECORDS.c.id)

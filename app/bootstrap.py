@@ -152,6 +152,8 @@ class Container:
             self.worker_id,
             retry_base_s=self.settings.sync_retry_base_s,
             reference=self._cache,
+            lease_s=self.settings.sync_lease_s,
+            heartbeat_s=self.settings.sync_heartbeat_s,
         )
 
     async def aclose(self) -> None:

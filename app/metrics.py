@@ -18,6 +18,10 @@ INBOX_BATCH = Histogram(
     "Deliveries stored by one inbox statement (they arrived while the previous one ran)",
     buckets=(1, 2, 4, 8, 16, 32, 64, 100),
 )
+REQUEUED_DUE = Counter(
+    "ledgerport_due_orders_requeued",
+    "Order syncs pending or due and not leased, queued again by the re-queue pass",
+)
 LOST_REQUEUED = Counter(
     "ledgerport_lost_deliveries_requeued",
     "Stored deliveries whose processing job was lost, queued again by the sweep",

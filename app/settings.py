@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(default=30, ge=3, alias="LEDGERPORT_INBOX_RETENTION_DAYS")
     # How often the sweep re-queues lost deliveries and catches missed orders (tests shorten it).
     sweep_interval_s: float = Field(default=300.0, gt=0, alias="LEDGERPORT_SWEEP_INTERVAL_S")
+    # How often the pass re-queues every order sync the database says is pending or due and
+    # no worker holds: the longest a lost queue (or a lost job) delays the work. With the
+    # lease's 30 s, a killed worker's order is taken again within 50 s.
+    requeue_interval_s: float = Field(default=20.0, gt=0, alias="LEDGERPORT_REQUEUE_INTERVAL_S")
+    # An order sync's lease on its record, and how often the running job renews it: a worker
+    # killed mid-job frees its order one lease later, for the next pass to re-queue.
+    sync_lease_s: float = Field(default=30.0, gt=0, alias="LEDGERPORT_SYNC_LEASE_S")
+    sync_heartbeat_s: float = Field(default=10.0, gt=0, alias="LEDGERPORT_SYNC_HEARTBEAT_S")
+    # How long one job of each kind may run before the worker cancels it.
+    sync_job_timeout_s: float = Field(default=180.0, gt=0, alias="LEDGERPORT_SYNC_JOB_TIMEOUT_S")
+    backfill_job_timeout_s: float = Field(
+        default=3600.0, gt=0, alias="LEDGERPORT_BACKFILL_JOB_TIMEOUT_S"
+    )
     # The first wait before re-running a job that crashed; it doubles on each try.
     job_retry_base_s: float = Field(default=2.0, gt=0, alias="LEDGERPORT_JOB_RETRY_BASE_S")
     # The first wait (before jitter) after a QuickBooks timeout; it doubles on each attempt.
@@ -127,6 +140,14 @@ class Settings(BaseSettings):
     # log as it would look 8 days later. Rows' own timestamps (a record's last change, a
     # webhook's arrival) keep the database host's time; the sandboxes keep their own clocks.
     clock_offset: timedelta = Field(default=timedelta(0), alias="LEDGERPORT_CLOCK_OFFSET")
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> Settings:
+        if self.sync_heartbeat_s >= self.sync_lease_s:
+            raise ValueError(
+                "LEDGERPORT_SYNC_HEARTBEAT_S must be shorter than LEDGERPORT_SYNC_LEASE_S"
+            )
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -35,12 +35,13 @@ from app.domain.selection import is_cancelled
 from app.domain.signals import RetryLater
 from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import learn_customer, record_created_customer
+from app.services.lease import heartbeat
+from app.services.pending import is_due
 from app.services.posting import CreateTrace, LastCreate, post_receipt
 from app.services.products import ItemsJob, ensure_items
 from app.services.receipts import sales_receipt_payload
 from app.services.references import check_order
 
-LEASE = timedelta(minutes=2)
 BUSY_RETRY_S = 5.0
 
 
@@ -53,6 +54,10 @@ class SyncDeps:
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     retry_base_s: float = 30.0  # the first wait after QBO did not answer
     reference: ReferenceData | None = None  # checks the settings' QBO records before posting
+    # A job holds its order's record for `lease_s` and renews it every `heartbeat_s` while it
+    # runs: a worker killed mid-job frees the order one lease later (see services/pending).
+    lease_s: float = 30.0
+    heartbeat_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class _Job:
     actor: str
     run_id: str | None
     force: bool
+    only_if_due: bool = False
+    # The lease's owner: this job alone, so that two jobs of one worker never share it.
+    owner: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
 @dataclass(frozen=True)
@@ -93,17 +101,22 @@ async def sync_order(
     actor: str = Actor.webhook,
     run_id: str | None = None,
     force: bool = False,
+    *,
+    only_if_due: bool = False,
 ) -> SyncStatus | None:
-    """Posts the order unless it is already synced; records the attempt either way.
+    """Posts the order unless it is already synced; records the attempt either way. With
+    `only_if_due` (the re-queue pass's jobs), only a record still pending or due is tried.
 
     Raises RetryLater when the job should run again (lease busy, QBO down, throttled).
     """
-    job = _Job(shop_id, str(shopify_id), actor, run_id, force)
+    job = _Job(shop_id, str(shopify_id), actor, run_id, force, only_if_due)
     started = time.monotonic()
     loaded = await _claim(deps, job)
     if loaded is None:
         return None
-    outcome = await _attempt(deps, job, loaded)
+    beat = partial(heartbeat, deps.uow, deps.clock, lease_s=deps.lease_s, every_s=deps.heartbeat_s)
+    async with beat(loaded.last.record_id, job.owner):
+        outcome = await _attempt(deps, job, loaded)
     delay = await _record(deps, job, loaded, outcome, int((time.monotonic() - started) * 1000))
     if delay is not None:
         raise RetryLater(delay, f"{outcome.error.code if outcome.error else ''}")
@@ -122,7 +135,10 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
         if record.status == SyncStatus.resolved and not job.force:
             return None  # a person closed it; only a manual sync posts it
         now = deps.clock()
-        if not await uow.records.acquire_lease(record.id, deps.worker_id, now, now + LEASE):
+        if job.only_if_due and not is_due(record, now):
+            return None  # another job tried it since the pass saw it: its retry has a time
+        until = now + timedelta(seconds=deps.lease_s)
+        if not await uow.records.acquire_lease(record.id, job.owner, now, until):
             raise RetryLater(BUSY_RETRY_S, "another worker is syncing this order")
         loaded = _Loaded(
             order=parse_order(row.payload),
@@ -177,7 +193,7 @@ async def _sync(
     deps: SyncDeps, job: _Job, loaded: _Loaded, trace: CreateTrace, session: QboSession
 ) -> tuple[QboDocument, bool]:
     order, config = loaded.order, loaded.config
-    asker = ItemsJob(job.shop_id, order, config, job.actor, job.run_id, deps.worker_id)
+    asker = ItemsJob(job.shop_id, order, config, job.actor, job.run_id, job.owner)
     loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
     await _check_settings(deps, session, loaded)
     payload = await _payload(deps, session, loaded)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from arq import Retry, cron, func
@@ -15,16 +14,16 @@ from app.bootstrap import bootstrap
 from app.domain.signals import RetryLater, crash_backoff
 from app.settings import Settings, refuse_unless_startable
 from app.workers.arq_queue import ArqJobQueue
-from app.workers.jobs import JOBS, sweep_all
+from app.workers.jobs import JOBS, requeue_due_orders, run_job, sweep_all
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 8
 
 
-def _arq_job(name: str, job: Callable[..., Awaitable[None]]) -> Function:
+def _arq_job(name: str) -> Function:
     async def run(ctx: dict[str, Any], *args: Any) -> None:
         try:
-            await job(ctx["container"], *args, attempt=ctx["job_try"])
+            await run_job(name, ctx["container"], *args, attempt=ctx["job_try"])
         except RetryLater as retry:
             raise Retry(defer=retry.defer_s) from retry
         except Exception as exc:
@@ -49,7 +48,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["container"].aclose()
 
 
-FUNCTIONS = [_arq_job(name, job) for name, job in JOBS.items()]
+FUNCTIONS = [_arq_job(name) for name in JOBS]
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -64,6 +63,16 @@ async def sweep_cron(ctx: dict[str, Any]) -> None:
     # The score is the tick's scheduled time in ms: a late start does not move the sweep.
     if sweep_due(ctx["score"] / 1000, container.settings.sweep_interval_s):
         await sweep_all(container)
+
+
+async def requeue_cron(ctx: dict[str, Any]) -> None:
+    """Runs every second and re-queues due orders once per LEDGERPORT_REQUEUE_INTERVAL_S."""
+    container = ctx["container"]
+    interval = container.settings.requeue_interval_s
+    tick = ctx["score"] / 1000
+    # One pass per interval counted from the epoch, whatever the interval (a whole-second grain).
+    if tick // interval != (tick - 1) // interval:
+        await requeue_due_orders(container)
 
 
 def sweep_due(tick_s: float, interval_s: float) -> bool:
@@ -81,9 +90,15 @@ class WorkerSettings:
 
     functions: ClassVar[list[Function]] = FUNCTIONS
     # Every minute, at second 0: the interval is a setting, read once the container exists.
-    cron_jobs: ClassVar[list[CronJob]] = [cron(sweep_cron, second=0, run_at_startup=False)]
+    # Every second: the re-queue pass's interval is a setting too, and may be a few seconds.
+    cron_jobs: ClassVar[list[CronJob]] = [
+        cron(sweep_cron, second=0, run_at_startup=False),
+        cron(requeue_cron, second=set(range(60)), run_at_startup=False),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = 10
-    job_timeout = 300
+    # A backstop only: each kind's own timeout (LEDGERPORT_*_JOB_TIMEOUT_S) cancels it first.
+    # A killed worker's order does not wait for it: its lease lapses and the pass re-queues it.
+    job_timeout = 7200
     keep_result = 0

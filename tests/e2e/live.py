@@ -79,9 +79,11 @@ def running_stack(
     production: bool,
     sweep_interval_s: float = 1e9,
     settings: Mapping[str, str] | None = None,
+    worker: bool = True,
 ) -> Iterator[Stack]:
     """The processes, until the block ends. The sweep's interval is long by default, so that
-    no sweep runs while a test watches records heal; `settings` adds environment variables."""
+    no sweep runs while a test watches records heal; `settings` adds environment variables;
+    without `worker`, a production stack starts no worker process (the test starts its own)."""
     processes: list[subprocess.Popen[bytes]] = []
     database = f"ledgerport_e2e_{uuid.uuid4().hex[:8]}"
     if production:
@@ -134,7 +136,7 @@ def running_stack(
             )  # fmt: skip
 
         server = start_api({})
-        if production:
+        if production and worker:
             start("-m", "app.cli", "worker")
         wait_for(f"{qbo}/_sandbox/health", process=sandbox)
         wait_for(f"{api}/healthz", process=server)

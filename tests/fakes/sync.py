@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.entities import (
+    HEALTHY,
     PURGEABLE_DELIVERY_STATUSES,
+    QUICKBOOKS,
     Delivery,
     OrderState,
     RecordFilter,
@@ -17,6 +19,7 @@ from app.domain.entities import (
     SyncRecord,
 )
 from app.domain.records import RecordView, admits
+from app.services.pending import is_due
 from tests.fakes.base import Repository, copied
 from tests.fakes.store import json_value, stored
 
@@ -181,6 +184,34 @@ class SyncRecordRepository(Repository):
             replace(record, lease_owner=owner, lease_until=until, updated_at=self._now())
         )
         return True
+
+    async def renew_lease(self, record_id: int, owner: str, until: datetime) -> bool:
+        await self._lock("records", record_id)
+        record: SyncRecord | None = self._table("records").get(record_id)
+        if record is None or record.lease_owner != owner:
+            return False
+        self._table("records")[record_id] = stored(replace(record, lease_until=until))
+        return True
+
+    async def due_orders(self, now: datetime, after_id: int, limit: int) -> list[SyncRecord]:
+        shops = self._table("shops")
+        running = {
+            c.shop_id
+            for c in self._rows("connections")
+            if (c.provider, c.status) == (QUICKBOOKS, HEALTHY)
+            and c.shop_id in shops
+            and shops[c.shop_id].uninstalled_at is None
+        }
+        due = self._where(
+            lambda r: (
+                r.id > after_id
+                and r.entity == "order"
+                and r.shop_id in running
+                and (r.lease_until is None or r.lease_until < now)
+                and is_due(r, now)
+            )
+        )
+        return due[:limit]
 
     async def remember_request(self, record_id: int, request_id: str, payload_hash: str) -> None:
         await self._lock("records", record_id)

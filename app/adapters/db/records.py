@@ -9,13 +9,17 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, update
 
 from app.adapters.db.base import Repository, table_of
-from app.adapters.db.tables import RecordBlocker
+from app.adapters.db.tables import Connection, RecordBlocker, Shop
 from app.adapters.db.tables import SyncRecord as SyncRecordRow
-from app.domain.entities import RecordFilter, SyncRecord
+from app.domain.entities import HEALTHY, QUICKBOOKS, RecordFilter, SyncRecord
+from app.domain.models import Entity, SyncStatus
 from app.domain.records import order_labels
 
 RECORDS = table_of(SyncRecordRow)
 BLOCKERS = table_of(RecordBlocker)
+SHOPS = table_of(Shop)
+CONNECTIONS = table_of(Connection)
+WAITING = tuple(s for s in SyncStatus if s not in (SyncStatus.synced, SyncStatus.resolved))
 
 
 class SqlRecords(Repository):
@@ -91,6 +95,41 @@ class SqlRecords(Repository):
         )
         result = await self._session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
+
+    async def renew_lease(self, record_id: int, owner: str, until: datetime) -> bool:
+        statement = (
+            update(RECORDS)
+            .where(RECORDS.c.id == record_id, RECORDS.c.lease_owner == owner)
+            .values(lease_until=until)
+        )
+        result = await self._session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def due_orders(self, now: datetime, after_id: int, limit: int) -> list[SyncRecord]:
+        # Paused: QuickBooks is not healthy (unhealthy, disconnected, company_mismatch).
+        running = select(CONNECTIONS.c.shop_id).where(
+            CONNECTIONS.c.provider == QUICKBOOKS,
+            CONNECTIONS.c.status == HEALTHY,
+            CONNECTIONS.c.shop_id.in_(select(SHOPS.c.id).where(SHOPS.c.uninstalled_at.is_(None))),
+        )
+        query = (
+            select(RECORDS)
+            .where(
+                RECORDS.c.id > after_id,
+                RECORDS.c.entity == Entity.order,
+                RECORDS.c.shop_id.in_(running),
+                # Statuses named, not excluded: the index on (status, next_attempt_at) then
+                # skips the synced records, nearly all of them.
+                RECORDS.c.status.in_(WAITING),
+                or_(RECORDS.c.status == SyncStatus.pending, RECORDS.c.next_attempt_at <= now),
+                or_(RECORDS.c.lease_until.is_(None), RECORDS.c.lease_until < now),
+            )
+            .order_by(RECORDS.c.id)
+            .limit(limit)
+        )
+        return [
+            self._entity(SyncRecord, row, track=False) for row in await self._session.execute(query)
+        ]
 
     async def remember_request(self, record_id: int, request_id: str, payload_hash: str) -> None:
         statement = (

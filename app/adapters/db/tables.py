@@ -182,6 +182,8 @@ class SyncRecord(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "entity", "shopify_id"),
         Index("ix_sync_records_shop_status", "shop_id", "status", "error_code"),
+        # The re-queue pass: records pending, or due by next_attempt_at (services/pending).
+        Index("ix_sync_records_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

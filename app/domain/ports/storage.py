@@ -125,6 +125,16 @@ class SyncRecordRepository(Protocol):
         """Takes the record's lease when free, expired or already `owner`'s."""
         ...
 
+    async def renew_lease(self, record_id: int, owner: str, until: datetime) -> bool:
+        """Moves the end of `owner`'s lease to `until`; False when `owner` no longer holds it."""
+        ...
+
+    async def due_orders(self, now: datetime, after_id: int, limit: int) -> list[SyncRecord]:
+        """Order records with an id above `after_id`, by id, that wait for a job: pending, or
+        due (`next_attempt_at` passed, neither synced nor resolved); not leased at `now`; of
+        shops installed whose QuickBooks connection is healthy (not paused)."""
+        ...
+
     async def remember_request(
         self, record_id: int, request_id: str, payload_hash: str
     ) -> None: ...

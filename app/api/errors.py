@@ -149,6 +149,8 @@ async def _refused(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     params = [InvalidParam(name=_location(e["loc"]), reason=e["msg"]) for e in exc.errors()]
+    if any(e["type"] == "json_invalid" for e in exc.errors()):
+        return problem_response(_malformed_body(params))
     problem = Problem(
         type="https://ledgerport.dev/problems/validation_error",
         title="Invalid request",
@@ -158,6 +160,18 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         invalid_params=params,
     )
     return problem_response(problem)
+
+
+def _malformed_body(params: list[InvalidParam]) -> Problem:
+    reason = "; ".join(p.reason for p in params)
+    return Problem(
+        type="https://ledgerport.dev/problems/malformed_body",
+        title="Malformed body",
+        status=400,
+        detail=f"the body is not JSON: {reason}",
+        code="malformed_body",
+        invalid_params=[InvalidParam(name="body", reason=reason)],
+    )
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

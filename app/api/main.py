@@ -19,6 +19,7 @@ from app.api.routes import (
     audit,
     config,
     connections,
+    deliveries,
     health,
     mappings,
     preview,
@@ -87,6 +88,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         records,
         preview,
         shops,
+        deliveries,
     )
     for module in routers:
         app.include_router(module.router)

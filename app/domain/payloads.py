@@ -38,3 +38,24 @@ def too_deep(document: Any, limit: int = MAX_NESTING) -> bool:
             items = value.values() if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
     return False
+
+
+# An order's own fields and the lengths of the columns they are stored in: PostgreSQL would
+# refuse a longer value on every try.
+ORDER_FIELD_LIMITS = {
+    "id": 32,
+    "name": 64,
+    "financial_status": 32,
+    "fulfillment_status": 32,
+    "customer.id": 32,
+}
+
+
+def overlong_field(order: Any) -> tuple[str, str] | None:
+    """(field, reason) for the first of a parsed order's own fields longer than its column."""
+    customer = getattr(order, "customer", None)
+    for field, limit in ORDER_FIELD_LIMITS.items():
+        value = getattr(customer, "id", None) if field == "customer.id" else getattr(order, field)
+        if value is not None and len(value) > limit:
+            return field, f"is longer than {limit} characters"
+    return None

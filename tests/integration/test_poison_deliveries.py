@@ -133,8 +133,10 @@ async def test_a_delivery_whose_processing_keeps_failing_is_parked_after_the_las
     queue = InProcessQueue(retry_base_s=0.01)
     async with run_app(make_settings(database_url), queue=queue) as h:
         shop = await h.install()
-        # An order name longer than its column: PostgreSQL refuses the row on every try.
-        order = {**order_fixture(), "name": "#" + "9" * 100}
+        # A SKU longer than the product key's column: PostgreSQL refuses the row on every
+        # try (parse_order checks the order's own fields, not every line's).
+        order = order_fixture()
+        order["line_items"][0]["sku"] = "SKU-" + "9" * 300
         delivery_id = await post_signed(h, json.dumps(order).encode(), "evt-long")
         await queue.join()
 

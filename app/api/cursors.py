@@ -8,6 +8,9 @@ import binascii
 from collections.abc import Collection
 
 from app.api.errors import AppError, InvalidParam
+from app.api.params import has_control_character
+
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
 
 
 def encode(kind: str, value: object) -> str:
@@ -20,11 +23,22 @@ def decode(cursor: str | None, kinds: Collection[str]) -> tuple[str, str] | None
         return None
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind in kinds and value:
+        if kind in kinds and value and not has_control_character(value):
             return kind, value
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise invalid()
+
+
+def decode_id(cursor: str | None, kinds: Collection[str]) -> tuple[str, int] | None:
+    """(kind, id) of a cursor whose value is a row id; None for no cursor."""
+    found = decode(cursor, kinds)
+    if found is None:
+        return None
+    kind, value = found
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+        raise invalid()
+    return kind, int(value)
 
 
 def invalid() -> AppError:

@@ -155,6 +155,8 @@ async def _refused(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     params = [InvalidParam(name=_location(e["loc"]), reason=e["msg"]) for e in exc.errors()]
+    if any(e["type"] == "json_invalid" for e in exc.errors()):
+        return problem_response(_malformed_body(params))
     problem = Problem(
         type="https://ledgerport.dev/problems/validation_error",
         title="Invalid request",
@@ -166,8 +168,28 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem)
 
 
+def _malformed_body(params: list[InvalidParam]) -> Problem:
+    reason = "; ".join(p.reason for p in params)
+    return Problem(
+        type="https://ledgerport.dev/problems/malformed_body",
+        title="Malformed body",
+        status=400,
+        detail=f"the body cannot be read as JSON: {reason}",
+        code="malformed_body",
+        invalid_params=[InvalidParam(name="body", reason=reason)],
+    )
+
+
+# FastAPI's answer to a body its JSON parser gave up on (nested past Python's recursion
+# limit, say), where a decoding error would have been a RequestValidationError.
+UNPARSED_BODY = "There was an error parsing the body"
+
+
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == UNPARSED_BODY:
+        reason = "nested too deep, or otherwise beyond the parser"
+        return problem_response(_malformed_body([InvalidParam(name="body", reason=reason)]))
     problem = Problem(title=str(exc.detail), status=exc.status_code, code="http_error")
     return problem_response(problem, headers=getattr(exc, "headers", None))
 

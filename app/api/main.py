@@ -7,17 +7,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from app import logs
 from app.api import edges, errors
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.idempotency import document as document_idempotency
+from app.api.openapi_doc import document_problems
+from app.api.params import refuse_control_characters
 from app.api.routes import (
     audit,
     config,
     connections,
+    deliveries,
     health,
     mappings,
     preview,
@@ -71,6 +74,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         description=DESCRIPTION,
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.container = container
     errors.install(app)
@@ -89,6 +93,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         preview,
         shops,
         privacy_requests,
+        deliveries,
     )
     for module in routers:
         app.include_router(module.router)
@@ -101,6 +106,7 @@ def create_app(container: Container | None = None, *, docs_only: bool = False) -
         if app.openapi_schema is None:
             webhooks.document(render())
             document_idempotency(app.openapi_schema or {})
+            document_problems(app.openapi_schema or {})
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

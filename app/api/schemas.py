@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from app.api.params import Moment
 from app.api.schemas_history import RetentionOut
 from app.domain.actions import ErrorAction
 from app.domain.errors import ErrorCode, ErrorInfo
@@ -212,8 +213,8 @@ class SyncRequest(BaseModel):
     )
     status: SyncStatus | None = None
     error_code: ErrorCode | None = None
-    since: AwareDatetime | None = Field(None, description="With a time zone")
-    until: AwareDatetime | None = Field(None, description="With a time zone; default now")
+    since: Moment | None = Field(None, description="With a time zone, or a date")
+    until: Moment | None = Field(None, description="With a time zone, or a date; default now")
     include_cancelled: StrictBool = Field(
         False, description="Post orders cancelled or voided in Shopify too (true or false)"
     )

@@ -100,6 +100,7 @@ class Delivery:
     triggered_at: str | None = None
     received_at: datetime | None = None
     processed_at: datetime | None = None
+    attempts: int = 0  # processing's tries, counted even when one fails
 
 
 # A delivery in one of these states is done with and is purged after the inbox's retention.

@@ -1,7 +1,8 @@
 """Entities and value objects: statuses, actors and a Shopify order as the sync reads it.
 
 `parse_order` tolerates missing and extra keys and treats null and "" alike, but refuses a
-payload without an id or with money that is not a decimal string (a guess books wrong figures).
+payload without an id, with money that is not a decimal string (a guess books wrong figures),
+or with an id, name or status longer than its column (the database would refuse it forever).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
+
+from app.domain.payloads import overlong_field
 
 ZERO = Decimal("0.00")
 T = TypeVar("T")
@@ -145,7 +148,7 @@ class Order:
 
 def parse_order(payload: Mapping[str, Any]) -> Order:
     """Read an order from Shopify's REST webhook payload, in shop money."""
-    return Order(
+    order = Order(
         id=_require(_id(payload.get("id")), "id"),
         name=_text(payload.get("name")) or f"#{payload.get('order_number', '')}",
         order_number=_int(payload.get("order_number"), "order_number"),
@@ -173,6 +176,9 @@ def parse_order(payload: Mapping[str, Any]) -> Order:
         cancelled_at=_datetime(payload.get("cancelled_at"), "cancelled_at"),
         test=bool(payload.get("test")),
     )
+    if (overlong := overlong_field(order)) is not None:
+        raise InvalidPayload(*overlong)
+    return order
 
 
 def _line(item: Mapping[str, Any], index: int) -> OrderLine:

@@ -77,10 +77,11 @@ class RecordView:
     @classmethod
     def of_delivery(cls, delivery: Delivery) -> RecordView | None:
         """The order a stored delivery is about, as `pending`; None when its body does not
-        say which order (it is not JSON, or has no id): the listing skips it."""
+        say which order (it is not JSON, nests past the parser's depth, or has no id): the
+        listing skips it."""
         try:
             body = json.loads(delivery.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if not isinstance(body, dict):
             return None

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
-
 from app.domain.entities import INBOX_LIMITS, Delivery, NewDelivery, Stored
 from app.domain.models import Actor, InvalidPayload
+from app.domain.payloads import UnreadableDelivery, strip_nul
 from app.domain.ports import Clock, Inbox, JobQueue, UnitOfWork, UnitOfWorkFactory, WebhookVerifier
 from app.domain.signals import InboxUnavailable, WebhookRefused, WebhookTooLarge, WebhookUnsigned
+from app.services.deliveries import count_failure, park, read_document
 from app.services.orders import store_order
 from app.services.privacy import redact_shop
 from app.services.topics import DEFERRED_TOPICS, SHOP_TOPICS, deferred_note, handle_shop_topic
@@ -75,10 +74,9 @@ def too_large() -> WebhookTooLarge:
     return WebhookTooLarge(f"over {MAX_BODY_BYTES} bytes", "body", title="Webhook body too large")
 
 
-def _authenticate_and_parse(
-    headers: WebhookHeaders, raw_body: bytes, verify: WebhookVerifier
-) -> tuple[str, str, str]:
-    """Returns (topic, shop domain, body text) of an authentic delivery with a JSON object."""
+def _authenticate(headers: WebhookHeaders, raw_body: bytes, verify: WebhookVerifier) -> str:
+    """The body text of an authentic delivery, to store whatever it holds: Shopify never sends
+    a delivery it was refused again, so one processing cannot read is stored and parked."""
     if len(raw_body) > MAX_BODY_BYTES:
         raise too_large()
     if not verify(raw_body, headers.hmac):
@@ -90,19 +88,8 @@ def _authenticate_and_parse(
             title="Invalid webhook signature",
         )
     _check_lengths(headers)
-    topic = _required("X-Shopify-Topic", headers.topic)
-    shop_domain = _required("X-Shopify-Shop-Domain", headers.shop_domain)
-    try:
-        document = orjson.loads(raw_body)  # also refuses bytes that are not UTF-8
-    except orjson.JSONDecodeError as exc:
-        raise _malformed(f"not JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise _malformed("expected a JSON object")
-    return topic, shop_domain, raw_body.decode()  # stored as received
-
-
-def _malformed(detail: str) -> WebhookRefused:
-    return WebhookRefused(detail, "body", title="Malformed webhook body")
+    # Bytes that are not UTF-8 are kept visible (as \xff), and so unreadable as JSON.
+    return strip_nul(raw_body.decode("utf-8", errors="backslashreplace"))
 
 
 def _required(name: str, value: str | None) -> str:
@@ -155,9 +142,11 @@ async def ingest_webhook(
     verify: WebhookVerifier,
     clock: Clock,
 ) -> Ingested:
-    """Stores an authentic delivery once per (shop, topic, event id); the inbox writer queues
-    its processing once it is committed."""
-    topic, shop_domain, body = _authenticate_and_parse(headers, raw_body, verify)
+    """Stores an authentic delivery once per (shop, topic, event id), NUL characters removed;
+    the inbox writer queues its processing once it is committed."""
+    body = _authenticate(headers, raw_body, verify)
+    topic = _required("X-Shopify-Topic", headers.topic)
+    shop_domain = _required("X-Shopify-Shop-Domain", headers.shop_domain)
     # Shopify's Event-Id is shared by every delivery of one merchant action; fall back to the
     # webhook id, then the body, so that a retry of the same bytes is still recognised.
     event_id = headers.event_id or headers.webhook_id or hashlib.sha256(raw_body).hexdigest()
@@ -223,53 +212,68 @@ async def purge_handled_deliveries(uow: UnitOfWork, cutoff: datetime) -> int:
 async def process_deliveries(
     uow: UnitOfWorkFactory, delivery_ids: Iterable[int], clock: Clock
 ) -> None:
-    """Each delivery in its own transaction; one that fails does not hold up the others, and
-    the first failure is raised at the end so that the job is retried (done ones are skipped)."""
+    """Each delivery in its own transaction; one that fails does not hold up the others. A
+    failure is counted on the delivery, which is parked after MAX_ATTEMPTS; the first failure
+    not parked is raised at the end so that the job is retried (done ones are skipped)."""
     failure: Exception | None = None
     for delivery_id in delivery_ids:
         try:
             await process_delivery(uow(), delivery_id, clock())
         except Exception as exc:
             log.exception("processing delivery %d failed", delivery_id)
-            failure = failure or exc
+            if not await _counted(uow(), delivery_id, exc, clock()):
+                failure = failure or exc
     if failure is not None:
         raise failure
 
 
+async def _counted(uow: UnitOfWork, delivery_id: int, exc: Exception, now: datetime) -> bool:
+    try:
+        return await count_failure(uow, delivery_id, exc, now)
+    except Exception:
+        log.exception("counting the failure of delivery %d failed", delivery_id)
+        return False
+
+
 async def process_delivery(uow: UnitOfWork, delivery_id: int, now: datetime) -> None:
-    """Turns a stored delivery into an order row and, when it changed, a sync job."""
+    """Turns a stored delivery into an order row and, when it changed, a sync job. One whose
+    body cannot be read, or holds an order that cannot be, is parked as failed at once:
+    retrying would not change it."""
     async with uow:
         delivery = await uow.inbox.claim(delivery_id)
         if delivery is None or delivery.status != "received":
             return
-        shop = await uow.shops.get_by_domain(delivery.shop_domain)
-        if shop is None:  # uninstalled and erased since the delivery was stored
-            delivery.status, delivery.note = "ignored", "no such shop is installed"
-        elif delivery.topic == "shop/redact":
-            await redact_shop(uow, shop.id, shop.domain)  # this delivery goes with it
-            await uow.commit()
-            return
-        elif delivery.topic in DEFERRED_TOPICS:
-            # Kept whole, and out of retention's reach, until LedgerPort can post it.
-            delivery.status = "deferred"
-            delivery.note = deferred_note(delivery.topic, json.loads(delivery.body))
-        elif delivery.topic in SHOP_TOPICS:
-            payload = json.loads(delivery.body)
-            delivery.note = await handle_shop_topic(uow, shop, delivery.topic, payload, now)
-            delivery.status = "processed"
-        elif delivery.topic in ORDER_TOPICS:
-            await _store_order(uow, shop.id, delivery.body, delivery)
-        else:
-            delivery.status, delivery.note = "ignored", f"topic {delivery.topic} is not handled yet"
+        delivery.attempts += 1
+        try:
+            if await _handle(uow, delivery, now):
+                await uow.commit()
+                return
+        except (UnreadableDelivery, InvalidPayload) as exc:
+            park(delivery, str(exc), now)
         delivery.processed_at = now
         await uow.inbox.save(delivery)
         await uow.commit()
 
 
-async def _store_order(uow: UnitOfWork, shop_id: int, body: str, delivery: Delivery) -> None:
-    try:
-        await store_order(uow, shop_id, json.loads(body), Actor.webhook)
-    except InvalidPayload as exc:
-        delivery.status, delivery.note = "failed", str(exc)
-        return
-    delivery.status = "processed"
+async def _handle(uow: UnitOfWork, delivery: Delivery, now: datetime) -> bool:
+    """Settles the delivery's status and note; True when the delivery itself is gone."""
+    shop = await uow.shops.get_by_domain(delivery.shop_domain)
+    if shop is None:  # uninstalled and erased since the delivery was stored
+        delivery.status, delivery.note = "ignored", "no such shop is installed"
+    elif delivery.topic == "shop/redact":
+        await redact_shop(uow, shop.id, shop.domain)  # this delivery goes with it
+        return True
+    elif delivery.topic in DEFERRED_TOPICS:
+        # Kept whole, and out of retention's reach, until LedgerPort can post it.
+        note = deferred_note(delivery.topic, read_document(delivery.body))
+        delivery.status, delivery.note = "deferred", note
+    elif delivery.topic in SHOP_TOPICS:
+        payload = read_document(delivery.body)
+        delivery.note = await handle_shop_topic(uow, shop, delivery.topic, payload, now)
+        delivery.status = "processed"
+    elif delivery.topic in ORDER_TOPICS:
+        await store_order(uow, shop.id, read_document(delivery.body), Actor.webhook)
+        delivery.status = "processed"
+    else:
+        delivery.status, delivery.note = "ignored", f"topic {delivery.topic} is not handled yet"
+    return False

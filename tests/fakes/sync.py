@@ -70,6 +70,19 @@ class InboxRepository(Repository):
         waiting.sort(key=lambda d: d.id, reverse=True)
         return [copied(d) for d in waiting[:limit]]
 
+    async def list_for_shop(
+        self, shop_domain: str, status: str | None, before_id: int | None, limit: int
+    ) -> list[Delivery]:
+        found = [
+            d
+            for d in self._rows("inbox")
+            if d.shop_domain == shop_domain
+            and status in (None, d.status)
+            and (before_id is None or d.id < before_id)
+        ]
+        found.sort(key=lambda d: d.id, reverse=True)
+        return [copied(d) for d in found[:limit]]
+
 
 def _before(delivery: Delivery, cutoff: datetime) -> bool:
     return delivery.received_at is not None and delivery.received_at < cutoff

@@ -131,19 +131,22 @@ async def test_wrong_hmac_is_401_and_stores_nothing(h: Harness) -> None:
     assert await count(h, OrderRow) == 0
 
 
-async def test_body_that_is_not_json_is_400(h: Harness) -> None:
+async def test_a_signed_body_that_is_not_json_is_stored_and_parked_as_failed(h: Harness) -> None:
+    # Shopify does not send again a delivery it was refused: keep it, and say why it failed.
     await h.install()
     body = b"order=1001&total=53.00"
     headers, _ = h.shopify.build_delivery("orders/create", SHOP, {})
     headers["X-Shopify-Hmac-Sha256"] = sign_webhook(body, SHOPIFY_SECRET)
 
     response = await h.api.post("/webhooks/shopify", content=body, headers=headers)
+    await settle(h)
 
-    assert response.status_code == 400
-    problem = response.json()
-    assert problem["code"] == "invalid_webhook"
-    assert problem["invalid_params"][0]["name"] == "body"
-    assert await count(h, WebhookDelivery) == 0
+    assert response.status_code == 200
+    async with h.container.sessions() as session:
+        [delivery] = (await session.scalars(select(WebhookDelivery))).all()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert (delivery.note or "").startswith("the body is not JSON")
+    assert await count(h, OrderRow) == 0
 
 
 async def test_same_event_three_times_gives_one_order_and_one_receipt(h: Harness) -> None:

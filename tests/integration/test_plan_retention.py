@@ -139,13 +139,20 @@ async def test_an_upgrade_shows_the_hidden_entries_again(h: Harness) -> None:
     assert past_growth["items"] == [] and past_growth["retention"]["older_hidden"] is True
 
 
-async def test_a_time_without_an_offset_is_read_as_utc(h: Harness) -> None:
+async def test_a_moment_needs_its_time_zone_and_a_date_is_its_midnight_in_utc(h: Harness) -> None:
     shop = await a_failed_order(h)
-    before = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None).isoformat()
-    after = (datetime.now(UTC) + timedelta(hours=1)).replace(tzinfo=None).isoformat()
+    naive = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None).isoformat()
+    today = datetime.now(UTC).date()
+    auth = {"Authorization": f"Bearer {shop.api_key}"}
 
-    assert len((await get(h.api, shop, AUDIT, since=before))["items"]) == 1
-    assert (await get(h.api, shop, AUDIT, since=after))["items"] == []
+    for value in (naive, "0", "-60", "2025-13-01"):
+        refused = await h.api.get(AUDIT, params={"until": value}, headers=auth)
+        assert refused.status_code == 422, value
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["invalid_params"][0]["name"] == "until"
+    assert len((await get(h.api, shop, AUDIT, since=today.isoformat()))["items"]) == 1
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert (await get(h.api, shop, AUDIT, since=tomorrow))["items"] == []
 
 
 async def test_entries_written_after_a_restart_carry_the_shifted_time(h: Harness) -> None:

@@ -133,9 +133,8 @@ async def test_a_wrong_signature_is_refused_before_anything_is_read(
 @pytest.mark.parametrize(
     ("body", "values", "field"),
     [
-        (b"{not json", {}, "body"),
-        (b"[1, 2]", {}, "body"),
         (b"{}", {"topic": None}, "X-Shopify-Topic"),
+        (b"{}", {"shop_domain": None}, "X-Shopify-Shop-Domain"),
         (b"{}", {"event_id": "e" * 129}, "X-Shopify-Event-Id"),
     ],
 )
@@ -183,3 +182,53 @@ async def test_processing_stores_the_order_and_queues_its_sync(
     [(function, args, job_id)] = world.queue.jobs
     assert (function, args[:2]) == ("sync_order", (shop.shop_id, order.shopify_id))
     assert job_id == f"sync_order:{shop.shop_id}:{order.shopify_id}:v1"
+
+
+POISON = {
+    "not JSON": (b"{not json", "the body is not JSON"),
+    "a JSON array": (b"[1, 2]", "the body is not a JSON object"),
+    "nested 1,000 levels": (
+        b'{"id": 1, "note_attributes": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+        "the body nests deeper than 64 levels",
+    ),
+    "not UTF-8": (b'{"note": "\xff\xfe"}', "the body is not JSON"),
+    "an order without an id": (b'{"name": "#1"}', "id: is missing"),
+}
+
+
+@pytest.mark.parametrize("case", list(POISON))
+async def test_a_signed_delivery_processing_cannot_read_is_stored_then_parked_at_its_first_try(
+    world: World, intake: Intake, case: str
+) -> None:
+    await world.install()
+    body, reason = POISON[case]
+
+    ingested = await intake.deliver(body)
+    await process_delivery(world.uow(), ingested.delivery_id or 0, world.clock())
+    await process_delivery(world.uow(), ingested.delivery_id or 0, world.clock())  # settled
+
+    async with world.uow() as uow:
+        delivery = await uow.inbox.get(ingested.delivery_id or 0)
+    assert delivery is not None
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert (delivery.note or "").startswith(reason), delivery.note
+    assert world.db.tables.orders == {}
+
+
+async def test_nul_characters_are_removed_before_the_delivery_is_stored(
+    world: World, intake: Intake
+) -> None:
+    await world.install()
+    order = paid_order()
+    order["financial_status"] = "pa\x00id"  # sent as the escape \u0000
+    order["note"] = "gift\\u0000wrap"  # a backslash, then the text u0000: kept
+
+    ingested = await intake.deliver(order)
+    await process_delivery(world.uow(), ingested.delivery_id or 0, world.clock())
+
+    async with world.uow() as uow:
+        delivery = await uow.inbox.get(ingested.delivery_id or 0)
+    assert delivery is not None and delivery.status == "processed"
+    stored = json.loads(delivery.body)
+    assert "\x00" not in json.dumps(stored, ensure_ascii=False)
+    assert (stored["financial_status"], stored["note"]) == ("paid", "gift\\u0000wrap")

@@ -112,6 +112,11 @@ def test_customer_display_name_falls_back_to_email_then_id() -> None:
         (lambda p: p["line_items"][0].pop("id"), "line_items[0].id"),
         (lambda p: p["line_items"][0].update(quantity="two"), "line_items[0].quantity"),
         (lambda p: p.update(line_items={"not": "a list"}), "line_items"),
+        (lambda p: p.update(id="9" * 33), "id"),
+        (lambda p: p.update(name="#" + "9" * 64), "name"),
+        (lambda p: p.update(financial_status="p" * 33), "financial_status"),
+        (lambda p: p.update(fulfillment_status="f" * 33), "fulfillment_status"),
+        (lambda p: p["customer"].update(id="7" * 33), "customer.id"),
     ],
 )
 def test_unreadable_payloads_raise_invalid_payload(change: Any, field: str) -> None:

@@ -71,3 +71,14 @@ class SqlInbox(Repository):
         return [
             self._entity(Delivery, row, track=False) for row in await self._session.execute(query)
         ]
+
+    async def list_for_shop(
+        self, shop_domain: str, status: str | None, before_id: int | None, limit: int
+    ) -> list[Delivery]:
+        query = select(INBOX).where(INBOX.c.shop_domain == shop_domain)
+        if status is not None:
+            query = query.where(INBOX.c.status == status)
+        if before_id is not None:
+            query = query.where(INBOX.c.id < before_id)
+        rows = await self._session.execute(query.order_by(INBOX.c.id.desc()).limit(limit))
+        return [self._entity(Delivery, row, track=False) for row in rows]

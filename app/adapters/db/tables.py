@@ -153,6 +153,8 @@ class WebhookDelivery(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="received")
     note: Mapped[str | None] = mapped_column(Text)
+    # Processing's tries; a delivery still failing after MAX_ATTEMPTS is parked as failed.
+    attempts: Mapped[int] = mapped_column(server_default="0")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
 

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from app.api import cursors
 from app.api.deps import ContainerDep, ShopDep, UowDep
 from app.api.errors import AppError, InvalidParam, responses
+from app.api.params import Moment
 from app.api.schemas import AuditEntryOut, AuditPage, ErrorInfoOut
 from app.api.schemas_history import RetentionOut
 from app.domain.entities import AuditEntry, AuditFilter
@@ -49,13 +50,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """A time given without an offset is read as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def audit_filter(
     status: SyncStatus | None = None,
     code: ErrorCode | None = None,
@@ -64,13 +58,11 @@ def audit_filter(
     order: Annotated[
         str | None, Query(max_length=64, description="Order name: #1001 or 1001")
     ] = None,
-    since: Annotated[
-        datetime | None, Query(description="Created at or after (no offset: UTC)")
-    ] = None,
-    until: Annotated[datetime | None, Query(description="Created before (no offset: UTC)")] = None,
+    since: Annotated[Moment | None, Query(description="Created at or after")] = None,
+    until: Annotated[Moment | None, Query(description="Created before")] = None,
 ) -> AuditFilter:
     """The filters the list and the CSV export share."""
-    start, end = _utc(since), _utc(until)
+    start, end = since, until
     if start is not None and end is not None and end <= start:
         reason = "`until` must come after `since`"
         refused = [InvalidParam(name="until", reason=reason)]
@@ -94,12 +86,8 @@ def _cursor(entry_id: int) -> str:
 
 
 def _before_id(cursor: str | None) -> int | None:
-    found = cursors.decode(cursor, {"id"})
-    if found is None:
-        return None
-    if not found[1].isdigit():
-        raise cursors.invalid()
-    return int(found[1])
+    found = cursors.decode_id(cursor, {"id"})
+    return found[1] if found is not None else None
 
 
 def _out(entry: AuditEntry) -> AuditEntryOut:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api import cursors
 from app.api.deps import ApiKeyDep, ContainerDep, ShopDep, UowDep
 from app.api.errors import not_found, qbo_problem, responses
+from app.api.params import Moment
 from app.api.record_schemas import (
     DETAIL_EXAMPLE,
     LIST_EXAMPLE,
@@ -41,19 +41,8 @@ def _cursor(position: Position) -> str:
 
 
 def _position(cursor: str | None) -> Position | None:
-    found = cursors.decode(cursor, KINDS)
-    if found is None:
-        return None
-    if not found[1].isdigit():
-        raise cursors.invalid()
-    return Position(KINDS[found[0]], int(found[1]))
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """A time given without an offset is read as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    found = cursors.decode_id(cursor, KINDS)
+    return Position(KINDS[found[0]], found[1]) if found is not None else None
 
 
 @router.get(
@@ -65,8 +54,8 @@ async def list_records(
     entity: RecordEntity | None = None,
     status: SyncStatus | None = None,
     code: Annotated[ErrorCode | None, Query(description="The record's error code")] = None,
-    since: Annotated[datetime | None, Query(description="Last change at or after")] = None,
-    until: Annotated[datetime | None, Query(description="Last change before")] = None,
+    since: Annotated[Moment | None, Query(description="Last change at or after")] = None,
+    until: Annotated[Moment | None, Query(description="Last change before")] = None,
     order: Annotated[
         str | None, Query(max_length=64, description="Order name: #1001 or 1001")
     ] = None,
@@ -96,8 +85,8 @@ async def list_records(
         entity=entity,
         status=status,
         error_code=code,
-        since=_utc(since),
-        until=_utc(until),
+        since=since,
+        until=until,
         order=order,
         text=q,
     )

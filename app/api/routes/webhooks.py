@@ -48,7 +48,8 @@ _OPENAPI: dict[str, Any] = {
     ],
     "requestBody": {
         "required": True,
-        "description": "The topic's payload, a JSON object, signed as sent (at most 5 MiB).",
+        "description": "The topic's payload, a JSON object, signed as sent (at most 5 MiB); stored "
+        "even when it is not one, and parked as failed",
         "content": {"application/json": {"schema": {"type": "object"}}},
     },
 }
@@ -67,7 +68,9 @@ async def _bounded_body(request: Request) -> bytes:
 
 async def receive_shopify_webhook(request: Request) -> Response:
     """Receives any Shopify topic. A repeat of a stored event (same Event-Id) is acknowledged
-    and ignored, so Shopify's at-least-once delivery yields one order."""
+    and ignored, so Shopify's at-least-once delivery yields one order. A signed delivery is
+    stored whatever its body holds (NUL characters removed): one that processing cannot read
+    is parked as failed with its reason, listed by `GET /v1/shops/{shop}/deliveries`."""
     headers = WebhookHeaders.read(request.headers.get)
     container: AppContext = request.app.state.container
     try:
@@ -97,7 +100,8 @@ def document(openapi: dict[str, Any]) -> None:
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     problems: dict[str, Any] = {
         "400": {
-            "description": "A header is missing or the body is not a JSON object",
+            "description": "A required header is missing, or a header is longer than "
+            "LedgerPort stores",
             "content": problem,
         },
         "401": {

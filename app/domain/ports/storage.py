@@ -83,6 +83,13 @@ class InboxRepository(Protocol):
         """The shop's deliveries on one of `topics` still `received`, newest (highest id) first."""
         ...
 
+    async def list_for_shop(
+        self, shop_domain: str, status: str | None, before_id: int | None, limit: int
+    ) -> list[Delivery]:
+        """The shop's deliveries (in `status`, when given) with ids below `before_id`, newest
+        first."""
+        ...
+
 
 class OrderRepository(Protocol):
     async def get(self, shop_id: int, shopify_id: str) -> StoredOrder | None: ...

@@ -89,6 +89,8 @@ async def seed(h: Harness) -> tuple[Installed, str]:
     unmapped = order(1002)
     unmapped["line_items"][0]["sku"] = "MUG-11"
     await h.deliver(unmapped)
+    request = {"shop_domain": SHOP, "customer": {"id": 7301100001}, "orders_requested": []}
+    await h.deliver(request, topic="customers/data_request")
     await h.queue.join()  # type: ignore[attr-defined]
     return shop, await issue_ops_key(h.container.uow())
 
@@ -216,6 +218,12 @@ def with_real_data(live: Live, ops: dict[str, Any]) -> None:
     ]  # fmt: skip
     for step in steps:
         send(live, ops[step.label], step)
+    listed = call(
+        lambda: h.api.get(f"/v1/shops/{SHOP}/privacy-requests", headers=h.auth(shop_of(live)))
+    )
+    [request] = listed.json()
+    detail = "GET /v1/shops/{shop}/privacy-requests/{request_id}"
+    send(live, ops[detail], Step(detail, {"request_id": str(request["id"])}))
     sync = Step("POST /v1/shops/{shop}/sync", body={"order_ids": [synced]})
     run_id = send(live, ops[sync.label], sync).json()["run_id"]
     send(live, ops["GET /v1/shops/{shop}/runs/{run_id}"], Step("", {"run_id": run_id}))

@@ -32,7 +32,7 @@ def test_the_webhook_intake_is_documented_with_its_headers_body_and_answers() ->
     required = {p["name"] for p in operation["parameters"] if p["required"]}
     assert required == {"X-Shopify-Topic", "X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain"}
     assert operation["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"
-    assert set(operation["responses"]) == {"200", "400", "401", "413", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "413", "431", "503"}
     ok = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     accepted = spec["components"]["schemas"][ok.rsplit("/", 1)[1]]
     assert set(accepted["required"]) == {"delivery_id", "duplicate"}

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from app.api.cursors import MAX_ID
 from app.api.deps import ShopDep, UowDep
 from app.api.errors import not_found, responses
 from app.domain.privacy import ReceivedPrivacyRequest
@@ -73,7 +74,9 @@ async def list_privacy_requests(
     "/{request_id}", response_model=PrivacyRequestDetailOut, responses=responses(401, 404, 422)
 )
 async def get_privacy_request(
-    shop: ShopDep, uow: UowDep, request_id: int
+    shop: ShopDep,
+    uow: UowDep,
+    request_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The request's id")],
 ) -> PrivacyRequestDetailOut:
     """One request, with the data_request report the merchant hands over to the customer."""
     seen = await service.get_request(uow, shop.id, request_id)

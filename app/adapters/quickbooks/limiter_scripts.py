@@ -5,10 +5,10 @@
 # lease seconds, concurrency poll. Returns 0 when reserved, else microseconds to wait.
 # A request's score is when its answer was read (FINISH), and until then its lease's end,
 # in the future, so it counts in every window while in flight; a window is full when its
-# (n - limit)-th entry is younger than the window, and if that entry is still in flight only
-# a finish can free it, so the caller polls. Times are Redis's own (TIME), so workers with
-# skewed clocks agree; scores are formatted with %.6f because Redis turns Lua numbers into
-# 14-digit strings, losing the microseconds.
+# (n - limit)-th entry is younger than the window, and if that entry is still in flight it
+# finishes no earlier than now, so the window cannot free before one window from now.
+# Times are Redis's own (TIME), so workers with skewed clocks agree; scores are formatted
+# with %.6f because Redis turns Lua numbers into 14-digit strings, losing the microseconds.
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -22,7 +22,7 @@ local function wait_for(key, span, limit)
   if n < limit then return 0 end
   local row = redis.call('ZRANGEBYSCORE', key, low, '+inf', 'WITHSCORES', 'LIMIT', n - limit, 1)
   local score = tonumber(row[2])
-  if score > now then return poll end
+  if score > now then return span end
   return score + span - now
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - minute))

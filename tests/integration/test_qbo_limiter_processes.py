@@ -1,5 +1,6 @@
 """Two worker processes share one realm's limits through RedisLimiter, against the fake QBO
-served by uvicorn in its own process with the same (scaled-down) limits: QBO never throttles.
+served by uvicorn in its own process with the same (scaled-down) limits: QBO never throttles,
+even when the workers' event loops stall between a grant and the request reaching QBO.
 
 `running_sandbox` and `worker_main` also serve bench/qbo_throughput.py.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import socket
 import sys
 import time
@@ -120,7 +122,8 @@ async def run_workers(specs: Sequence[dict[str, Any]], limit_s: float) -> list[d
 async def hammer(spec: dict[str, Any]) -> dict[str, int]:
     """Creates Customers in `spec["realm"]` from `tasks` coroutines until `calls` calls are
     made or `deadline` (epoch seconds) passes; every `batch_every`-th call is a batch
-    create of `batch_size` (0: never)."""
+    create of `batch_size` (0: never). `stall_ms` > 0 blocks the event loop for up to that
+    long at random moments, as a starved or busy process does."""
     redis = Redis.from_url(spec["redis_url"])
     limiter = RedisLimiter(redis, LimitConfig(**spec["limits"]), prefix=spec["prefix"])
     session = QboSession(realm_id=spec["realm"], access_token=spec["token"])
@@ -151,6 +154,7 @@ async def hammer(spec: dict[str, Any]) -> dict[str, int]:
         qbo = QuickBooksClient(http, limiter=limiter)
         await asyncio.sleep(max(0.0, spec["start_at"] - time.time()))
         remaining = spec.get("deadline", float("inf")) - time.time()
+        staller = asyncio.create_task(stall_loop(spec.get("stall_ms", 0) / 1000))
         try:
             # At the deadline, calls still waiting for a slot are cancelled unsent.
             await asyncio.wait_for(
@@ -158,8 +162,16 @@ async def hammer(spec: dict[str, Any]) -> dict[str, int]:
             )
         except TimeoutError:
             pass
+        staller.cancel()
     await redis.aclose()
     return counts
+
+
+async def stall_loop(most: float) -> None:
+    """Blocks the event loop now and then for up to `most` seconds (0: never)."""
+    while most > 0:
+        await asyncio.sleep(random.uniform(0, 4 * most))
+        time.sleep(random.uniform(0, most))  # noqa: ASYNC251 - a stall is the point
 
 
 def worker_main() -> None:
@@ -173,9 +185,9 @@ async def test_two_worker_processes_never_get_throttled() -> None:
             "qbo": base, "realm": REALM, "token": await sandbox_token(base, REALM),
             "redis_url": REDIS_URL, "prefix": prefix, "limits": asdict(LIMITS),
             "start_at": time.time() + 1.5, "tasks": 6, "calls": 18,
-            "batch_every": 9, "batch_size": 5,
+            "batch_every": 9, "batch_size": 5, "stall_ms": 100,
         }  # fmt: skip
-        results = await run_workers([spec, spec], limit_s=20)
+        results = await run_workers([spec, spec], limit_s=30)
         stats = await sandbox_stats(base, REALM)
 
     redis = Redis.from_url(REDIS_URL)

@@ -135,6 +135,21 @@ async def test_two_processes_share_one_realm_limit(prefix: str) -> None:
     assert_within(spans, SCALED)  # type: ignore[arg-type]
 
 
+async def test_a_slow_answer_holds_the_window_from_when_it_was_read(
+    redis: Redis, prefix: str
+) -> None:
+    # QBO may count a request as late as just before its answer: the next second's window
+    # starts then, not at the grant (which would let this one in 0.6 s after the answer).
+    limiter = RedisLimiter(redis, LimitConfig(per_second=1, guard_seconds=0.0), prefix=prefix)
+    async with limiter.slot(REALM):
+        await asyncio.sleep(0.5)
+        answered_at = time.time()
+    async with limiter.slot(REALM):
+        granted_at = time.time()
+
+    assert granted_at - answered_at >= 1.0 - 0.005  # Redis stamps after our own clock read
+
+
 async def test_a_crashed_workers_slot_is_reclaimed(redis: Redis, prefix: str) -> None:
     config = LimitConfig(max_concurrent=1)
     holder = await spawn(_CRASHER, prefix)

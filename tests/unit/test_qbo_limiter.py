@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 
 import httpx
@@ -55,6 +56,12 @@ def peak(starts: Sequence[float], span: float) -> int:
     return max((sum(1 for s in ordered if t <= s < t + span) for t in ordered), default=0)
 
 
+def answered(windows: RealmWindows, at: float, batch: bool = False) -> None:
+    """A request granted and answered at `at`, as if QBO took no time."""
+    windows.start(batch)
+    windows.finish(at, batch)
+
+
 def test_window_wait_is_the_age_of_the_limit_th_newest_start() -> None:
     assert window_wait([], 10.0, 1.0, 3) == 0.0
     assert window_wait([9.5, 9.8], 10.0, 1.0, 3) == 0.0
@@ -63,14 +70,33 @@ def test_window_wait_is_the_age_of_the_limit_th_newest_start() -> None:
     assert window_wait([8.0, 8.5, 8.8], 10.0, 1.0, 3) == 0.0
 
 
+def test_requests_in_flight_fill_the_window_until_they_finish() -> None:
+    assert window_wait([], 10.0, 1.0, 3, in_flight=3) == math.inf
+    assert window_wait([9.5], 10.0, 1.0, 3, in_flight=1) == 0.0
+    assert window_wait([9.5, 9.8], 10.0, 1.0, 3, in_flight=1) == pytest.approx(0.5)
+
+
+def test_a_slow_request_counts_from_its_grant_until_a_window_after_its_answer() -> None:
+    # QBO counts a request when it arrives, anywhere between our grant and its answer: a
+    # request granted at 0 may reach QBO at 5, so the window must still hold it at 5.9.
+    windows = RealmWindows(EXACT)
+    for _ in range(3):
+        windows.start(False)
+    assert windows.wait(5.0, False) == math.inf
+    for _ in range(3):
+        windows.finish(5.0, False)
+    assert windows.wait(5.1, False) == pytest.approx(0.9)
+    assert windows.wait(6.0, False) == 0.0
+
+
 def test_second_then_minute_window_bind() -> None:
     windows = RealmWindows(EXACT)
     for _ in range(3):
         assert windows.wait(0.0, False) == 0.0
-        windows.start(0.0, False)
+        answered(windows, 0.0)
     assert windows.wait(0.0, False) == pytest.approx(1.0)
     for _ in range(3):
-        windows.start(1.0, False)
+        answered(windows, 1.0)
     # Six starts in the 4 s "minute": the next waits for the first three to age out.
     assert windows.wait(2.0, False) == pytest.approx(2.0)
     assert windows.wait(4.0, False) == 0.0
@@ -78,19 +104,19 @@ def test_second_then_minute_window_bind() -> None:
 
 def test_batch_calls_have_their_own_window_and_count_toward_the_others() -> None:
     windows = RealmWindows(EXACT)
-    windows.start(0.0, True)
-    windows.start(1.0, True)
+    answered(windows, 0.0, batch=True)
+    answered(windows, 1.0, batch=True)
     assert windows.wait(2.0, True) == pytest.approx(2.0)
     assert windows.wait(2.0, False) == 0.0
-    assert len(windows.starts) == 2
+    assert len(windows.finished) == 2
 
 
 def test_guard_widens_both_windows() -> None:
     config = LimitConfig(per_minute=2, per_second=1, minute_seconds=4.0, guard_seconds=0.1)
     windows = RealmWindows(config)
-    windows.start(0.0, False)
+    answered(windows, 0.0)
     assert windows.wait(0.5, False) == pytest.approx(0.6)
-    windows.start(1.1, False)
+    answered(windows, 1.1)
     assert windows.wait(2.5, False) == pytest.approx(1.6)
 
 
@@ -128,8 +154,27 @@ async def test_concurrent_callers_never_exceed_any_window() -> None:
     assert peak(starts, 1.0) <= EXACT.per_second
     assert peak(batch_starts, EXACT.minute_seconds) <= EXACT.batch_per_minute
     # At the ceiling: five "minutes" of six starts, each split 3 + 3 by the per-second limit;
-    # the concurrency cap of 2 delays each third start by one 0.05 s call.
-    assert clock.now - 1000.0 == pytest.approx(4 * 4 + 1 + 0.05 + 0.05)
+    # the concurrency cap of 2 delays each third start by one 0.05 s call. Windows run from
+    # a request's answer, so each "minute" and each second is 0.05 s (one call) longer.
+    assert clock.now - 1000.0 == pytest.approx(4 * (4 + 0.05) + (1 + 0.05) + 0.05 + 0.05)
+
+
+async def test_the_next_window_runs_from_a_slow_answer_not_from_the_grant() -> None:
+    clock = FakeClock()
+    config = LimitConfig(per_second=1, guard_seconds=0.0)
+    limiter = InProcessLimiter(config, clock=clock, sleep=clock.sleep)
+    starts: list[float] = []
+
+    async def call(seconds: float) -> None:
+        async with limiter.slot(REALM):
+            starts.append(clock.now)
+            await clock.sleep(seconds)
+
+    first = asyncio.create_task(call(0.9))  # granted at 0, it may reach QBO as late as 0.9
+    await asyncio.sleep(0)
+    await asyncio.gather(first, call(0.0))
+
+    assert [s - 1000.0 for s in starts] == [0.0, pytest.approx(1.9)]
 
 
 async def test_a_full_realm_waits_for_a_release() -> None:

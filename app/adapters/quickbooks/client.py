@@ -240,8 +240,10 @@ class QuickBooksClient:
         json: Json | None,
         batch: bool = False,  # a /batch call: QBO also counts it against 40 batches/min
     ) -> Json:
-        # The slot is held only while the request is in flight, not while we parse. After a
-        # timeout the write may have committed: the retry replays the same requestid.
+        # The slot is held while the request is in flight, until httpx has read the whole
+        # answer (not streamed), and not while we parse; leaving it stamps the request in the
+        # limiter's windows. After a timeout the write may have committed: the retry replays
+        # the same requestid.
         async with self._limiter.slot(realm_id, batch=batch):
             request = self._http.request(method, url, params=params, headers=headers, json=json)
             response = await send(request, "QBO")

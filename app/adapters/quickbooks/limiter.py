@@ -1,14 +1,19 @@
-"""Per-realm QBO rate limiting: sliding windows of request starts plus a concurrency cap.
+"""Per-realm QBO rate limiting: sliding windows of requests plus a concurrency cap.
 
 QBO (reference §2) allows 500 requests a minute per realm, 10 a second per realm+app and 40
-batch calls a minute, and answers 429 / fault 3001 beyond that. A request may start only when
-it fits every window; it holds a concurrency slot while in flight. `InProcessLimiter` serves
-the embedded deployment, `RedisLimiter` every worker process of a production deployment.
+batch calls a minute, and answers 429 / fault 3001 beyond that. QBO counts a request when it
+arrives, which we cannot see: it is some moment between our grant and our reading its answer,
+and on a loaded machine (event-loop stalls, a slow Redis, a busy QBO) that gap varies by far
+more than any fixed margin. So a request counts in every window from its grant until its
+answer has been read, and for one window length after that: whenever QBO counted it, it is
+in our windows too. `InProcessLimiter` serves the embedded deployment, `RedisLimiter` every
+worker process of a production deployment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 import uuid
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from redis.asyncio import Redis
+
+from app.adapters.quickbooks.limiter_scripts import FINISH, PENALIZE, RESERVE
 
 LEASE_SECONDS = 120.0  # reference §2: QBO drops a request after 120 s, so no slot lives longer
 CONCURRENCY_POLL = 0.02  # Redis cannot wake a waiter on release, so a full realm is polled
@@ -34,9 +41,9 @@ class LimitConfig:
     max_concurrent: int = 10
     batch_per_minute: int = 40
     minute_seconds: float = 60.0
-    # Our windows stay open this much longer than QBO's, so jitter between our reservation
-    # and the request reaching QBO never squeezes one more start into QBO's window.
-    guard_seconds: float = 0.1
+    # Our windows stay open this much longer than QBO's: a margin in time (not in count) for
+    # QBO's clock running at a slightly different rate from Redis's.
+    guard_seconds: float = 0.05
 
     def __post_init__(self) -> None:
         limits = (self.per_minute, self.per_second, self.max_concurrent, self.batch_per_minute)
@@ -75,51 +82,70 @@ class NoLimiter:
         return None
 
 
-def window_wait(starts: Sequence[float], now: float, span: float, limit: int) -> float:
-    """Seconds until one more start keeps every `span` window at or under `limit` starts.
+def window_wait(
+    finished: Sequence[float], now: float, span: float, limit: int, in_flight: int = 0
+) -> float:
+    """Seconds until one more request keeps every `span` window at or under `limit`.
 
-    `starts` is ascending. The window is full exactly when the limit-th newest start is
-    younger than `span`; one more may start once that one ages out.
+    `finished` is ascending: when each finished request's answer was read; it counts for
+    `span` after that. The `in_flight` requests count until they finish, so when they alone
+    fill the window only a finish frees it (`math.inf`). Otherwise the window is full exactly
+    when the (limit - in_flight)-th newest finish is younger than `span`.
     """
-    if len(starts) < limit:
+    room = limit - in_flight
+    if room <= 0:
+        return math.inf
+    if len(finished) < room:
         return 0.0
-    return max(0.0, starts[len(starts) - limit] + span - now)
+    return max(0.0, finished[len(finished) - room] + span - now)
 
 
 @dataclass
 class RealmWindows:
-    """One realm's recent starts, batch starts, requests in flight and throttle penalty."""
+    """One realm's requests in flight, finished requests, batch calls and throttle penalty."""
 
     config: LimitConfig
-    starts: deque[float] = field(default_factory=deque)
-    batch_starts: deque[float] = field(default_factory=deque)
+    finished: deque[float] = field(default_factory=deque)
+    batch_finished: deque[float] = field(default_factory=deque)
     in_flight: int = 0
+    batch_in_flight: int = 0
     penalty_until: float = 0.0
 
     def wait(self, now: float, batch: bool) -> float:
-        """Seconds until the rate windows and any penalty allow one more start (0: now)."""
+        """Seconds until the windows and any penalty allow one more request (0: now;
+        `math.inf`: only a request finishing can make room)."""
         config, minute = self.config, self.config.minute_window
-        for starts in (self.starts, self.batch_starts):
-            while starts and starts[0] <= now - minute:
-                starts.popleft()
+        for finished in (self.finished, self.batch_finished):
+            while finished and finished[0] <= now - minute:
+                finished.popleft()
         waits = [
             self.penalty_until - now,
-            window_wait(self.starts, now, minute, config.per_minute),
-            window_wait(self.starts, now, config.second_window, config.per_second),
+            window_wait(self.finished, now, minute, config.per_minute, self.in_flight),
+            window_wait(
+                self.finished, now, config.second_window, config.per_second, self.in_flight
+            ),
         ]
         if batch:
-            waits.append(window_wait(self.batch_starts, now, minute, config.batch_per_minute))
+            limit = config.batch_per_minute
+            waits.append(window_wait(self.batch_finished, now, minute, limit, self.batch_in_flight))
         return max(0.0, *waits)
 
     @property
     def full(self) -> bool:
         return self.in_flight >= self.config.max_concurrent
 
-    def start(self, now: float, batch: bool) -> None:
-        self.starts.append(now)
-        if batch:
-            self.batch_starts.append(now)
+    def start(self, batch: bool) -> None:
         self.in_flight += 1
+        self.batch_in_flight += batch
+
+    def finish(self, now: float, batch: bool) -> None:
+        """The request's answer was read at `now`: it leaves flight, and counts until
+        `now` + a window (finishes come in clock order, so the deques stay sorted)."""
+        self.in_flight -= 1
+        self.finished.append(now)
+        if batch:
+            self.batch_in_flight -= 1
+            self.batch_finished.append(now)
 
     def penalize(self, now: float, seconds: float) -> None:
         # A window clears in one minute_seconds, so a longer Retry-After adds nothing here;
@@ -153,19 +179,18 @@ class InProcessLimiter:
     async def slot(self, realm_id: str, *, batch: bool = False) -> AsyncIterator[None]:
         state = self.realm(realm_id)
         while True:
-            now = self._clock()
-            wait = state.wait(now, batch)
-            if wait > 0:
-                await self._sleep(wait)
-            elif state.full:
+            wait = state.wait(self._clock(), batch)
+            if wait == math.inf or (wait == 0 and state.full):
                 await self._released.setdefault(realm_id, asyncio.Event()).wait()
+            elif wait > 0:
+                await self._sleep(wait)
             else:
-                state.start(now, batch)
+                state.start(batch)
                 break
         try:
             yield
         finally:
-            state.in_flight -= 1
+            state.finish(self._clock(), batch)
             # Wake every waiter of this realm; a fresh event catches the next release.
             self._released.pop(realm_id, asyncio.Event()).set()
 
@@ -173,62 +198,15 @@ class InProcessLimiter:
         self.realm(realm_id).penalize(self._clock(), seconds)
 
 
-# KEYS: starts, batch starts, in-flight leases, penalty. ARGV: lease id, batch (0/1),
-# per_minute, per_second, max_concurrent, batch_per_minute, minute window, second window,
-# lease seconds, concurrency poll. Returns 0 when reserved, else microseconds to wait.
-# Times are Redis's own (TIME), so workers with skewed clocks agree; scores are formatted
-# with %.6f because Redis turns Lua numbers into 14-digit strings, losing the microseconds.
-_RESERVE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local function fmt(x) return string.format('%.6f', x) end
-local function wait_for(key, span, limit)
-  local n = redis.call('ZCARD', key)
-  if n < limit then return 0 end
-  local row = redis.call('ZRANGE', key, n - limit, n - limit, 'WITHSCORES')
-  return tonumber(row[2]) + span - now
-end
-local lease, batch = ARGV[1], ARGV[2] == '1'
-local minute, second = tonumber(ARGV[7]), tonumber(ARGV[8])
-local lease_s, poll = tonumber(ARGV[9]), tonumber(ARGV[10])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - minute))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now - minute))
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', fmt(now))
-local wait = math.max(0, tonumber(redis.call('GET', KEYS[4]) or 0) - now,
-  wait_for(KEYS[1], minute, tonumber(ARGV[3])), wait_for(KEYS[1], second, tonumber(ARGV[4])))
-if batch then wait = math.max(wait, wait_for(KEYS[2], minute, tonumber(ARGV[6]))) end
-if wait == 0 and redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[5]) then wait = poll end
-if wait > 0 then return math.ceil(wait * 1000000) end
-redis.call('ZADD', KEYS[1], fmt(now), lease)
-redis.call('PEXPIRE', KEYS[1], math.ceil(minute * 1000))
-if batch then
-  redis.call('ZADD', KEYS[2], fmt(now), lease)
-  redis.call('PEXPIRE', KEYS[2], math.ceil(minute * 1000))
-end
-redis.call('ZADD', KEYS[3], fmt(now + lease_s), lease)
-redis.call('PEXPIRE', KEYS[3], math.ceil(lease_s * 1000))
-return 0
-"""
-
-# KEYS: penalty. ARGV: seconds. Only ever extends the penalty, in Redis time.
-_PENALIZE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local seconds = tonumber(ARGV[1])
-if now + seconds > tonumber(redis.call('GET', KEYS[1]) or 0) then
-  redis.call('SET', KEYS[1], string.format('%.6f', now + seconds), 'PX', math.ceil(seconds * 1000))
-end
-return 0
-"""
-
-
 class RedisLimiter:
     """One limiter per realm shared by every worker process, kept in Redis.
 
     Each attempt runs one Lua script that checks every window and reserves atomically; when
     refused it answers how long to wait, and the caller sleeps that long plus a little jitter
-    so waiters do not all come back at once. A slot is a lease with an expiry, so the slots of
-    a worker that died mid-request come back after `lease_seconds`.
+    so waiters do not all come back at once. Leaving the slot (after the answer was read)
+    stamps the request with Redis's time of that moment. A slot is a lease with an expiry, so
+    the slots of a worker that died mid-request come back after `lease_seconds` (its request
+    then counts as finished at the lease's end).
     """
 
     def __init__(
@@ -243,8 +221,9 @@ class RedisLimiter:
     ) -> None:
         self.config = config
         self._redis, self._prefix, self._jitter, self._sleep = redis, prefix, jitter, sleep
-        self._reserve_script = redis.register_script(_RESERVE)
-        self._penalize_script = redis.register_script(_PENALIZE)
+        self._reserve_script = redis.register_script(RESERVE)
+        self._finish_script = redis.register_script(FINISH)
+        self._penalize_script = redis.register_script(PENALIZE)
         limits = (config.per_minute, config.per_second, config.max_concurrent)
         windows = (config.minute_window, config.second_window, lease_seconds, CONCURRENCY_POLL)
         self._args: list[float] = [*limits, config.batch_per_minute, *windows]
@@ -262,7 +241,7 @@ class RedisLimiter:
             yield
         finally:
             # Shielded: a cancelled request must still hand its slot back.
-            await asyncio.shield(self._redis.zrem(keys[2], lease))
+            await asyncio.shield(self._finish_script(keys=keys[:3], args=[lease]))
 
     async def _reserve(self, keys: list[str], lease: str, batch: bool) -> None:
         args: list[str | float] = [lease, int(batch), *self._args]

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     qbo_redirect_uri: str = Field(default="", alias="QBO_REDIRECT_URI")
     qbo_minor_version: int = Field(default=75, alias="QBO_MINOR_VERSION")
     # Per-realm limits (QBO reference §2); a shorter "minute" scales them for tests and benches.
+    # The "minute" is also how long an order throttled without Retry-After waits.
     qbo_requests_per_minute: int = Field(default=500, ge=1, alias="QBO_REQUESTS_PER_MINUTE")
     qbo_requests_per_second: int = Field(default=10, ge=1, alias="QBO_REQUESTS_PER_SECOND")
     qbo_max_concurrent: int = Field(default=10, ge=1, alias="QBO_MAX_CONCURRENT")

@@ -11,9 +11,15 @@ import pytest
 from tests.e2e.books import Books
 from tests.e2e.live import LiveShop, Stack, new_shop, running_stack
 
+# QuickBooks' rate "minute" scaled down: a throttled order waits this long, not 60 s.
+THROTTLE_WINDOW_S = 8  # longer than the 5 s the QBO client waits out by itself
 # QBO calls give up after 2 s (so a QBO that hangs is a timeout quickly), and the automatic
 # retry after a timeout waits about an hour: only the guide's manual sync heals it in a test.
-SETTINGS = {"LEDGERPORT_HTTP_TIMEOUT_S": "2", "LEDGERPORT_SYNC_RETRY_BASE_S": "3600"}
+SETTINGS = {
+    "LEDGERPORT_HTTP_TIMEOUT_S": "2",
+    "LEDGERPORT_SYNC_RETRY_BASE_S": "3600",
+    "QBO_LIMIT_MINUTE_SECONDS": str(THROTTLE_WINDOW_S),
+}
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,10 @@ class QuickBooksClient:
         backoff: float = 0.5,
         max_wait: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        throttle_wait: float = THROTTLE_DEFAULT_WAIT,
     ) -> None:
+        """`throttle_wait`: how long a 429 without Retry-After holds the realm (QBO's minute,
+        scaled down by tests)."""
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         self._http = http
@@ -62,6 +65,7 @@ class QuickBooksClient:
         self._max_wait = max_wait
         self._backoff = wait_random_exponential(multiplier=backoff, max=max_wait)
         self._sleep = sleep
+        self._throttle_wait = throttle_wait
 
     async def find_customer(
         self, session: QboSession, *, email: str | None, display_name: str | None
@@ -247,11 +251,11 @@ class QuickBooksClient:
         async with self._limiter.slot(realm_id, batch=batch):
             request = self._http.request(method, url, params=params, headers=headers, json=json)
             response = await send(request, "QBO")
-        error = error_for_response(response)
+        error = error_for_response(response, throttle_wait=self._throttle_wait)
         if isinstance(error, ExternalRateLimited):
             # Our windows missed (another app on the realm, QBO's own view): hold the realm
             # back for the window, or every worker would walk into the same 429.
-            wait = THROTTLE_DEFAULT_WAIT if error.retry_after is None else error.retry_after
+            wait = self._throttle_wait if error.retry_after is None else error.retry_after
             await self._limiter.penalize(realm_id, wait)
         if error is not None:
             raise error

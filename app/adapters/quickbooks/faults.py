@@ -119,8 +119,11 @@ def is_throttle(fault: QboFault) -> bool:
     return fault.code == "3001" or "throttleexceeded" in fault.message.lower()
 
 
-def error_for_response(response: httpx.Response) -> ExternalError | None:
-    """The exception a QBO response stands for, or None when it is a success.
+def error_for_response(
+    response: httpx.Response, *, throttle_wait: float = THROTTLE_DEFAULT_WAIT
+) -> ExternalError | None:
+    """The exception a QBO response stands for, or None when it is a success. A throttle
+    without Retry-After is to be waited out for `throttle_wait` seconds (QBO's minute).
 
     It carries the document the request was writing (`write`) and the fault codes, so the
     error can name what QBO refused; a fault can come with HTTP 200 (PHP SDK#211).
@@ -129,7 +132,7 @@ def error_for_response(response: httpx.Response) -> ExternalError | None:
     faults = parse_faults(status, response.headers.get("content-type", ""), response.content)
     if 200 <= status < 300 and not faults:
         return None
-    error = _error(response, status, faults)
+    error = _error(response, status, faults, throttle_wait)
     error.write = _write(response)
     error.fault_codes = tuple(f.code for f in faults if f.code)
     return error
@@ -142,13 +145,15 @@ def _write(response: httpx.Response) -> QboWrite | None:
         return None
 
 
-def _error(response: httpx.Response, status: int, faults: list[QboFault]) -> ExternalError:
+def _error(
+    response: httpx.Response, status: int, faults: list[QboFault], throttle_wait: float
+) -> ExternalError:
     secrets = _request_secrets(response)
     if status == 429 or any(is_throttle(f) for f in faults):
         wait = retry_after_seconds(response)
         message = f"QBO throttled the request ({status})"
         return ExternalRateLimited(
-            message, status=status, retry_after=THROTTLE_DEFAULT_WAIT if wait is None else wait
+            message, status=status, retry_after=throttle_wait if wait is None else wait
         )
     if status >= 500:
         # 500 with 3100 is InternalServerError, not an authorization problem (reference §3).

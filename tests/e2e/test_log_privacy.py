@@ -91,8 +91,9 @@ def test_no_personal_data_or_secret_in_any_log_line(stack: Stack) -> None:
         {"DisplayName": "Ottoline Quennell-Brask", "GivenName": "Ottoline",
          "FamilyName": "Quennell-Brask", "PrimaryEmailAddr": {"Address": BUYER["email"]}},
     )  # fmt: skip
-    # A database error: Shopify allows order names longer than the column that stores them.
-    refused = {**order(5_910_777_001, customer=BUYER), "name": "#" + "Ottoline-" * 9}
+    # A database error: a SKU longer than the column its mapping source is kept in.
+    refused = order(5_910_777_001, customer=BUYER)
+    refused["line_items"] = [{**refused["line_items"][0], "sku": "OTTOLINE-" * 32}]
     refused["billing_address"] = BILLING
     shop.send_order(refused)
     # A retry: QBO answers the first job's creates (the client tries 3 times) with a 503; the
@@ -109,7 +110,7 @@ def test_no_personal_data_or_secret_in_any_log_line(stack: Stack) -> None:
     log = wait_for_log(stack.logs, "value too long")
 
     for step in (
-        "value too long for type character varying(64)",  # the database error
+        "value too long for type character varying(255)",  # the database error
         "SQL parameters hidden",
         "retrying job in",  # arq's line for the retry
         "GET /v1/shopify/callback 200",

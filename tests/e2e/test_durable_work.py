@@ -33,6 +33,9 @@ pytestmark = [
 ]
 PASS_S = 2.0
 LEASE_S = 6.0
+# Syncing the 40 orders once they are queued again: seconds on a quiet machine, more on a
+# loaded one (a CI machine shared with other suites).
+PROCESSING_S = 40.0
 SETTINGS = {
     "LEDGERPORT_REQUEUE_INTERVAL_S": str(PASS_S),
     "LEDGERPORT_SYNC_LEASE_S": str(LEASE_S),
@@ -166,7 +169,7 @@ def test_orders_queued_in_a_redis_that_dies_are_each_synced_once(
         # A job running at the kill holds its lease for LEASE_S at most; then one pass. A
         # delivery lost unprocessed waits one interval, to tell it from one just stored.
         records = shop.wait_for_records(
-            ids, lambda r: r["status"] == "synced", seconds=LEASE_S + 2 * PASS_S + 10
+            ids, lambda r: r["status"] == "synced", seconds=LEASE_S + 2 * PASS_S + PROCESSING_S
         )
     except AssertionError as failed:
         raise AssertionError(f"{failed}\n{workers.logs()}") from None
@@ -175,7 +178,7 @@ def test_orders_queued_in_a_redis_that_dies_are_each_synced_once(
     assert numbers == sorted(f"SH{oid}" for oid in ids), numbers
     assert {r["qbo_document"]["doc_number"] for r in records.values()} == set(numbers)
     assert "re-queue pass: " in workers.logs(), "the orders were not found by the pass"
-    assert took < LEASE_S + 2 * PASS_S + 10, took
+    assert took < LEASE_S + 2 * PASS_S + PROCESSING_S, took
 
 
 def creates_in_flight(shop: LiveShop) -> list[dict[str, object]]:

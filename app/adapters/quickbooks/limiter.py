@@ -202,8 +202,9 @@ class RedisLimiter:
     """One limiter per realm shared by every worker process, kept in Redis.
 
     Each attempt runs one Lua script that checks every window and reserves atomically; when
-    refused it answers how long to wait, and the caller sleeps that long plus a little jitter
-    so waiters do not all come back at once. Leaving the slot (after the answer was read)
+    refused it answers how long to wait, and the caller sleeps that long, less the round trip
+    the refusal took (at most half the wait), plus a little jitter so waiters do not all come
+    back at once. Leaving the slot (after the answer was read)
     stamps the request with Redis's time of that moment. A slot is a lease with an expiry, so
     the slots of a worker that died mid-request come back after `lease_seconds` (its request
     then counts as finished at the lease's end).

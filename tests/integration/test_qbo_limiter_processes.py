@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 
 from app.adapters.quickbooks.client import QuickBooksClient
 from app.adapters.quickbooks.limiter import LimitConfig, RedisLimiter
+from app.adapters.quickbooks.limiter_scripts import FINISH, RESERVE
 from app.domain.faults import ExternalError
 from app.domain.ports import QboDocument, QboSession
 from tests.integration.test_qbo_limiter_redis import REDIS_URL
@@ -152,6 +153,11 @@ async def hammer(spec: dict[str, Any]) -> dict[str, int]:
 
     async with httpx.AsyncClient(base_url=spec["qbo"], timeout=10.0) as http:
         qbo = QuickBooksClient(http, limiter=limiter)
+        # Ready before the common start, as a long-running worker is: a connection to Redis
+        # and one to QBO for every coroutine, and the limiter's scripts loaded.
+        await asyncio.gather(*(redis.ping() for _ in range(spec["tasks"])))
+        await asyncio.gather(*(redis.script_load(script) for script in (RESERVE, FINISH)))
+        await asyncio.gather(*(http.get("/_sandbox/health") for _ in range(spec["tasks"])))
         await asyncio.sleep(max(0.0, spec["start_at"] - time.time()))
         remaining = spec.get("deadline", float("inf")) - time.time()
         staller = asyncio.create_task(stall_loop(spec.get("stall_ms", 0) / 1000))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import time
@@ -15,6 +16,7 @@ import httpx
 from app.settings import Settings, refuse_unless_startable
 
 ROOT = Path(__file__).resolve().parent.parent
+WORKER_RESTART_S = 1.0  # between a worker that lost Redis and the next one
 
 
 def migrate(settings: Settings) -> None:
@@ -86,13 +88,25 @@ def create_key(settings: Settings, label: str) -> None:
 
 
 def worker(settings: Settings) -> None:
+    """The arq worker, until a signal stops it. Redis going away (a restart, a failover)
+    makes arq's worker raise; it starts again once Redis answers, since the database holds
+    all pending work and the re-queue pass rings the doorbell again."""
     from arq import run_worker
+    from redis.exceptions import ConnectionError as RedisDown
+    from redis.exceptions import TimeoutError as RedisSlow
 
     from app import logs
     from app.workers.settings import WorkerSettings, redis_settings
 
     logs.configure(settings.log_level)
-    run_worker(WorkerSettings, redis_settings=redis_settings(settings))  # type: ignore[arg-type]
+    log = logging.getLogger("app.worker")
+    while True:
+        try:
+            run_worker(WorkerSettings, redis_settings=redis_settings(settings))  # type: ignore[arg-type]
+            return
+        except (RedisDown, RedisSlow, OSError) as exc:
+            log.warning("the queue's Redis is unreachable (%s); starting again", type(exc).__name__)
+            time.sleep(WORKER_RESTART_S)
 
 
 def wait_for(

@@ -160,6 +160,7 @@ def test_orders_queued_in_a_redis_that_dies_are_each_synced_once(
     synced_before = len(shop.receipts())
     assert queued > 0 and synced_before < orders, (queued, synced_before)
     redis.kill()
+    time.sleep(1.5)  # down for a few of the worker's polls: arq's worker raises on each
     redis.start()
     assert redis.cli("dbsize") == "0"
     shop.qbo_admin("/faults", {"latency_ms": 0})
@@ -180,6 +181,8 @@ def test_orders_queued_in_a_redis_that_dies_are_each_synced_once(
     whole = workers.logs(chars=10**9)  # the pass's line may be far from the end
     assert "re-queue pass: " in whole, "the orders were not found by the pass"
     assert took < LEASE_S + 2 * PASS_S + PROCESSING_S, took
+    assert all(process.poll() is None for process, _ in workers.processes), "a worker died"
+    assert "Redis is unreachable" in whole  # it lost Redis, and started again
 
 
 def creates_in_flight(shop: LiveShop) -> list[dict[str, object]]:

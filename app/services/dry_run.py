@@ -6,14 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.ports import (
-    CompanyTaxPrefs,
-    QboDocument,
-    QboOption,
-    QboRef,
-    QboSession,
-    QuickBooksPort,
-)
+from app.domain.ports import QboDocument, QboRef, QboSession, QuickBooksPort
+from app.domain.ports.forwarding import ForwardingQuickBooks
 
 PLACEHOLDER_PREFIX = "new:"
 
@@ -28,7 +22,7 @@ class CapturedCreate:
 
 
 @dataclass
-class DryRunQuickBooks:
+class DryRunQuickBooks(ForwardingQuickBooks):
     """Reads go to `inner`; customer and item creates are recorded and answered with a
     placeholder id; a sales receipt is never created (the preview shows its payload)."""
 
@@ -41,16 +35,6 @@ class DryRunQuickBooks:
         self.creates.append(CapturedCreate(entity, placeholder, payload))
         return placeholder
 
-    async def find_customer(
-        self, session: QboSession, *, email: str | None, display_name: str | None
-    ) -> QboRef | None:
-        return await self.inner.find_customer(session, email=email, display_name=display_name)
-
-    async def find_item(
-        self, session: QboSession, *, sku: str | None = None, name: str | None = None
-    ) -> QboOption | None:
-        return await self.inner.find_item(session, sku=sku, name=name)
-
     async def create_item(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
     ) -> QboRef:
@@ -61,25 +45,7 @@ class DryRunQuickBooks:
     ) -> QboRef:
         return QboRef(self._capture("Customer", payload), str(payload.get("DisplayName", "")))
 
-    async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
-    ) -> QboDocument | None:
-        return await self.inner.find_sales_receipt(session, doc_number=doc_number, qbo_id=qbo_id)
-
     async def create_sales_receipt(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
     ) -> QboDocument:
         raise AssertionError("a preview never posts the sales receipt")
-
-    async def list_entities(
-        self, session: QboSession, entity: str, *, active_only: bool = True, max_results: int = 1000
-    ) -> list[QboOption]:
-        return await self.inner.list_entities(
-            session, entity, active_only=active_only, max_results=max_results
-        )
-
-    async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
-        return await self.inner.tax_prefs(session)
-
-    async def company_id(self, session: QboSession) -> str:
-        return await self.inner.company_id(session)

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from app.domain.ports import (
-    CompanyTaxPrefs,
-    QboDocument,
     QboOption,
     QboRef,
     QboSession,
     QuickBooksPort,
 )
+from app.domain.ports.forwarding import ForwardingQuickBooks
 
 REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate", "PaymentMethod")
 MAX_OPTIONS = 10_000
@@ -61,21 +60,12 @@ class ReferenceCache:
             del self._lists[key]
 
 
-class CachingQuickBooks:
+class CachingQuickBooks(ForwardingQuickBooks):
     """QuickBooksPort that keeps the reference cache true to LedgerPort's own writes."""
 
     def __init__(self, inner: QuickBooksPort, cache: ReferenceCache) -> None:
-        self.inner, self.cache = inner, cache
-
-    async def find_customer(
-        self, session: QboSession, *, email: str | None, display_name: str | None
-    ) -> QboRef | None:
-        return await self.inner.find_customer(session, email=email, display_name=display_name)
-
-    async def find_item(
-        self, session: QboSession, *, sku: str | None = None, name: str | None = None
-    ) -> QboOption | None:
-        return await self.inner.find_item(session, sku=sku, name=name)
+        super().__init__(inner)
+        self.cache = cache
 
     async def create_item(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
@@ -93,16 +83,6 @@ class CachingQuickBooks:
         finally:  # even a timeout may have created it
             self.cache.invalidate(session.realm_id, "Customer")
 
-    async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
-    ) -> QboDocument | None:
-        return await self.inner.find_sales_receipt(session, doc_number=doc_number, qbo_id=qbo_id)
-
-    async def create_sales_receipt(
-        self, session: QboSession, payload: dict[str, Any], *, request_id: str
-    ) -> QboDocument:
-        return await self.inner.create_sales_receipt(session, payload, request_id=request_id)
-
     async def list_entities(
         self,
         session: QboSession,
@@ -114,9 +94,3 @@ class CachingQuickBooks:
         options = await self.cache.options(session, entity)
         chosen = [o for o in options if o.active or not active_only]
         return chosen[:max_results]
-
-    async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
-        return await self.inner.tax_prefs(session)
-
-    async def company_id(self, session: QboSession) -> str:
-        return await self.inner.company_id(session)

@@ -151,7 +151,6 @@ class Container:
             self.clock,
             self.worker_id,
             retry_base_s=self.settings.sync_retry_base_s,
-            throttle_window_s=self.settings.qbo_limit_minute_seconds,
             reference=self._cache,
             lease_s=self.settings.sync_lease_s,
             heartbeat_s=self.settings.sync_heartbeat_s,

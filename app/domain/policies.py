@@ -172,18 +172,18 @@ def retry_delay(
     attempt: int,
     *,
     base: float = 30.0,
-    throttle_window: float = RATE_LIMIT_WAIT,
     jitter: Callable[[], float] = random.random,
 ) -> float | None:
     """Seconds until the next automatic try, or None when only a person or an event helps.
 
     Errors fixed by a mapping, the config or a reconnect are re-queued by those events, not
     by a timer. `attempt` counts attempts that failed (see `counts_as_attempt`); `base` bounds
-    the first wait after a timeout; a throttle without Retry-After waits `throttle_window`.
+    the first wait after a timeout. A throttle waits its Retry-After, which the QBO adapter
+    sets to the configured rate window when QuickBooks gives none.
     """
     if error.code is ErrorCode.rate_limited:
         retry_after = error.detail.get("retry_after")
-        return float(retry_after) if retry_after else throttle_window
+        return float(retry_after) if retry_after else RATE_LIMIT_WAIT
     if error.code is ErrorCode.qbo_timeout and attempt < MAX_TIMEOUT_ATTEMPTS:
         return compute_backoff(attempt, base=base, jitter=jitter)
     return None

@@ -53,7 +53,6 @@ class SyncDeps:
     clock: Clock
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     retry_base_s: float = 30.0  # the first wait after QBO did not answer
-    throttle_window_s: float = 60.0  # QBO's rate window: the wait after a 429 without Retry-After
     reference: ReferenceData | None = None  # checks the settings' QBO records before posting
     # A job holds its order's record for `lease_s` and renews it every `heartbeat_s` while it
     # runs: a worker killed mid-job frees the order one lease later (see services/pending).
@@ -237,7 +236,7 @@ async def _record(
         record = await uow.records.get(job.shop_id, Entity.order, job.shopify_id)
         assert record is not None
         tried_before = record.last_attempt_at is not None
-        delay = _apply(record, outcome, deps.clock(), deps.retry_base_s, deps.throttle_window_s)
+        delay = _apply(record, outcome, deps.clock(), deps.retry_base_s)
         await uow.records.save(record)
         blockers = blockers_of(outcome.error) if outcome.error else frozenset()
         if blockers or tried_before:  # a first try that synced has nothing to clear
@@ -275,19 +274,13 @@ async def _record(
     return delay
 
 
-def _apply(
-    record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float, window_s: float
-) -> float | None:
+def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) -> float | None:
     error = outcome.error
     # A create the books answered spent its requestid: the attempt counts even when what
     # followed did not (a throttled look-up after a 6140), so the next create gets a new id.
     if error is None or counts_as_attempt(error.code) or outcome.create == CreateFate.answered:
         record.attempts += 1
-    delay = (
-        retry_delay(error, record.attempts, base=base_s, throttle_window=window_s)
-        if error is not None
-        else None
-    )
+    delay = retry_delay(error, record.attempts, base=base_s) if error is not None else None
     record.status = outcome.status
     record.error_code = error.code if error else None
     record.message = error.message if error else None

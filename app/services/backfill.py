@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from app.domain.entities import SyncRun
-from app.domain.models import Actor, Entity, InvalidPayload, SyncStatus, parse_order
+from app.domain.models import Actor, Entity, InvalidPayload, SyncStatus
+from app.domain.order_payload import parse_order
 from app.domain.ports import Clock, ShopifyOrdersPort, UnitOfWorkFactory
 from app.domain.selection import Selection
 from app.services.orders import store_order

@@ -6,7 +6,8 @@ from typing import Any
 
 from app.domain.entities import OrderState
 from app.domain.mapping import sources_of
-from app.domain.models import Entity, SyncStatus, parse_order
+from app.domain.models import Entity, SyncStatus
+from app.domain.order_payload import parse_order
 from app.domain.ports import UnitOfWork
 
 

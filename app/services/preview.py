@@ -18,7 +18,8 @@ from typing import Any
 from app.domain.config import SyncConfig
 from app.domain.entities import SyncRecord
 from app.domain.errors import SyncError
-from app.domain.models import Entity, Order, SyncStatus, parse_order
+from app.domain.models import Entity, Order, SyncStatus
+from app.domain.order_payload import parse_order
 from app.domain.policies import adopt_existing, missing_billing_address, on_hold_error
 from app.domain.ports import (
     QboDocument,

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from app.domain.config import SyncConfig
 from app.domain.entities import ApiKey, AuditEntry, SyncRecord
-from app.domain.models import SyncStatus, parse_order
+from app.domain.models import SyncStatus
+from app.domain.order_payload import parse_order
 from app.domain.ports import QboDocument, UnitOfWork
 from app.domain.signals import Conflict, InvalidReference, NotFound
 from app.domain.translate import doc_number

@@ -14,7 +14,8 @@ from typing import Any
 
 from app.domain.entities import RecordFilter, SyncRecord, SyncRun
 from app.domain.healing import mapping_key
-from app.domain.models import Entity, SyncStatus, parse_order
+from app.domain.models import Entity, SyncStatus
+from app.domain.order_payload import parse_order
 from app.domain.ports import UnitOfWork
 from app.domain.selection import MAX_SELECTED, Selection, Skip, is_cancelled, skip_reason
 

@@ -15,7 +15,8 @@ from app.domain.errors import ErrorCode, SyncError, audit_detail
 from app.domain.faults import ExternalError, ExternalRejected
 from app.domain.healing import blockers_of
 from app.domain.idempotency import CreateFate, settles_doubt
-from app.domain.models import Actor, Entity, Order, SyncStatus, parse_order
+from app.domain.models import Actor, Entity, Order, SyncStatus
+from app.domain.order_payload import parse_order
 from app.domain.policies import (
     classify_external,
     counts_as_attempt,

@@ -14,7 +14,7 @@ import pytest
 
 from app.adapters.shopify.graphql import ShopifyGraphQL
 from app.domain.faults import ExternalAuthExpired
-from app.domain.models import parse_order
+from app.domain.order_payload import parse_order
 from ledgerport_sandbox.shopify import ShopifySandbox
 from ledgerport_sandbox.shopify_graphql import GraphQLApi
 

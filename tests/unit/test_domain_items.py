@@ -20,7 +20,8 @@ from app.domain.items import (
     no_income_account,
 )
 from app.domain.lines import sku_key, variant_key
-from app.domain.models import OrderLine, parse_order
+from app.domain.models import OrderLine
+from app.domain.order_payload import parse_order
 from app.domain.ports import QboOption
 from tests.harness import order_fixture
 

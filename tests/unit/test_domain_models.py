@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from app.domain.models import STATUS_MEANINGS, InvalidPayload, SyncStatus, parse_order
+from app.domain.models import STATUS_MEANINGS, InvalidPayload, SyncStatus
+from app.domain.order_payload import parse_order
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

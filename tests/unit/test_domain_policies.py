@@ -18,7 +18,8 @@ from app.domain.faults import (
     ExternalUnavailable,
     QboFault,
 )
-from app.domain.models import Order, parse_order
+from app.domain.models import Order
+from app.domain.order_payload import parse_order
 from app.domain.policies import (
     MAX_TIMEOUT_ATTEMPTS,
     adopt_existing,

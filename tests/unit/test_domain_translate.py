@@ -18,7 +18,8 @@ from app.domain.config import (
 )
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.lines import resolve_lines, sku_key, variant_key
-from app.domain.models import Order, parse_order
+from app.domain.models import Order
+from app.domain.order_payload import parse_order
 from app.domain.translate import build_sales_receipt as build
 from app.domain.translate import doc_number, reconcile, resolve_tax_code, tax_key
 

@@ -63,6 +63,11 @@ class TransactionType(StrEnum):
     invoice_payment = "invoice_payment"
 
 
+class BookCurrency(StrEnum):
+    shop = "shop"  # Shopify's shop_money, in the QBO company's home currency
+    presentment = "presentment"  # the buyer's currency, with Shopify's exchange rate
+
+
 @dataclass(frozen=True)
 class CustomersConfig:
     strategy: CustomerStrategy = CustomerStrategy.match
@@ -87,7 +92,16 @@ class AccountingConfig:
     cogs_account_id: str | None = None
     shipping_item_id: str | None = None
     discount_account_id: str | None = None
-    rounding_account_id: str | None = None  # only the default (none) until cash rounding
+    # Gift cards sold and redeemed book to a liability: an item whose income account is one,
+    # or the account itself (LedgerPort then books through an item of its own on it).
+    gift_card_item_id: str | None = None
+    gift_card_account_id: str | None = None
+    tip_item_id: str | None = None  # tips, untaxed
+    # POS cash rounding: an item, or the account LedgerPort's own rounding item books to.
+    rounding_item_id: str | None = None
+    rounding_account_id: str | None = None
+    # Outside the US every line needs a tax code: the one for lines Shopify did not tax.
+    untaxed_tax_code_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,7 @@ class OrdersConfig:
     transaction_type: TransactionType = TransactionType.sales_receipt
     doc_number_prefix: str = "SH"
     cancellation_policy: str = "skip"  # a cancelled order is not posted
+    currency: BookCurrency = BookCurrency.shop
 
 
 SECTIONS = ("customers", "products", "accounting", "payments", "orders")
@@ -211,9 +226,8 @@ def _creatable(cfg: ProductsConfig) -> None:
 
 def _accounting(data: Mapping[str, Any]) -> AccountingConfig:
     s = "accounting"
-    ids = ("income_account_id", "cogs_account_id", "shipping_item_id", "discount_account_id")
-    check_keys(s, data, ("tax_mode", "rounding_account_id", *ids))
-    default_only(s, "rounding_account_id", data.get("rounding_account_id"), None)
+    ids = tuple(f.name for f in fields(AccountingConfig) if f.name != "tax_mode")
+    check_keys(s, data, ("tax_mode", *ids))
     return AccountingConfig(
         tax_mode=enum_value(s, "tax_mode", data.get("tax_mode", "line_item"), TaxMode),
         **{name: opt_id(s, name, data.get(name)) for name in ids},
@@ -245,8 +259,8 @@ def _per_gateway(section: str, name: str, data: Mapping[str, Any]) -> Mapping[st
 def _orders(data: Mapping[str, Any]) -> OrdersConfig:
     s = "orders"
     keys = ("trigger_financial_statuses", "trigger_fulfillment_statuses")
-    check_keys(s, data, (*keys, "transaction_type", "doc_number_prefix", "cancellation_policy"))
-    default_only(s, "transaction_type", data.get("transaction_type"), "sales_receipt")
+    others = ("transaction_type", "doc_number_prefix", "cancellation_policy", "currency")
+    check_keys(s, data, (*keys, *others))
     default_only(s, "cancellation_policy", data.get("cancellation_policy"), "skip")
     prefix = data.get("doc_number_prefix", "SH")
     if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
@@ -261,6 +275,7 @@ def _orders(data: Mapping[str, Any]) -> OrdersConfig:
         ),
         transaction_type=enum_value(s, "transaction_type", kind, TransactionType),
         doc_number_prefix=prefix,
+        currency=enum_value(s, "currency", data.get("currency") or "shop", BookCurrency),
     )
 
 

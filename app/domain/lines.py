@@ -46,8 +46,16 @@ def line_item_id(line: OrderLine, product_mappings: Mapping[str, str]) -> str | 
     return None
 
 
+def product_lines(order: Order) -> tuple[OrderLine, ...]:
+    """The lines that book to a product's item: all but gift cards sold, which book to the
+    gift-card liability (accounting.gift_card_item_id)."""
+    return tuple(line for line in order.lines if not line.gift_card)
+
+
 def unmapped_lines(order: Order, product_mappings: Mapping[str, str]) -> tuple[OrderLine, ...]:
-    return tuple(line for line in order.lines if line_item_id(line, product_mappings) is None)
+    return tuple(
+        line for line in product_lines(order) if line_item_id(line, product_mappings) is None
+    )
 
 
 def resolve_lines(
@@ -62,7 +70,10 @@ def resolve_lines(
     missing = unmapped_lines(order, product_mappings)
     if missing and fallback is None:
         raise not_mapped(order, missing)
-    return {line.id: line_item_id(line, product_mappings) or fallback or "" for line in order.lines}
+    return {
+        line.id: line_item_id(line, product_mappings) or fallback or ""
+        for line in product_lines(order)
+    }
 
 
 def line_row(line: OrderLine) -> dict[str, Any]:
@@ -83,3 +94,20 @@ def not_mapped(order: Order, lines: Iterable[OrderLine]) -> SyncError:
         f"Order {order.name}: no QuickBooks item for {len(rows)} line(s): {names}.",
         detail={"unmapped": rows},
     )
+
+
+def check_lines(order: Order) -> None:
+    """Raises missing_field for an order QBO cannot take: no lines, or a line without a price
+    or a quantity."""
+    if not order.lines:
+        message = f"Order {order.name} has no line items; QuickBooks needs at least one line."
+        raise SyncError(ErrorCode.missing_field, message, detail={"field": "line_items"})
+    bad = [ln for ln in order.lines if ln.price is None or ln.quantity <= 0]
+    if bad:
+        rows = [
+            {**line_row(ln), "price": ln.price and str(ln.price), "quantity": ln.quantity}
+            for ln in bad
+        ]
+        names = ", ".join(ln.name for ln in bad)
+        message = f"Order {order.name}: line(s) without a price or quantity: {names}."
+        raise SyncError(ErrorCode.missing_field, message, detail={"lines": rows})

@@ -8,11 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.booking import all_taxes
 from app.domain.entities import Source
-from app.domain.lines import product_key
+from app.domain.lines import product_key, product_lines
 from app.domain.models import Order
 from app.domain.ports import QboOption
-from app.domain.translate import all_taxes, tax_key
+from app.domain.taxes import tax_key
 
 KINDS = ("product", "customer", "tax_rate")
 CANDIDATES = 5
@@ -25,7 +26,7 @@ def customer_key(customer_id: str) -> str:
 def sources_of(shop_id: int, order: Order, now: datetime | None = None) -> list[Source]:
     """The products, customer and tax rates one order shows."""
     found: dict[tuple[str, str], Source] = {}
-    for line in order.lines:
+    for line in product_lines(order):
         key = product_key(line)
         if key is not None:
             detail = {

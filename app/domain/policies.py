@@ -192,16 +192,19 @@ def retry_delay(
 # --- an existing document with our number ------------------------------------------------
 
 
-def adopt_existing(existing: QboDocument, order: Order, payload: dict[str, Any]) -> QboDocument:
-    """An existing receipt with our number counts as ours only if it is the same sale."""
+def adopt_existing(
+    existing: QboDocument, payload: dict[str, Any], total: Decimal, what: str = "sales receipt"
+) -> QboDocument:
+    """An existing document with our number counts as ours only if it is the same sale: same
+    customer, date and `total` (what the document we would post totals)."""
     same_customer = existing.customer_id == (payload.get("CustomerRef") or {}).get("value")
     same_date = existing.txn_date == payload.get("TxnDate")
-    same_total = existing.total is not None and Decimal(existing.total) == order.total_price
+    same_total = existing.total is not None and Decimal(existing.total) == total
     if same_customer and same_date and same_total:
         return existing
     raise SyncError(
         ErrorCode.duplicate,
-        f"QuickBooks already has sales receipt {existing.doc_number} (id {existing.id}) "
+        f"QuickBooks already has {what} {existing.doc_number} (id {existing.id}) "
         "and it differs from this order",
         detail={
             "qbo_id": existing.id,

@@ -130,7 +130,7 @@ def admits(where: RecordFilter, view: RecordView) -> bool:
 
 
 def _order_id(raw: object) -> str | None:
-    # As app.domain.models.parse_order reads it, so that it names the record the order gets.
+    # As app.domain.order_payload.parse_order reads it, so that it names the record the order gets.
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         return None
     text = str(raw).strip()

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from app.domain.booking import charged_shipping, discount_total
 from app.domain.config import SyncConfig, UnmatchedProducts
 from app.domain.errors import ErrorCode, SyncError
 from app.domain.items import is_inventory
 from app.domain.models import Order
 from app.domain.ports import QboOption
-from app.domain.translate import charged_shipping, discount_total
 
 DEPOSIT = frozenset({"Bank", "Other Current Asset"})
 INCOME = frozenset({"Income", "Other Income"})

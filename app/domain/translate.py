@@ -1,246 +1,229 @@
-"""Order → QBO: document numbers, item and tax resolution, and the SalesReceipt body.
+"""Order → QBO documents: the sales form (SalesReceipt or Invoice) and, for an invoice, one
+Payment per tender.
 
-Shopify's shop-money figures are booked as they are: its rounded line taxes, and
-`TxnTaxDetail.TotalTax` = `total_tax`, which also overrides QBO's automated sales tax.
-Discounts come from `discount_allocations` only (adding `discount_codes` counts them twice).
-Taxes-included orders are booked net (each line and shipping line minus its included tax)
-with `GlobalTaxCalculation` "TaxExcluded"; other orders omit it (QBO ignores it in the US).
-Line `TaxCodeRef` is the US pseudo-code TAX/NON; per-line codes for non-US companies are
-not covered yet.
+The lines come from app.domain.booking, the tax codes and detail from app.domain.taxes. Which
+form: a sales receipt deposits the whole of what the order's one gateway took into that
+gateway's account, so it fits an order paid through one gateway (a gift card's part is a line
+on the form, not a deposit). An order paid through two or more gateways becomes an invoice
+with one payment per gateway, each deposited to its own account — the form QBO offers for
+money received through several tenders; `orders.transaction_type: invoice_payment` asks for
+the invoice form for every order.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.domain.config import AccountingConfig, SyncConfig, TaxMode
+from app.domain.booking import BookedLine, Booking, LineKind
+from app.domain.config import AccountingConfig, PaymentsConfig, SyncConfig, TransactionType
 from app.domain.errors import ErrorCode, SyncError
-from app.domain.lines import line_row, not_mapped
-from app.domain.models import ZERO, Address, Order, OrderLine, ShippingLine, TaxLine
-from app.domain.policies import payment_method_for
+from app.domain.models import Address, Order
+from app.domain.taxes import TaxPlan
+from app.domain.tenders import Tender
 
-DOC_NUMBER_MAX = 21  # QBO's DocNumber limit
+DOC_NUMBER_MAX = 21  # QBO's DocNumber (and PaymentRefNum) limit
 SHIPPING_ITEM_ID = "SHIPPING_ITEM_ID"  # QBO's built-in shipping item (AllowShipping on)
+SALES_RECEIPT, INVOICE, PAYMENT = "SalesReceipt", "Invoice", "Payment"
 _CENT = Decimal("0.01")
 _UNIT = Decimal("0.00001")  # QBO keeps unit prices to five places
 
 
-def doc_number(order: Order, prefix: str) -> str:
-    """Prefix + order number ("SH1001"); keeps the tail if it would exceed 21 characters."""
+@dataclass(frozen=True)
+class DocumentNumber:
+    value: str
+    shortened: bool  # prefix + number exceeded QBO's 21 characters; the tail was kept
+
+
+def document_number(order: Order, prefix: str) -> DocumentNumber:
+    """Prefix + order number ("SH1001"), deterministic; the tail of it past 21 characters."""
     number = str(order.order_number) if order.order_number is not None else ""
     number = number or re.sub(r"[^0-9A-Za-z-]", "", order.name) or order.id
-    return f"{prefix}{number}"[-DOC_NUMBER_MAX:]
+    full = f"{prefix}{number}"
+    return DocumentNumber(full[-DOC_NUMBER_MAX:], len(full) > DOC_NUMBER_MAX)
 
 
-# --- tax --------------------------------------------------------------------------------
-
-
-def tax_key(tax: TaxLine) -> str:
-    """The tax-rate mapping key: title and rate, e.g. "Ohio State Tax|0.0575"."""
-    return f"{tax.title}|{tax.rate.normalize():f}"
-
-
-def resolve_tax_code(
-    order: Order, tax_mappings: Mapping[str, str], accounting: AccountingConfig
-) -> str | None:
-    """The QBO tax code for the transaction under line-item tax (None under AST or no tax).
-
-    A sales receipt carries one transaction tax code, so every rate on the order must map,
-    and to the same code (a combined rate in QBO for, say, state + county).
-    """
-    if accounting.tax_mode == TaxMode.automated_sales_tax:
-        return None
-    taxes = {tax_key(t): t for t in all_taxes(order) if t.amount or t.rate}
-    missing = [t for key, t in taxes.items() if key not in tax_mappings]
-    if missing:
-        rows = [{"key": tax_key(t), "title": t.title, "rate": f"{t.rate:f}"} for t in missing]
-        names = ", ".join(f"{t.title} ({(t.rate * 100).normalize():f}%)" for t in missing)
-        message = f"Order {order.name}: no QuickBooks tax code is mapped for {names}."
-        raise SyncError(ErrorCode.tax_not_mapped, message, detail={"unmapped": rows})
-    codes = {key: tax_mappings[key] for key in taxes}
-    if len(set(codes.values())) > 1:
-        message = (
-            f"Order {order.name}: its tax rates map to different QuickBooks tax codes; a sales "
-            "receipt takes one, so map them to one combined code."
-        )
-        raise SyncError(ErrorCode.tax_not_mapped, message, detail={"codes": codes})
-    return next(iter(codes.values()), None)
-
-
-def all_taxes(order: Order) -> Iterable[TaxLine]:
-    for line in order.lines:
-        yield from line.tax_lines
-    for shipping in order.shipping_lines:
-        yield from shipping.tax_lines
-
-
-# --- amounts ----------------------------------------------------------------------------
+def doc_number(order: Order, prefix: str) -> str:
+    return document_number(order, prefix).value
 
 
 @dataclass(frozen=True)
-class Reconciliation:
-    """The receipt's figures next to Shopify's total; `difference` should be zero."""
+class LineItems:
+    """The QBO items the lines book to (Shopify line id → item for products)."""
 
-    lines: Decimal
-    discounts: Decimal
-    shipping: Decimal
-    tax: Decimal
-    shopify_total: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.lines - self.discounts + self.shipping + self.tax
-
-    @property
-    def difference(self) -> Decimal:
-        return self.total - self.shopify_total
-
-    @property
-    def balanced(self) -> bool:
-        return self.difference == 0
+    products: Mapping[str, str]
+    gift_card: str | None = None
+    tip: str | None = None
+    rounding: str | None = None
 
 
-def reconcile(order: Order) -> Reconciliation:
-    """What `build_sales_receipt` books, against Shopify's total_price.
-
-    A difference is reported, not raised: none of the ten codes describes it, and the caller
-    (preview, audit entry) shows it. Known causes are amounts we do not book yet, such as
-    tips, duties or cash rounding.
-    """
-    return Reconciliation(
-        lines=sum((_line_amount(order, ln) for ln in order.lines if ln.price is not None), ZERO),
-        discounts=discount_total(order),
-        shipping=sum((_shipping_amount(order, s) for s in order.shipping_lines), ZERO),
-        tax=order.total_tax,
-        shopify_total=order.total_price,
-    )
+def form_for(order: Order, config: SyncConfig, tenders: Sequence[Tender]) -> str:
+    """SalesReceipt or Invoice (see the module docstring)."""
+    gateways = {t.gateway for t in tenders if not t.gift_card and t.amount}
+    if config.orders.transaction_type is TransactionType.invoice_payment or len(gateways) > 1:
+        return INVOICE
+    return SALES_RECEIPT
 
 
-def _tax(taxes: Iterable[TaxLine]) -> Decimal:
-    return sum((t.amount for t in taxes), ZERO)
-
-
-def _line_amount(order: Order, line: OrderLine) -> Decimal:
-    gross = (line.price or ZERO) * line.quantity
-    return gross - _tax(line.tax_lines) if order.taxes_included else gross
-
-
-def charged_shipping(order: Order) -> list[ShippingLine]:
-    """The shipping lines the document carries: those with an amount or a tax."""
-    return [s for s in order.shipping_lines if _shipping_amount(order, s) or _tax(s.tax_lines)]
-
-
-def _shipping_amount(order: Order, shipping: ShippingLine) -> Decimal:
-    amount = shipping.discounted_price
-    return amount - _tax(shipping.tax_lines) if order.taxes_included else amount
-
-
-def discount_total(order: Order) -> Decimal:
-    return sum((line.discount for line in order.lines), ZERO)
-
-
-def _money(amount: Decimal) -> float:
-    return float(amount.quantize(_CENT, ROUND_HALF_UP))
-
-
-def _tax_code(taxes: Iterable[TaxLine]) -> dict[str, str]:
-    return {"value": "TAX" if any(t.amount > 0 for t in taxes) else "NON"}
-
-
-# --- the SalesReceipt -------------------------------------------------------------------
-
-
-def build_sales_receipt(
+def build_sales_form(
     order: Order,
     *,
+    entity: str,
+    booking: Booking,
+    taxes: TaxPlan,
+    items: LineItems,
     customer_id: str | None,
-    item_ids: Mapping[str, str],
     config: SyncConfig,
-    deposit_account_id: str | None,
-    txn_tax_code_id: str | None = None,
+    tenders: Sequence[Tender] = (),
 ) -> dict[str, Any]:
-    """The QBO v3 SalesReceipt body for the order (see the module docstring for tax)."""
-    _check_complete(order, item_ids)
-    lines = [_item_line(order, line, item_ids[line.id]) for line in order.lines]
-    if discount := discount_total(order):
-        lines.append(_discount_line(discount, config.accounting))
-    lines += [_shipping_line(order, s, config.accounting) for s in charged_shipping(order)]
-    tax_detail: dict[str, Any] = {"TotalTax": _money(order.total_tax)}
-    if txn_tax_code_id:
-        tax_detail["TxnTaxCodeRef"] = {"value": txn_tax_code_id}
-    receipt: dict[str, Any] = {
+    """The QBO v3 SalesReceipt or Invoice body for the order."""
+    if entity == INVOICE and customer_id is None:
+        message = (
+            f"Order {order.name} was paid through several gateways, so it is posted as an "
+            "invoice with a payment per gateway, and a QuickBooks invoice needs a customer; "
+            "the order has none. Use customers.strategy generic, or create."
+        )
+        raise SyncError(ErrorCode.missing_field, message, detail={"field": "customer"})
+    codes = taxes.line_codes or (None,) * len(booking.lines)
+    lines = [
+        _line(order, line, code, items, config.accounting, taxes.us)
+        for line, code in zip(booking.lines, codes, strict=True)
+    ]
+    if booking.discount:  # after the products it discounts, before shipping and the rest
+        at = sum(1 for line in booking.lines if line.kind in (LineKind.item, LineKind.gift_card))
+        lines.insert(at, _discount_line(booking.discount, config.accounting))
+    body: dict[str, Any] = {
         "DocNumber": doc_number(order, config.orders.doc_number_prefix),
         "TxnDate": order.created_at.date().isoformat(),  # the shop's local date
         "PrivateNote": f"Shopify order {order.name} (id {order.id})",
         "Line": lines,
-        "TxnTaxDetail": tax_detail,
+        "TxnTaxDetail": _tax_detail(taxes),
+        "CurrencyRef": {"value": order.currency},
     }
+    if order.exchange_rate is not None:
+        body["ExchangeRate"] = float(order.exchange_rate)
     if customer_id is not None:
-        receipt["CustomerRef"] = {"value": customer_id}
-    if order.billing_address is not None and (address := _bill_addr(order.billing_address)):
-        receipt["BillAddr"] = address
-    if order.currency:
-        receipt["CurrencyRef"] = {"value": order.currency}
-    if order.taxes_included:
-        receipt["GlobalTaxCalculation"] = "TaxExcluded"
-    if deposit_account_id:
-        receipt["DepositToAccountRef"] = {"value": deposit_account_id}
-    if method := payment_method_for(order, config.payments):
-        receipt["PaymentMethodRef"] = {"value": method}
-    return receipt
+        body["CustomerRef"] = {"value": customer_id}
+    if order.billing_address is not None and (address := _address(order.billing_address)):
+        body["BillAddr"] = address
+    if order.shipping_address is not None and (address := _address(order.shipping_address)):
+        body["ShipAddr"] = address  # where QBO's automated sales tax looks
+    if order.taxes_included or not taxes.us:
+        body["GlobalTaxCalculation"] = "TaxExcluded"  # the amounts are net of tax
+    if entity == SALES_RECEIPT:
+        body.update(_deposit(order, config.payments, tenders))
+    return body
 
 
-def _bill_addr(address: Address) -> dict[str, str]:
-    """QBO's PhysicalAddress: Line1 (and Line2), City, CountrySubDivisionCode, PostalCode,
-    Country; empty parts left out."""
-    parts = {
-        "Line1": address.address1,
-        "Line2": address.address2,
-        "City": address.city,
-        "CountrySubDivisionCode": address.province_code or address.province,
-        "PostalCode": address.zip,
-        "Country": address.country_code or address.country,
+def payment_body(
+    order: Order,
+    tender: Tender,
+    *,
+    invoice_id: str,
+    customer_id: str,
+    number: int,
+    config: SyncConfig,
+) -> dict[str, Any]:
+    """One tender's Payment, applied to the order's invoice and deposited to its gateway's
+    account (QBO's Undeposited Funds when none is set)."""
+    amount = _money(tender.amount)
+    ref = f"{doc_number(order, config.orders.doc_number_prefix)}-{number}"
+    body: dict[str, Any] = {
+        "CustomerRef": {"value": customer_id},
+        "TotalAmt": amount,
+        "TxnDate": order.created_at.date().isoformat(),
+        "CurrencyRef": {"value": order.currency},
+        "PaymentRefNum": ref[-DOC_NUMBER_MAX:],
+        "PrivateNote": f"Shopify order {order.name} (id {order.id}) via {tender.gateway}",
+        "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": INVOICE}]}],
     }
-    return {key: value for key, value in parts.items() if value}
+    if order.exchange_rate is not None:
+        body["ExchangeRate"] = float(order.exchange_rate)
+    payments = config.payments
+    if account := payments.deposit_accounts.get(tender.gateway):
+        body["DepositToAccountRef"] = {"value": account}
+    elif payments.default_deposit_account_id:
+        body["DepositToAccountRef"] = {"value": payments.default_deposit_account_id}
+    if method := payments.payment_methods.get(tender.gateway):
+        body["PaymentMethodRef"] = {"value": method}
+    return body
 
 
-def _check_complete(order: Order, item_ids: Mapping[str, str]) -> None:
-    if not order.lines:
-        message = f"Order {order.name} has no line items; QuickBooks needs at least one line."
-        raise SyncError(ErrorCode.missing_field, message, detail={"field": "line_items"})
-    bad = [ln for ln in order.lines if ln.price is None or ln.quantity <= 0]
-    if bad:
-        rows = [
-            {**line_row(ln), "price": ln.price and str(ln.price), "quantity": ln.quantity}
-            for ln in bad
-        ]
-        names = ", ".join(ln.name for ln in bad)
-        message = f"Order {order.name}: line(s) without a price or quantity: {names}."
-        raise SyncError(ErrorCode.missing_field, message, detail={"lines": rows})
-    unmapped = [ln for ln in order.lines if not item_ids.get(ln.id)]
-    if unmapped:
-        raise not_mapped(order, unmapped)
+def _deposit(order: Order, payments: PaymentsConfig, tenders: Sequence[Tender]) -> dict[str, Any]:
+    """The account and payment method of the gateway that took the money: the order's one
+    non-gift-card tender, else its first gateway with settings, else the default account."""
+    paid = [t.gateway for t in tenders if not t.gift_card and t.amount]
+    gateways = paid or [g for g in order.payment_gateway_names if g != "gift_card"]
+    out: dict[str, Any] = {}
+    if (
+        account := _first(payments.deposit_accounts, gateways)
+        or payments.default_deposit_account_id
+    ):
+        out["DepositToAccountRef"] = {"value": account}
+    if method := _first(payments.payment_methods, gateways):
+        out["PaymentMethodRef"] = {"value": method}
+    return out
 
 
-def _item_line(order: Order, line: OrderLine, item_id: str) -> dict[str, Any]:
-    amount = _line_amount(order, line)
-    unit = (amount / line.quantity).quantize(_UNIT, ROUND_HALF_UP).normalize()
-    detail = {
-        "ItemRef": {"value": item_id},
-        "Qty": line.quantity,
-        "UnitPrice": float(unit),
-        "TaxCodeRef": _tax_code(line.tax_lines),
-    }
+def _first(ids: Mapping[str, str], gateways: Sequence[str]) -> str | None:
+    return next((ids[g] for g in gateways if g in ids), None)
+
+
+def _line(
+    order: Order,
+    line: BookedLine,
+    code: str | None,
+    items: LineItems,
+    accounting: AccountingConfig,
+    us: bool,
+) -> dict[str, Any]:
+    item = _item_of(order, line, items, accounting)
+    tax_code = code if code is not None else ("TAX" if us and line.taxed else "NON")
+    detail: dict[str, Any] = {"ItemRef": {"value": item}, "TaxCodeRef": {"value": tax_code}}
+    if line.quantity:
+        unit = (line.amount / line.quantity).quantize(_UNIT, ROUND_HALF_UP).normalize()
+        detail.update({"Qty": line.quantity, "UnitPrice": float(unit)})
     return {
         "DetailType": "SalesItemLineDetail",
-        "Amount": _money(amount),
-        "Description": line.name,
+        "Amount": _money(line.amount),
+        "Description": line.description,
         "SalesItemLineDetail": detail,
     }
+
+
+def _item_of(order: Order, line: BookedLine, items: LineItems, accounting: AccountingConfig) -> str:
+    if line.kind == LineKind.item:
+        return items.products[line.line_id or ""]
+    if line.kind == LineKind.shipping:
+        return accounting.shipping_item_id or SHIPPING_ITEM_ID
+    configured = {
+        LineKind.gift_card: (items.gift_card, "gift_card_item_id or gift_card_account_id"),
+        LineKind.redeemed: (items.gift_card, "gift_card_item_id or gift_card_account_id"),
+        LineKind.tip: (items.tip, "tip_item_id"),
+        LineKind.rounding: (items.rounding, "rounding_item_id or rounding_account_id"),
+    }
+    item, setting = configured[line.kind]
+    if item is None:
+        raise unset_item(order, line, setting)
+    return item
+
+
+def unset_item(order: Order, line: BookedLine, setting: str) -> SyncError:
+    what = {
+        LineKind.gift_card: "sells a gift card, which is a liability until it is spent",
+        LineKind.redeemed: "was paid partly by gift card, which is booked against the "
+        "gift-card liability",
+        LineKind.tip: "includes a tip",
+        LineKind.rounding: "has cash rounding",
+    }[line.kind]
+    message = (
+        f"Order {order.name} {what}; set accounting.{setting} so LedgerPort knows where to book it."
+    )
+    detail = {"field": f"accounting.{setting.split(' ')[0]}", "section": "accounting"}
+    return SyncError(ErrorCode.invalid_account, message, detail=detail)
 
 
 def _discount_line(amount: Decimal, accounting: AccountingConfig) -> dict[str, Any]:
@@ -254,16 +237,40 @@ def _discount_line(amount: Decimal, accounting: AccountingConfig) -> dict[str, A
     }
 
 
-def _shipping_line(
-    order: Order, shipping: ShippingLine, accounting: AccountingConfig
-) -> dict[str, Any]:
-    item = accounting.shipping_item_id or SHIPPING_ITEM_ID
-    return {
-        "DetailType": "SalesItemLineDetail",
-        "Amount": _money(_shipping_amount(order, shipping)),
-        "Description": shipping.title,
-        "SalesItemLineDetail": {
-            "ItemRef": {"value": item},
-            "TaxCodeRef": _tax_code(shipping.tax_lines),
-        },
+def _tax_detail(taxes: TaxPlan) -> dict[str, Any]:
+    detail: dict[str, Any] = {"TotalTax": _money(taxes.total)}
+    if taxes.txn_code:
+        detail["TxnTaxCodeRef"] = {"value": taxes.txn_code}
+    if taxes.rates:
+        detail["TaxLine"] = [
+            {
+                "Amount": _money(rate.amount),
+                "DetailType": "TaxLineDetail",
+                "TaxLineDetail": {
+                    "TaxRateRef": {"value": rate.rate_id},
+                    "PercentBased": True,
+                    "TaxPercent": float(rate.percent),
+                    "NetAmountTaxable": _money(rate.net_amount),
+                },
+            }
+            for rate in taxes.rates
+        ]
+    return detail
+
+
+def _address(address: Address) -> dict[str, str]:
+    """QBO's PhysicalAddress: Line1 (and Line2), City, CountrySubDivisionCode, PostalCode,
+    Country; empty parts left out."""
+    parts = {
+        "Line1": address.address1,
+        "Line2": address.address2,
+        "City": address.city,
+        "CountrySubDivisionCode": address.province_code or address.province,
+        "PostalCode": address.zip,
+        "Country": address.country_code or address.country,
     }
+    return {key: value for key, value in parts.items() if value}
+
+
+def _money(amount: Decimal) -> float:
+    return float(amount.quantize(_CENT, ROUND_HALF_UP))

@@ -46,6 +46,11 @@ class DryRunQuickBooks(ForwardingQuickBooks):
         return QboRef(self._capture("Customer", payload), str(payload.get("DisplayName", "")))
 
     async def create_sales_receipt(
-        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+        self,
+        session: QboSession,
+        payload: dict[str, Any],
+        *,
+        request_id: str,
+        entity: str = "SalesReceipt",
     ) -> QboDocument:
         raise AssertionError("a preview never posts the sales receipt")

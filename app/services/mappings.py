@@ -14,7 +14,7 @@ from app.domain.mapping import AutoMatch, auto_match
 from app.domain.models import Entity, SyncStatus, TaxLine
 from app.domain.ports import QboOption, ReferenceData, UnitOfWork, UnitOfWorkFactory
 from app.domain.signals import InvalidInput, InvalidReference, NotFound
-from app.domain.translate import tax_key
+from app.domain.taxes import tax_key
 from app.services.connections import TokenKeeper
 from app.services.healing import Changed, actor_of, record_change, requeue_blocked
 

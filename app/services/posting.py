@@ -1,16 +1,29 @@
-"""Posting one sales receipt exactly once: the requestid it goes out under, the receipt QBO may
-already hold, and what QBO's answer settles for the next attempt (app.domain.idempotency)."""
+"""Posting an order's documents exactly once: the requestid the sales form goes out under, the
+form QBO may already hold, what QBO's answer settles for the next attempt
+(app.domain.idempotency), and an invoice's payments.
+
+Payments are posted in the order of the tenders, after the invoice: the invoice's open balance
+says how many a previous attempt already applied, and each payment's requestid is derived from
+the invoice and its place, so a retry neither repeats nor skips one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from app.domain.config import SyncConfig
 from app.domain.faults import ExternalError, ExternalRejected
 from app.domain.idempotency import CreateFate, fate_of, payload_hash, request_id
-from app.domain.models import Order
+from app.domain.models import ZERO, Order
 from app.domain.policies import adopt_existing
 from app.domain.ports import QboDocument, QboSession, QuickBooksPort, UnitOfWorkFactory
+from app.domain.translate import INVOICE, PAYMENT, payment_body
+from app.services.receipts import Prepared
+
+PAYMENT_NAMESPACE = uuid.UUID("8f14b7c2-61d3-4b9a-a5e0-3c2d9e7f1a46")
 
 
 @dataclass(frozen=True)
@@ -33,37 +46,75 @@ class CreateTrace:
     """What became of the attempt's create; set even when posting raises after QBO answered."""
 
     fate: CreateFate = CreateFate.unsent
+    prepared: Prepared | None = None  # the form the attempt built
+    payments: list[QboDocument] = field(default_factory=list)  # an invoice's, posted now
 
 
 async def post_receipt(
     qbo: QuickBooksPort,
     uow: UnitOfWorkFactory,
     session: QboSession,
-    order: Order,
-    payload: dict[str, Any],
+    prepared: Prepared,
     last: LastCreate,
     trace: CreateTrace,
 ) -> tuple[QboDocument, bool]:
-    """The receipt in QBO, and whether it already existed there."""
+    """The sales form in QBO, and whether it already existed there."""
+    payload, entity = prepared.body, prepared.entity
     doc_number = str(payload["DocNumber"])
+    total = prepared.booking.total
+    adopt = partial(adopt_existing, payload=payload, total=total, what=prepared.label)
     if last.uncertain:
         # The last attempt may have committed in QBO without us hearing back.
-        existing = await qbo.find_sales_receipt(session, doc_number=doc_number)
+        existing = await qbo.find_sales_receipt(session, doc_number=doc_number, entity=entity)
         if existing is not None:
-            return adopt_existing(existing, order, payload), True
+            return adopt(existing), True
     rid = await _request_id(uow, last, payload)
     try:
-        document = await qbo.create_sales_receipt(session, payload, request_id=rid)
+        document = await qbo.create_sales_receipt(session, payload, request_id=rid, entity=entity)
     except ExternalError as exc:
         trace.fate = fate_of(exc, replay=rid == last.request_id)
         if not isinstance(exc, ExternalRejected) or not any(f.code == "6140" for f in exc.faults):
             raise
-        existing = await qbo.find_sales_receipt(session, doc_number=doc_number)
+        existing = await qbo.find_sales_receipt(session, doc_number=doc_number, entity=entity)
         if existing is None:
             raise
-        return adopt_existing(existing, order, payload), True
+        return adopt(existing), True
     trace.fate = CreateFate.answered
     return document, False
+
+
+async def post_payments(
+    qbo: QuickBooksPort,
+    session: QboSession,
+    order: Order,
+    prepared: Prepared,
+    invoice: QboDocument,
+    config: SyncConfig,
+) -> list[QboDocument]:
+    """The invoice's payments not yet applied, one per tender that took money."""
+    tenders = [t for t in prepared.tenders if not t.gift_card and t.amount > 0]
+    if not tenders or prepared.customer_id is None:
+        return []
+    current = await qbo.find_sales_receipt(session, qbo_id=invoice.id, entity=INVOICE)
+    raw = (current or invoice).raw
+    applied = Decimal(str(raw.get("TotalAmt", 0))) - Decimal(str(raw.get("Balance", 0)))
+    posted = []
+    for number, tender in enumerate(tenders, start=1):
+        if applied >= tender.amount:  # an earlier attempt applied this one
+            applied -= tender.amount
+            continue
+        applied = ZERO
+        body = payment_body(
+            order,
+            tender,
+            invoice_id=invoice.id,
+            customer_id=prepared.customer_id,
+            number=number,
+            config=config,
+        )
+        rid = str(uuid.uuid5(PAYMENT_NAMESPACE, f"{session.realm_id}:{invoice.id}:{number}"))
+        posted.append(await qbo.create_sales_receipt(session, body, request_id=rid, entity=PAYMENT))
+    return posted
 
 
 async def _request_id(uow: UnitOfWorkFactory, last: LastCreate, payload: dict[str, Any]) -> str:

@@ -29,10 +29,11 @@ from app.domain.ports import (
     UnitOfWorkFactory,
 )
 from app.domain.selection import is_cancelled
+from app.domain.tenders import single_tender
 from app.services.connections import TokenKeeper
 from app.services.dry_run import CapturedCreate, DryRunQuickBooks
 from app.services.new_items import find_or_create_item, products_to_create
-from app.services.receipts import sales_receipt_payload
+from app.services.receipts import Prepared, money_side, prepare_documents
 from app.services.references import check_order
 
 PREVIEW_REQUEST_ID = "preview"  # never sent: the dry-run port captures the create
@@ -91,7 +92,7 @@ class _Inputs:
 
 @dataclass(frozen=True)
 class _Translated:
-    payload: dict[str, Any]
+    prepared: Prepared
     creates: list[CapturedCreate]
     existing: QboDocument | None  # the receipt QBO already holds under the document number
 
@@ -112,7 +113,12 @@ async def preview_order(deps: PreviewDeps, shop_id: int, order_id: str) -> Previ
         if problem := missing_billing_address(order, inputs.config.customers):
             raise problem
         done = await deps.tokens.call(shop_id, partial(_translate, deps, inputs))
-        adopted = adopt_existing(done.existing, order, done.payload) if done.existing else None
+        prepared = done.prepared
+        adopted = (
+            adopt_existing(done.existing, prepared.body, prepared.booking.total, prepared.label)
+            if done.existing
+            else None
+        )
     except SyncError as error:
         errors = [*gates, error]
         summary = _resolved_or(inputs, f"Blocked: {error.message}")
@@ -134,7 +140,7 @@ async def preview_order(deps: PreviewDeps, shop_id: int, order_id: str) -> Previ
         manual,
         errors=gates,
         creates=done.creates,  # made before the receipt is posted, adopted or not
-        document=None if adopted else done.payload,
+        document=None if adopted else done.prepared.body,
         qbo_id=adopted.id if adopted else None,
         qbo_doc_number=adopted.doc_number if adopted else None,
     )
@@ -148,10 +154,11 @@ async def _load(deps: PreviewDeps, shop_id: int, order_id: str) -> _Inputs | Non
         shop = await uow.shops.get(shop_id)
         if row is None or shop is None:
             return None
+        config = SyncConfig.from_dict(await uow.configs.get(shop_id))
         return _Inputs(
-            order=parse_order(row.payload),
+            order=parse_order(row.payload, money_side(config)),
             record=await uow.records.get(shop_id, Entity.order, order_id),
-            config=SyncConfig.from_dict(await uow.configs.get(shop_id)),
+            config=config,
             products=await uow.mappings.as_dict(shop_id, "product"),
             customers=await uow.mappings.as_dict(shop_id, "customer"),
             tax_rates=await uow.mappings.as_dict(shop_id, "tax_rate"),
@@ -169,7 +176,7 @@ async def _translate(deps: PreviewDeps, inputs: _Inputs, session: QboSession) ->
         item, _ = await find_or_create_item(dry, session, order, config, key, line, _no_id)
         products[key] = item.id
     await check_order(deps.reference, session, order, config, products)
-    payload = await sales_receipt_payload(
+    prepared = await prepare_documents(
         dry,
         session,
         order,
@@ -177,12 +184,14 @@ async def _translate(deps: PreviewDeps, inputs: _Inputs, session: QboSession) ->
         products=products,
         customers=dict(inputs.customers),
         tax_rates=inputs.tax_rates,
+        tenders=single_tender(order.sale_total, order.payment_gateway_names),
         created=[],
     )
-    # The sync adopts a receipt QBO already holds under the number (QBO answers its create
-    # with 6140, or an earlier create is in doubt): look, as it would.
-    existing = await deps.qbo.find_sales_receipt(session, doc_number=str(payload["DocNumber"]))
-    return _Translated(payload, dry.creates, existing)
+    # The sync adopts a form QBO already holds under the number (QBO answers its create with
+    # 6140, or an earlier create is in doubt): look, as it would.
+    number = str(prepared.body["DocNumber"])
+    existing = await deps.qbo.find_sales_receipt(session, doc_number=number, entity=prepared.entity)
+    return _Translated(prepared, dry.creates, existing)
 
 
 async def _no_id(_: Mapping[str, Any]) -> str:

@@ -1,20 +1,57 @@
-"""The QBO sales receipt an order becomes, once its mappings and settings are resolved."""
+"""The QBO documents an order becomes, once its mappings, settings and tenders are resolved."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.domain.config import SyncConfig
-from app.domain.lines import resolve_lines
+from app.domain.booking import Booking, book, check_total
+from app.domain.config import BookCurrency, SyncConfig
+from app.domain.errors import ErrorCode, SyncError
+from app.domain.lines import check_lines, resolve_lines
 from app.domain.models import Order
-from app.domain.policies import deposit_account_for
-from app.domain.ports import QboSession, QuickBooksPort
-from app.domain.translate import build_sales_receipt, resolve_tax_code
+from app.domain.order_payload import MoneySide
+from app.domain.ports import CompanyProfile, QboDocument, QboSession, QuickBooksPort
+from app.domain.taxes import US, TaxPlan, plan_taxes
+from app.domain.tenders import Tender
+from app.domain.translate import (
+    INVOICE,
+    LineItems,
+    build_sales_form,
+    document_number,
+    form_for,
+)
 from app.services.customers import resolve_customer
+from app.services.special_items import special_items
 
 
-async def sales_receipt_payload(
+@dataclass(frozen=True)
+class Prepared:
+    """The sales form to post and what it was built from."""
+
+    entity: str  # SalesReceipt or Invoice
+    body: dict[str, Any]
+    booking: Booking
+    taxes: TaxPlan
+    tenders: tuple[Tender, ...]
+    customer_id: str | None
+    notes: dict[str, str] = field(default_factory=dict)  # for the audit entry
+
+    @property
+    def label(self) -> str:
+        return "invoice" if self.entity == INVOICE else "sales receipt"
+
+
+def money_side(config: SyncConfig) -> MoneySide:
+    """Which of Shopify's money bags the books are kept in."""
+    if config.orders.currency is BookCurrency.presentment:
+        return MoneySide.presentment
+    return MoneySide.shop
+
+
+async def prepare_documents(
     qbo: QuickBooksPort,
     session: QboSession,
     order: Order,
@@ -23,18 +60,86 @@ async def sales_receipt_payload(
     products: Mapping[str, str],
     customers: dict[str, str],
     tax_rates: Mapping[str, str],
+    tenders: Sequence[Tender],
     created: list[str] | None = None,
-) -> dict[str, Any]:
-    """The SalesReceipt body to post. Raises the SyncError of the first thing in the way:
-    products and tax rates (known here) before the customer (which may ask QBO)."""
+) -> Prepared:
+    """The form to post. Raises the SyncError of the first thing in the way: the order's own
+    figures, products and tax rates (known here) before the customer (which may ask QBO)."""
+    check_lines(order)
+    company = await qbo.company_profile(session)
+    _check_currency(order, company)
+    us = company.country.upper() == US
+    booking = book(order, tenders, discount_line=us)
+    check_total(order, booking)
     item_ids = resolve_lines(order, products, config)
-    tax_code_id = resolve_tax_code(order, tax_rates, config.accounting)
-    customer_id = await resolve_customer(qbo, session, order, config, customers, created)
-    return build_sales_receipt(
+    code_rates = None if us else await qbo.tax_code_rates(session)
+    taxes = plan_taxes(
         order,
-        customer_id=customer_id,
-        item_ids=item_ids,
-        config=config,
-        deposit_account_id=deposit_account_for(order, config.payments),
-        txn_tax_code_id=tax_code_id,
+        booking,
+        mappings=tax_rates,
+        accounting=config.accounting,
+        country=company.country,
+        code_rates=code_rates,
     )
+    customer_id = await resolve_customer(qbo, session, order, config, customers, created)
+    entity = form_for(order, config, tenders)
+    extra = await special_items(qbo, session, booking, config.accounting)
+    body = build_sales_form(
+        order,
+        entity=entity,
+        booking=booking,
+        taxes=taxes,
+        items=LineItems(item_ids, *extra),
+        customer_id=customer_id,
+        config=config,
+        tenders=tenders,
+    )
+    number = document_number(order, config.orders.doc_number_prefix)
+    notes = {}
+    if number.shortened:
+        notes["doc_number"] = (
+            f"The document number was shortened to {number.value}: QuickBooks allows 21 characters."
+        )
+    return Prepared(entity, body, booking, taxes, tuple(tenders), customer_id, notes)
+
+
+def _check_currency(order: Order, company: CompanyProfile) -> None:
+    """Shop money must be the company's home currency; another currency needs multicurrency."""
+    if order.currency == company.home_currency or not order.currency:
+        return
+    if company.multicurrency and order.exchange_rate is not None:
+        return
+    if order.exchange_rate is None:
+        message = (
+            f"Order {order.name} is in {order.currency} but the QuickBooks company keeps its "
+            f"books in {company.home_currency}; connect a company whose home currency is "
+            f"{order.currency}."
+        )
+    else:
+        message = (
+            f"Order {order.name} is to be posted in the buyer's currency, {order.currency}, "
+            "but the QuickBooks company has multicurrency off; turn it on in QuickBooks, or "
+            "set orders.currency to shop."
+        )
+    detail = {"field": "orders.currency", "section": "orders", "currency": order.currency}
+    raise SyncError(ErrorCode.invalid_account, message, detail=detail)
+
+
+def qbo_own_tax(prepared: Prepared, document: QboDocument) -> Decimal | None:
+    """Under automated sales tax, the tax QBO's engine would have charged: each rate of the
+    code it assigned on the net amount it taxed (the answer's TxnTaxDetail.TaxLine), while
+    the document books Shopify's figure as the override."""
+    if not prepared.taxes.automated:
+        return None
+    detail = document.raw.get("TxnTaxDetail")
+    lines = detail.get("TaxLine") if isinstance(detail, dict) else None
+    if not isinstance(lines, list):
+        return None
+    total = Decimal(0)
+    for line in lines:
+        rate = line.get("TaxLineDetail") if isinstance(line, dict) else None
+        if not isinstance(rate, dict) or "NetAmountTaxable" not in rate:
+            return None
+        base = Decimal(str(rate["NetAmountTaxable"])) * Decimal(str(rate.get("TaxPercent", 0)))
+        total += (base / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return total

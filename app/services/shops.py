@@ -10,7 +10,7 @@ from decimal import Decimal
 from app.domain.entities import QUICKBOOKS, SHOPIFY, ApiKey, AuditEntry, Connection, Mapping, Shop
 from app.domain.models import ZERO, TaxLine
 from app.domain.ports import Cipher, QboSession, QuickBooksPort, TokenSet, UnitOfWork
-from app.domain.translate import tax_key
+from app.domain.taxes import tax_key
 from app.services.api_keys import new_api_key
 from app.services.connections import store_tokens
 from app.services.healing import CHANGE, actor_of, who

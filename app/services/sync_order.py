@@ -34,13 +34,15 @@ from app.domain.ports import (
 )
 from app.domain.selection import is_cancelled
 from app.domain.signals import RetryLater
+from app.domain.tenders import single_tender
+from app.domain.translate import INVOICE
 from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import learn_customer, record_created_customer
 from app.services.lease import heartbeat
 from app.services.pending import is_due
-from app.services.posting import CreateTrace, LastCreate, post_receipt
+from app.services.posting import CreateTrace, LastCreate, post_payments, post_receipt
 from app.services.products import ItemsJob, ensure_items
-from app.services.receipts import sales_receipt_payload
+from app.services.receipts import Prepared, money_side, prepare_documents, qbo_own_tax
 from app.services.references import check_order
 
 BUSY_RETRY_S = 5.0
@@ -93,6 +95,7 @@ class _Outcome:
     error: SyncError | None = None
     adopted: bool = False  # an existing QBO receipt was recognised as this order's
     create: CreateFate = CreateFate.unsent
+    trace: CreateTrace | None = None
 
 
 async def sync_order(
@@ -138,12 +141,13 @@ async def _claim(deps: SyncDeps, job: _Job) -> _Loaded | None:
         now = deps.clock()
         if job.only_if_due and not is_due(record, now):
             return None  # another job tried it since the pass saw it: its retry has a time
+        config = SyncConfig.from_dict(await uow.configs.get(job.shop_id))
         until = now + timedelta(seconds=deps.lease_s)
         if not await uow.records.acquire_lease(record.id, job.owner, now, until):
             raise RetryLater(BUSY_RETRY_S, "another worker is syncing this order")
         loaded = _Loaded(
-            order=parse_order(row.payload),
-            config=SyncConfig.from_dict(await uow.configs.get(job.shop_id)),
+            order=parse_order(row.payload, money_side(config)),
+            config=config,
             products=await uow.mappings.as_dict(job.shop_id, "product"),
             customers=await uow.mappings.as_dict(job.shop_id, "customer"),
             tax_rates=await uow.mappings.as_dict(job.shop_id, "tax_rate"),
@@ -167,7 +171,9 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
         # they only read, and the create replays its requestid.
         sync = partial(_sync, deps, job, loaded, trace)
         document, adopted = await deps.tokens.call(job.shop_id, sync)
-        return _Outcome(SyncStatus.synced, document, adopted=adopted, create=trace.fate)
+        return _Outcome(
+            SyncStatus.synced, document, adopted=adopted, create=trace.fate, trace=trace
+        )
     except SyncError as error:
         status = SyncStatus.on_hold if error.code == ErrorCode.on_hold else SyncStatus.error
         return _Outcome(status, error=error, create=trace.fate)
@@ -197,15 +203,21 @@ async def _sync(
     asker = ItemsJob(job.shop_id, order, config, job.actor, job.run_id, job.owner)
     loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
     await _check_settings(deps, session, loaded)
-    payload = await _payload(deps, session, loaded)
+    prepared = await _prepare(deps, session, loaded)
+    trace.prepared = prepared
     try:
-        return await post_receipt(
-            deps.qbo, deps.uow, session, loaded.order, payload, loaded.last, trace
+        document, adopted = await post_receipt(
+            deps.qbo, deps.uow, session, prepared, loaded.last, trace
         )
+        if prepared.entity == INVOICE:
+            trace.payments = await post_payments(
+                deps.qbo, session, order, prepared, document, config
+            )
     except ExternalRejected:
         # A setting's record may have been retired in QBO since we cached it: name it.
         await _check_settings(deps, session, loaded, fresh=True)
         raise
+    return document, adopted
 
 
 async def _check_settings(
@@ -216,15 +228,17 @@ async def _check_settings(
         await check_order(deps.reference, session, order, config, loaded.products, fresh=fresh)
 
 
-async def _payload(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> dict[str, Any]:
-    return await sales_receipt_payload(
+async def _prepare(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> Prepared:
+    order = loaded.order
+    return await prepare_documents(
         deps.qbo,
         session,
-        loaded.order,
+        order,
         loaded.config,
         products=loaded.products,
         customers=loaded.customers,
         tax_rates=loaded.tax_rates,
+        tenders=single_tender(order.sale_total, order.payment_gateway_names),
         created=loaded.created_customers,
     )
 
@@ -264,7 +278,7 @@ async def _record(
             status=outcome.status,
             error_code=error.code if error else None,
             message=error.message if error else _synced_message(outcome),
-            detail=audit_detail(error),
+            detail=audit_detail(error) if error else _synced_detail(outcome),
             qbo_id=outcome.document.id if outcome.document else None,
             actor=job.actor,
             run_id=job.run_id,
@@ -298,7 +312,35 @@ def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) 
 
 
 def _synced_message(outcome: _Outcome) -> str:
-    document = outcome.document
+    document, trace = outcome.document, outcome.trace
     assert document is not None
+    prepared = trace.prepared if trace else None
     verb = "Found the matching" if outcome.adopted else "Created"
-    return f"{verb} QuickBooks sales receipt {document.doc_number} (id {document.id})"
+    what = prepared.label if prepared else "sales receipt"
+    message = f"{verb} QuickBooks {what} {document.doc_number} (id {document.id})"
+    if trace and trace.payments:
+        ids = ", ".join(p.id for p in trace.payments)
+        message += f" and {len(trace.payments)} payment(s) (id {ids})"
+    if prepared and (qbo_tax := qbo_own_tax(prepared, document)) is not None:
+        if qbo_tax != prepared.taxes.total:
+            message += (
+                f"; QuickBooks' own tax figure was {qbo_tax:.2f}, booked as Shopify's "
+                f"{prepared.taxes.total:.2f}"
+            )
+    return message
+
+
+def _synced_detail(outcome: _Outcome) -> dict[str, Any] | None:
+    """What the audit entry keeps of a posting: the document, shortened numbers, payments and,
+    when QBO's own tax figure differs from Shopify's, both."""
+    trace, document = outcome.trace, outcome.document
+    if trace is None or trace.prepared is None or document is None:
+        return None
+    prepared = trace.prepared
+    detail: dict[str, Any] = {"entity": prepared.entity, **prepared.notes}
+    if trace.payments:
+        detail["payment_ids"] = [p.id for p in trace.payments]
+    qbo_tax = qbo_own_tax(prepared, document)
+    if qbo_tax is not None and qbo_tax != prepared.taxes.total:
+        detail["tax"] = {"shopify": f"{prepared.taxes.total:.2f}", "quickbooks": f"{qbo_tax:.2f}"}
+    return detail

@@ -35,7 +35,12 @@ FULL: dict[str, dict[str, Any]] = {
         "cogs_account_id": "80",
         "shipping_item_id": None,
         "discount_account_id": "86",
-        "rounding_account_id": None,
+        "gift_card_item_id": "41",
+        "gift_card_account_id": None,
+        "tip_item_id": "42",
+        "rounding_item_id": None,
+        "rounding_account_id": "90",
+        "untaxed_tax_code_id": None,
     },
     "payments": {
         "deposit_accounts": {"shopify_payments": "4", "cash": "35"},
@@ -45,9 +50,10 @@ FULL: dict[str, dict[str, Any]] = {
     "orders": {
         "trigger_financial_statuses": ["authorized", "paid"],
         "trigger_fulfillment_statuses": ["fulfilled"],
-        "transaction_type": "sales_receipt",
+        "transaction_type": "invoice_payment",
         "doc_number_prefix": "WEB-",
         "cancellation_policy": "skip",
+        "currency": "presentment",
     },
 }
 
@@ -108,6 +114,8 @@ def test_with_section_changes_only_the_given_fields() -> None:
             "trigger_fulfillment_statuses",
         ),
         ({"orders": {"transaction_type": "invoice"}}, "orders", "transaction_type"),
+        ({"orders": {"currency": "CAD"}}, "orders", "currency"),
+        ({"accounting": {"tip_item_id": ["3"]}}, "accounting", "tip_item_id"),
         ({"orders": {"doc_number_prefix": "TOO-LONG-1"}}, "orders", "doc_number_prefix"),
         ({"orders": {"doc_number_prefix": "A B"}}, "orders", "doc_number_prefix"),
         ({"orders": []}, "orders", ""),
@@ -137,9 +145,7 @@ def test_config_is_immutable() -> None:
 @pytest.mark.parametrize(
     ("section", "values", "field"),
     [
-        ("orders", {"transaction_type": "invoice_payment"}, "transaction_type"),
         ("orders", {"cancellation_policy": "void"}, "cancellation_policy"),
-        ("accounting", {"rounding_account_id": "90"}, "rounding_account_id"),
     ],
 )
 def test_settings_the_books_do_not_handle_yet_take_their_default_only(

@@ -262,7 +262,7 @@ def test_a_receipt_with_our_number_and_the_same_sale_is_adopted() -> None:
     paid = order("01")
     payload = {"CustomerRef": {"value": "58"}, "TxnDate": "2025-03-14"}
     existing = _existing(str(paid.total_price))
-    assert adopt_existing(existing, paid, payload) is existing
+    assert adopt_existing(existing, payload, paid.total_price) is existing
 
 
 @pytest.mark.parametrize(
@@ -278,6 +278,6 @@ def test_a_receipt_with_our_number_but_another_sale_is_a_duplicate_error(
     existing = QboDocument("912", "1001", str(paid.total_price) if total == "same" else total,
                            customer, date, {})  # fmt: skip
     with pytest.raises(SyncError) as raised:
-        adopt_existing(existing, paid, payload)
+        adopt_existing(existing, payload, paid.total_price)
     assert raised.value.code == ErrorCode.duplicate
     assert raised.value.detail["qbo_id"] == "912"

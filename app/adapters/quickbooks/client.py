@@ -22,9 +22,17 @@ from app.adapters.quickbooks.batch import batch_body, batch_items
 from app.adapters.quickbooks.faults import THROTTLE_DEFAULT_WAIT, error_for_response
 from app.adapters.quickbooks.limiter import NoLimiter, RealmLimiter
 from app.adapters.quickbooks.query import MAX_RESULTS, Query
-from app.adapters.quickbooks.rows import document, option, text
+from app.adapters.quickbooks.rows import document, option, ref_value, text
 from app.domain.faults import ExternalRateLimited, ExternalRejected, ExternalUnavailable
-from app.domain.ports import CompanyTaxPrefs, QboDocument, QboOption, QboRef, QboSession
+from app.domain.ports import (
+    CompanyProfile,
+    CompanyTaxPrefs,
+    QboDocument,
+    QboOption,
+    QboRef,
+    QboSession,
+    QboTaxRate,
+)
 
 MAX_REQUEST_ID = 50  # reference §1: requestid is unique per realm, at most 50 characters
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -92,11 +100,16 @@ class QuickBooksClient:
         return None
 
     async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
+        self,
+        session: QboSession,
+        *,
+        doc_number: str | None = None,
+        qbo_id: str | None = None,
+        entity: str = "SalesReceipt",
     ) -> QboDocument | None:
         """By document number, or by Id."""
         field, value = ("Id", qbo_id) if qbo_id is not None else ("DocNumber", doc_number)
-        query = Query("SalesReceipt", max_results=1).where(field, value or "")
+        query = Query(entity, max_results=1).where(field, value or "")
         rows = await self._query(session, query)
         return document(rows[0]) if rows else None
 
@@ -107,9 +120,14 @@ class QuickBooksClient:
         return QboRef(id=text(row, "Id"), name=text(row, "DisplayName"))
 
     async def create_sales_receipt(
-        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+        self,
+        session: QboSession,
+        payload: dict[str, Any],
+        *,
+        request_id: str,
+        entity: str = "SalesReceipt",
     ) -> QboDocument:
-        return document(await self._create(session, "SalesReceipt", payload, request_id))
+        return document(await self._create(session, entity, payload, request_id))
 
     async def create_item(
         self, session: QboSession, payload: dict[str, Any], *, request_id: str
@@ -179,6 +197,37 @@ class QuickBooksClient:
             automated_sales_tax=partner is not None,
             using_sales_tax=tax.get("UsingSalesTax") is True or partner is True,
         )
+
+    async def company_profile(self, session: QboSession) -> CompanyProfile:
+        """CompanyInfo.Country and Preferences.CurrencyPrefs; a company that states no
+        country is a US one (the API's default edition)."""
+        info = await self._request(session, "GET", f"companyinfo/{session.realm_id}", params={})
+        prefs = await self._request(session, "GET", "preferences", params={})
+        company = info.get("CompanyInfo")
+        country = text(company, "Country") if isinstance(company, dict) else ""
+        preferences = prefs.get("Preferences")
+        currency = preferences.get("CurrencyPrefs") if isinstance(preferences, dict) else None
+        currency = currency if isinstance(currency, dict) else {}
+        home = currency.get("HomeCurrency")
+        return CompanyProfile(
+            country=country or "US",
+            home_currency=text(home, "value") if isinstance(home, dict) else "USD",
+            multicurrency=currency.get("MultiCurrencyEnabled") is True,
+        )
+
+    async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:
+        rates = {
+            text(row, "Id"): QboTaxRate(
+                text(row, "Id"), text(row, "Name"), Decimal(str(row.get("RateValue", 0)))
+            )
+            for row in await self._query(session, Query("TaxRate", max_results=1000))
+        }
+        codes: dict[str, tuple[QboTaxRate, ...]] = {}
+        for row in await self._query(session, Query("TaxCode", max_results=1000)):
+            listed = (row.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+            refs = [ref_value(d, "TaxRateRef") for d in listed if isinstance(d, dict)]
+            codes[text(row, "Id")] = tuple(rates[r] for r in refs if r in rates)
+        return codes
 
     async def company_id(self, session: QboSession) -> str:
         path = f"companyinfo/{session.realm_id}"

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from app.domain.config import TaxMode
@@ -62,6 +63,25 @@ class CompanyTaxPrefs:
 
 
 @dataclass(frozen=True)
+class CompanyProfile:
+    """What the books of a QBO company are kept in: CompanyInfo.Country and
+    Preferences.CurrencyPrefs (HomeCurrency, MultiCurrencyEnabled)."""
+
+    country: str
+    home_currency: str
+    multicurrency: bool
+
+
+@dataclass(frozen=True)
+class QboTaxRate:
+    """A rate of a QBO tax code: TaxRate.Id and RateValue (a percentage)."""
+
+    id: str
+    name: str
+    percent: Decimal
+
+
+@dataclass(frozen=True)
 class TokenSet:
     access_token: str
     refresh_token: str
@@ -102,14 +122,26 @@ class QuickBooksPort(Protocol):
     ) -> QboRef: ...
 
     async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
+        self,
+        session: QboSession,
+        *,
+        doc_number: str | None = None,
+        qbo_id: str | None = None,
+        entity: str = "SalesReceipt",
     ) -> QboDocument | None:
-        """By document number, or by Id."""
+        """A sales document (`entity`: SalesReceipt, Invoice, Payment) by number, or by Id."""
         ...
 
     async def create_sales_receipt(
-        self, session: QboSession, payload: dict[str, Any], *, request_id: str
-    ) -> QboDocument: ...
+        self,
+        session: QboSession,
+        payload: dict[str, Any],
+        *,
+        request_id: str,
+        entity: str = "SalesReceipt",
+    ) -> QboDocument:
+        """Creates a sales document (`entity`: SalesReceipt, Invoice, Payment)."""
+        ...
 
     async def list_entities(
         self, session: QboSession, entity: str, *, active_only: bool = True, max_results: int = 1000
@@ -117,6 +149,14 @@ class QuickBooksPort(Protocol):
 
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         """The company's sales-tax preferences (GET /preferences)."""
+        ...
+
+    async def company_profile(self, session: QboSession) -> CompanyProfile:
+        """The company's country, home currency and whether multicurrency is on."""
+        ...
+
+    async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:
+        """Each sales tax code's rates (TaxCode.SalesTaxRateList with each TaxRate's value)."""
         ...
 
     async def company_id(self, session: QboSession) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.ports.external import (
+    CompanyProfile,
     CompanyTaxPrefs,
     QboDocument,
     QboOption,
     QboRef,
     QboSession,
+    QboTaxRate,
     QuickBooksPort,
 )
 
@@ -40,14 +42,28 @@ class ForwardingQuickBooks:
         return await self.inner.create_customer(session, payload, request_id=request_id)
 
     async def find_sales_receipt(
-        self, session: QboSession, *, doc_number: str | None = None, qbo_id: str | None = None
+        self,
+        session: QboSession,
+        *,
+        doc_number: str | None = None,
+        qbo_id: str | None = None,
+        entity: str = "SalesReceipt",
     ) -> QboDocument | None:
-        return await self.inner.find_sales_receipt(session, doc_number=doc_number, qbo_id=qbo_id)
+        return await self.inner.find_sales_receipt(
+            session, doc_number=doc_number, qbo_id=qbo_id, entity=entity
+        )
 
     async def create_sales_receipt(
-        self, session: QboSession, payload: dict[str, Any], *, request_id: str
+        self,
+        session: QboSession,
+        payload: dict[str, Any],
+        *,
+        request_id: str,
+        entity: str = "SalesReceipt",
     ) -> QboDocument:
-        return await self.inner.create_sales_receipt(session, payload, request_id=request_id)
+        return await self.inner.create_sales_receipt(
+            session, payload, request_id=request_id, entity=entity
+        )
 
     async def list_entities(
         self, session: QboSession, entity: str, *, active_only: bool = True, max_results: int = 1000
@@ -58,6 +74,12 @@ class ForwardingQuickBooks:
 
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         return await self.inner.tax_prefs(session)
+
+    async def company_profile(self, session: QboSession) -> CompanyProfile:
+        return await self.inner.company_profile(session)
+
+    async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:
+        return await self.inner.tax_code_rates(session)
 
     async def company_id(self, session: QboSession) -> str:
         return await self.inner.company_id(session)

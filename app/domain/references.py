@@ -16,12 +16,15 @@ from app.domain.errors import ErrorCode, SyncError
 from app.domain.items import is_inventory
 from app.domain.models import Order
 from app.domain.ports import QboOption
+from app.domain.tenders import GIFT_CARD_GATEWAY
 
 DEPOSIT = frozenset({"Bank", "Other Current Asset"})
 INCOME = frozenset({"Income", "Other Income"})
 COGS = frozenset({"Cost of Goods Sold"})
 ASSET = frozenset({"Other Current Asset"})
 DISCOUNT = frozenset({"Income", "Other Income", "Expense", "Other Expense"})
+LIABILITY = frozenset({"Other Current Liability", "Long Term Liability"})
+ROUNDING = DISCOUNT
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,15 @@ def order_references(order: Order, config: SyncConfig, *, default_item: bool) ->
         wanted.add("accounting.shipping_item_id")
     if discount_total(order):
         wanted.add("accounting.discount_account_id")
+    gift_cards = any(line.gift_card for line in order.lines) or GIFT_CARD_GATEWAY in set(
+        order.payment_gateway_names
+    )
+    if gift_cards:
+        wanted |= {"accounting.gift_card_item_id", "accounting.gift_card_account_id"}
+    if order.tip:
+        wanted.add("accounting.tip_item_id")
+    if order.cash_rounding:
+        wanted |= {"accounting.rounding_item_id", "accounting.rounding_account_id"}
     return [ref for ref in _all(config) if ref.field in wanted]
 
 
@@ -107,6 +119,12 @@ def _all(config: SyncConfig) -> list[Reference]:
         ("accounting.cogs_account_id", a.cogs_account_id, "Account", COGS),
         ("accounting.shipping_item_id", a.shipping_item_id, "Item", frozenset()),
         ("accounting.discount_account_id", a.discount_account_id, "Account", DISCOUNT),
+        ("accounting.gift_card_item_id", a.gift_card_item_id, "Item", frozenset()),
+        ("accounting.gift_card_account_id", a.gift_card_account_id, "Account", LIABILITY),
+        ("accounting.tip_item_id", a.tip_item_id, "Item", frozenset()),
+        ("accounting.rounding_item_id", a.rounding_item_id, "Item", frozenset()),
+        ("accounting.rounding_account_id", a.rounding_account_id, "Account", ROUNDING),
+        ("accounting.untaxed_tax_code_id", a.untaxed_tax_code_id, "TaxCode", frozenset()),
         ("payments.default_deposit_account_id", pay.default_deposit_account_id, "Account", DEPOSIT),
     ]
     refs = [Reference(f, e, i, k) for f, i, e, k in singles if i]

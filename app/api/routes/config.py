@@ -58,8 +58,9 @@ class ConfigOut(BaseModel):
     )
     accounting: dict[str, Any] = Field(
         description="tax_mode (line_item, automated_sales_tax), the discount account, the "
-        "shipping item, the rounding account (none, for now), and the income and COGS accounts "
-        "items LedgerPort creates use when the products section names none"
+        "shipping item, the gift-card item or liability account, the tip item, the cash-rounding "
+        "item or account, the tax code for untaxed lines outside the US, and the income and COGS "
+        "accounts items LedgerPort creates use when the products section names none"
     )
     payments: dict[str, Any] = Field(
         description="deposit_accounts and payment_methods per payment gateway, and the "
@@ -67,7 +68,8 @@ class ConfigOut(BaseModel):
     )
     orders: dict[str, Any] = Field(
         description="sync triggers by financial and fulfilment status, doc_number_prefix, "
-        "transaction_type, cancellation_policy"
+        "transaction_type (sales_receipt, invoice_payment), cancellation_policy, currency (shop: "
+        "Shopify's shop money; presentment: the buyer's currency with Shopify's exchange rate)"
     )
 
 

@@ -18,7 +18,8 @@ from starlette.responses import Response
 from ledgerport_sandbox.qbo_batch import MAX_BATCH_REQUEST_ID, run_batch
 from ledgerport_sandbox.qbo_limits import FaultInjector, InjectedFault, RateLimiter
 from ledgerport_sandbox.qbo_oauth import OAuthServer
-from ledgerport_sandbox.qbo_query import parse_error, parse_query, run_query
+from ledgerport_sandbox.qbo_query import parse_error, parse_query
+from ledgerport_sandbox.qbo_query_run import run_query
 from ledgerport_sandbox.qbo_schema import PATH_ENTITIES, WRITABLE
 from ledgerport_sandbox.qbo_stats import StatsRecorder
 from ledgerport_sandbox.qbo_store import Realm, StoredReply

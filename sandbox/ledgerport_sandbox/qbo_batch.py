@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerport_sandbox.qbo_checks import check_string
-from ledgerport_sandbox.qbo_query import parse_error, parse_query, run_query
+from ledgerport_sandbox.qbo_query import parse_error, parse_query
+from ledgerport_sandbox.qbo_query_run import run_query
 from ledgerport_sandbox.qbo_schema import WRITABLE
 from ledgerport_sandbox.qbo_store import Realm
 from ledgerport_sandbox.qbo_wire import (

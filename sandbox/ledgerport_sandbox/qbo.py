@@ -228,6 +228,8 @@ class QboSandbox:
             Route("/v3/company/{realm}/{rest:path}", self._api.handle, methods=["GET", "POST"]),
             *admin_routes(self),
             Route("/_sandbox/health", _health, methods=["GET"]),
+            Route("/.well-known/openid_sandbox_configuration", _discovery, methods=["GET"]),
+            Route("/.well-known/openid_configuration", _discovery, methods=["GET"]),
         ]
         return Starlette(routes=routes)
 
@@ -247,3 +249,22 @@ class QboSandbox:
 
 async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+async def _discovery(request: Request) -> Response:
+    """Intuit's OpenID discovery document (developer.intuit.com/.well-known/openid_sandbox_
+    configuration), naming this server's endpoints; Intuit's OAuth clients (intuit-oauth's
+    AuthClient) read their token and revoke URLs from it."""
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse(
+        {
+            "issuer": f"{base}/op/v1",
+            "authorization_endpoint": f"{base}/connect/oauth2",
+            "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
+            "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+            "revocation_endpoint": f"{base}/v2/oauth2/tokens/revoke",
+            "jwks_uri": f"{base}/op/v1/jwks",
+            "response_types_supported": ["code"],
+            "scopes_supported": ["openid", "email", "profile", "com.intuit.quickbooks.accounting"],
+        }
+    )

@@ -16,12 +16,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ledgerport_sandbox.qbo_batch import MAX_BATCH_REQUEST_ID, run_batch
+from ledgerport_sandbox.qbo_cdc import run_cdc
 from ledgerport_sandbox.qbo_limits import FaultInjector, InjectedFault, RateLimiter
 from ledgerport_sandbox.qbo_oauth import OAuthServer
-from ledgerport_sandbox.qbo_query import parse_error, parse_query, run_query
+from ledgerport_sandbox.qbo_query import parse_error, parse_query
+from ledgerport_sandbox.qbo_query_run import run_query
 from ledgerport_sandbox.qbo_schema import PATH_ENTITIES, WRITABLE
 from ledgerport_sandbox.qbo_stats import StatsRecorder
 from ledgerport_sandbox.qbo_store import Realm, StoredReply
+from ledgerport_sandbox.qbo_void import VOID_CALLS
 from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
@@ -35,7 +38,7 @@ from ledgerport_sandbox.qbo_wire import (
     throttled,
     too_long,
 )
-from ledgerport_sandbox.qbo_writes import delete_entity, read_entity, write_entity
+from ledgerport_sandbox.qbo_writes import delete_entity, read_entity, void_entity, write_entity
 
 MAX_REQUEST_ID = 50
 
@@ -109,8 +112,12 @@ class AccountingApi:
         head = segments[0].lower() if segments else ""
         if head == "query" and len(segments) == 1:
             return await self._query(request, realm)
+        if head == "cdc" and len(segments) == 1 and request.method == "GET":
+            params = request.query_params
+            return run_cdc(realm, params.get("entities", ""), params.get("changedSince", ""))
         if _is_batch(request):
-            return run_batch(realm, await _json_body(request))
+            request_id = request.query_params.get("requestid")
+            return run_batch(realm, await _json_body(request), request_id)
         entity = PATH_ENTITIES.get(head)
         if entity is None:
             raise _unsupported(request)
@@ -119,12 +126,7 @@ class AccountingApi:
         if request.method == "GET" and len(segments) == 2:
             return _envelope(entity, read_entity(realm, entity, segments[1]))
         if request.method == "POST" and len(segments) == 1 and entity in WRITABLE:
-            operation = request.query_params.get("operation")
-            if operation == "delete":
-                return _envelope(entity, delete_entity(realm, entity, await _json_body(request)))
-            if operation not in (None, "update", "create"):
-                raise _unsupported(request)
-            return _envelope(entity, write_entity(realm, entity, await _json_body(request)))
+            return _envelope(entity, await _write(request, realm, entity))
         raise _unsupported(request)
 
     async def _query(self, request: Request, realm: Realm) -> JsonDict:
@@ -139,6 +141,19 @@ class AccountingApi:
             raise parse_error('Encountered "<EOF>" at line 1, column 1.')
         query = parse_query(text)
         return {"QueryResponse": run_query(query, realm.all(query.entity)), "time": response_time()}
+
+
+async def _write(request: Request, realm: Realm, entity: str) -> JsonDict:
+    """POST /{entity}: create or update, `operation=delete`, or the call that voids it."""
+    operation = request.query_params.get("operation")
+    include = request.query_params.get("include")
+    if (operation, include) == VOID_CALLS.get(entity):
+        return void_entity(realm, entity, await _json_body(request))
+    if include is not None or operation not in (None, "update", "create", "delete"):
+        raise _unsupported(request)  # never a 200 that leaves the document as it was
+    if operation == "delete":
+        return delete_entity(realm, entity, await _json_body(request))
+    return write_entity(realm, entity, await _json_body(request))
 
 
 def _is_batch(request: Request) -> bool:

@@ -91,6 +91,8 @@ def _item_line(realm: Realm, raw: JsonDict, totals: LineTotals) -> JsonDict:
         raise bad_property("Can not deserialize instance of SalesItemLineDetail")
     check_fields("SalesItemLineDetail", detail, SALES_ITEM_DETAIL_FIELDS)
     out = copy.deepcopy(detail)
+    if out.get("ServiceDate") == "":
+        del out["ServiceDate"]
     if detail.get("ItemRef") is not None:
         out.update(_item_refs(realm, detail["ItemRef"]))
     amount = _line_amount(raw, detail, out)
@@ -116,6 +118,12 @@ def _item_refs(realm: Realm, ref: object) -> JsonDict:
 
 
 def _line_amount(raw: JsonDict, detail: JsonDict, out: JsonDict) -> Decimal:
+    """The line's Amount, checked against Qty * UnitPrice when both are given and non-zero.
+
+    A zero Qty or UnitPrice beside an Amount is an Amount-only line: python-quickbooks sends
+    `Qty: 0, UnitPrice: 0` by default, and its own integration test (tests/integration/
+    test_invoice.py, run against Intuit's sandbox) posts such a line with Amount 100.
+    """
     amount = optional_decimal(raw, "Amount", "Line.Amount")
     qty = optional_decimal(detail, "Qty", "Line.SalesItemLineDetail.Qty")
     price = optional_decimal(detail, "UnitPrice", "Line.SalesItemLineDetail.UnitPrice")
@@ -123,7 +131,7 @@ def _line_amount(raw: JsonDict, detail: JsonDict, out: JsonDict) -> Decimal:
         if qty is None or price is None:
             raise required_missing("Line.Amount")
         amount = cents(qty * price)
-    elif qty is not None and price is not None and cents(qty * price) != cents(amount):
+    elif qty and price and cents(qty * price) != cents(amount):
         raise QboFaultError(
             "6070",
             "Amount is not equal to UnitPrice * Qty",

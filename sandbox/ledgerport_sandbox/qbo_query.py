@@ -1,28 +1,27 @@
-"""The QBO query language: `SELECT *|COUNT(*) FROM E [WHERE …] [ORDERBY …] [STARTPOSITION n]
-[MAXRESULTS n]`, parsed and run over in-memory records.
+"""The QBO query language: `SELECT *|COUNT(*)|props FROM E [WHERE …] [ORDERBY …]
+[STARTPOSITION n] [MAXRESULTS n]`, parsed into a Query (qbo_query_run runs it).
 
-Strict like the real parser: no OR, no projection, string values in single quotes with `\\'`
-escapes, only filterable properties in WHERE (4001), anything else a 4000 parse error.
+Strict like the real parser: no OR, string values in single quotes with `\\'` escapes, only
+filterable properties in WHERE and ORDERBY (4001), anything else a 4000 parse error.
+
+Intuit documents `SELECT * | count(*)` and `ORDERBY` (developer.intuit.com, learn/explore-the-
+quickbooks-online-api/data-queries), and that "the response set always returns all properties
+for each object. That is, projections are not supported" (same page, 2_build/…/50_data_queries
+edition). So a property list is parsed, checked and ignored: every record comes back whole.
+Clients send such lists to Intuit: Intuit's own Java SDK QueryFilter builds `SELECT Id,
+DisplayName` (gist IntuitDeveloperRelations/7217848), and python-quickbooks' Item.all sends
+`SELECT *, Sku` (since 0.9.12; its integration test runs it against Intuit's sandbox).
+`ORDER BY` in two words is accepted beside `ORDERBY`: python-quickbooks' ListMixin.all sends
+it (not in Intuit's grammar; accepted here so that the library's call works).
 """
 
 from __future__ import annotations
 
-import functools
-import operator
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from ledgerport_sandbox.qbo_schema import (
-    BOOLEAN_FIELDS,
-    DATETIME_FIELDS,
-    FILTERABLE,
-    NAME_LISTS,
-    NUMERIC_FIELDS,
-)
-from ledgerport_sandbox.qbo_wire import COMPANY_TZ, JsonDict, QboFaultError
+from ledgerport_sandbox.qbo_schema import ALLOWED_FIELDS, FILTERABLE
+from ledgerport_sandbox.qbo_wire import QboFaultError
 
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS_CAP = 1000
@@ -117,15 +116,17 @@ def parse_query(text: str) -> Query:
     """Parse a query string; raises QboFaultError 4000/4001 as QBO would."""
     parser = _Parser(text)
     parser.expect("SELECT")
-    count = _selection(parser)
+    count, names = _selection(parser)
     parser.expect("FROM")
     entity = _entity(parser.take())
+    for name in names:
+        _check_selectable(entity, name)
     query = Query(entity=entity, count=count)
     if parser.keyword("WHERE"):
         query.where.append(_condition(parser, entity))
         while parser.keyword("AND"):
             query.where.append(_condition(parser, entity))
-    if parser.keyword("ORDERBY"):
+    if parser.keyword("ORDERBY") or (parser.keyword("ORDER") and parser.expect("BY")):
         query.order_by.append(_order_term(parser, entity))
         while parser.peek() == ",":
             parser.take()
@@ -136,16 +137,31 @@ def parse_query(text: str) -> Query:
     return query
 
 
-def _selection(parser: _Parser) -> bool:
-    if parser.peek() == "*":
-        parser.take()
-        return False
+def _selection(parser: _Parser) -> tuple[bool, list[str]]:
+    """(is COUNT(*), the properties named beside or instead of `*`)."""
     if parser.keyword("COUNT"):
         for expected in ("(", "*", ")"):
             if parser.take() != expected:
                 raise parse_error(f'Was expecting "{expected}" in COUNT(*)')
-        return True
-    raise parse_error(f'Encountered "{parser.peek()}". Was expecting one of: "*", "count"')
+        return True, []
+    names: list[str] = []
+    while True:
+        if parser.peek() == "*":
+            parser.take()
+        elif parser.peek_kind() == "word" and parser.peek().upper() != "FROM":
+            names.append(parser.take())
+        else:
+            raise parse_error(f'Encountered "{parser.peek()}". Was expecting one of: "*", "count"')
+        if parser.peek() != ",":
+            return False, names
+        parser.take()
+
+
+def _check_selectable(entity: str, name: str) -> None:
+    """A selected property must be one of the entity's fields (4001 otherwise)."""
+    known = {prop.lower() for prop in ALLOWED_FIELDS.get(entity, set()) | FILTERABLE[entity]}
+    if name.lower() not in known:
+        raise not_queryable(name)
 
 
 def _entity(name: str) -> str:
@@ -214,88 +230,3 @@ def _paging(parser: _Parser, query: Query) -> None:
             query.max_results = min(parser.integer(), MAX_RESULTS_CAP)
         else:
             raise parse_error(f'Encountered "{parser.peek()}".')
-
-
-def run_query(query: Query, records: list[JsonDict]) -> JsonDict:
-    """Evaluate a parsed query; returns the `QueryResponse` object."""
-    rows = [r for r in records if all(_matches(r, c) for c in query.where)]
-    if query.entity in NAME_LISTS and not any(c.field == "Active" for c in query.where):
-        rows = [r for r in rows if r.get("Active", True)]
-    if query.count:
-        return {"totalCount": len(rows)}
-    rows.sort(key=lambda r: _sort_key("Id", r.get("Id")))
-    for prop, descending in reversed(query.order_by):  # stable sorts, last key first
-        rows.sort(key=functools.partial(_row_key, prop), reverse=descending)
-    page = rows[query.start - 1 : query.start - 1 + query.max_results]
-    if not page:
-        return {}
-    return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}
-
-
-def _lookup(record: JsonDict, prop: str) -> Any:
-    value: Any = record
-    for part in prop.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, dict):  # refs and e-mail addresses compare on their scalar
-        return value.get("value", value.get("Address"))
-    return value
-
-
-def _row_key(prop: str, record: JsonDict) -> tuple[int, Any]:
-    return _sort_key(prop, _lookup(record, prop))
-
-
-def _sort_key(prop: str, value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, "")
-    converted = _convert(prop, value)
-    return (1, converted) if not isinstance(converted, str) else (2, converted)
-
-
-def _convert(prop: str, value: Any) -> Any:
-    if prop in BOOLEAN_FIELDS:
-        return value if isinstance(value, bool) else str(value).lower() == "true"
-    if prop in NUMERIC_FIELDS or prop == "Id":
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            return str(value).lower()
-    if prop in DATETIME_FIELDS:
-        try:
-            stamp = datetime.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=COMPANY_TZ)
-    return str(value).lower()
-
-
-def _matches(record: JsonDict, cond: Condition) -> bool:
-    actual = _lookup(record, cond.field)
-    if cond.field == "Active" and actual is None:
-        actual = True
-    if actual is None:
-        return False
-    left = _convert(cond.field, actual)
-    rights = [_convert(cond.field, v) for v in cond.values]
-    if cond.op == "IN":
-        return left in rights
-    if cond.op == "LIKE":
-        pattern = ".*".join(re.escape(part) for part in str(cond.values[0]).lower().split("%"))
-        return re.fullmatch(pattern, str(actual).lower(), re.DOTALL) is not None
-    return _compare(left, cond.op, rights[0])
-
-
-def _compare(left: Any, op: str, right: Any) -> bool:
-    if type(left) is not type(right):
-        left, right = str(left), str(right)
-    compare = {
-        "=": operator.eq,
-        "<": operator.lt,
-        ">": operator.gt,
-        "<=": operator.le,
-        ">=": operator.ge,
-    }[op]
-    try:
-        return bool(compare(left, right))
-    except TypeError:
-        return False

@@ -127,8 +127,10 @@ ALLOWED_FIELDS: dict[str, set[str]] = {
     ),
 }
 
+# CustomField is part of Intuit's Line type (QuickBooks-V3-PHP-SDK src/Data/IPPLine.php, generated
+# from Intuit's schema); python-quickbooks sends `"CustomField": []` on every line.
 LINE_FIELDS = _names(
-    "Id LineNum Description Amount DetailType SalesItemLineDetail "
+    "Id LineNum Description Amount DetailType SalesItemLineDetail CustomField "
     "DiscountLineDetail SubTotalLineDetail DescriptionLineDetail GroupLineDetail "
     "LinkedTxn ProjectRef CustomExtensions LineEx"
 )

@@ -30,6 +30,7 @@ class Realm:
     automated_sales_tax: bool = False  # what its Preferences.TaxPrefs say
     books_closed_through: str | None = None  # "Close the books": nothing dated on or before
     subscription_active: bool = True  # False: trial or subscription ended, billing problem
+    deleted: dict[str, dict[str, str]] = field(default_factory=dict)  # entity -> id -> when
 
     def currency_ref(self, code: str | None = None) -> JsonDict:
         code = code or self.home_currency
@@ -58,7 +59,9 @@ class Realm:
         return copy.deepcopy(stored)
 
     def remove(self, entity: str, record_id: object) -> None:
-        self.records.get(entity, {}).pop(str(record_id), None)
+        """Delete a record, remembering when (change data capture reports deletions)."""
+        if self.records.get(entity, {}).pop(str(record_id), None) is not None:
+            self.deleted.setdefault(entity, {})[str(record_id)] = meta_time()
 
     def get(self, entity: str, record_id: object) -> JsonDict | None:
         found = self.records.get(entity, {}).get(str(record_id))

@@ -59,6 +59,8 @@ def build_sales_txn(
     record["TotalAmt"] = money(total)
     record["TxnDate"] = _txn_date(body)
     record["DocNumber"] = _doc_number(realm, entity, body, own_id)
+    if record.get("ShipDate") == "":
+        del record["ShipDate"]
     _deposit_and_payment(realm, entity, body, record)
     _exchange(realm, record, total)
     for key, value in {
@@ -128,8 +130,10 @@ def _computed_tax(realm: Realm, code: JsonDict, base: Decimal) -> tuple[Decimal,
 
 
 def _txn_date(body: JsonDict) -> str:
+    """TxnDate, or today when it is absent or empty (python-quickbooks sends `""` by default
+    and Intuit dates such a document today)."""
     raw = check_string(body, "TxnDate")
-    if raw is None:
+    if not raw:
         return today()
     try:
         return date.fromisoformat(raw[:10]).isoformat()
@@ -140,7 +144,7 @@ def _txn_date(body: JsonDict) -> str:
 
 
 def _doc_number(realm: Realm, entity: str, body: JsonDict, own_id: str | None) -> str:
-    given = check_string(body, "DocNumber")
+    given = check_string(body, "DocNumber") or None  # "" is no number: QBO assigns one
     others = [r for r in realm.all(entity) if r["Id"] != own_id]
     if given is None:
         numeric = [int(r["DocNumber"]) for r in others if str(r.get("DocNumber", "")).isdigit()]

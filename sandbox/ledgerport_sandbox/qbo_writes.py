@@ -6,6 +6,7 @@ from ledgerport_sandbox.qbo_names import build_customer, build_item
 from ledgerport_sandbox.qbo_schema import NAME_LISTS
 from ledgerport_sandbox.qbo_store import Realm
 from ledgerport_sandbox.qbo_txns import apply_payment, build_payment, build_sales_txn
+from ledgerport_sandbox.qbo_void import voided
 from ledgerport_sandbox.qbo_wire import JsonDict, QboFaultError, today
 
 _SERVER_FIELDS = ("MetaData", "domain", "sparse", "SyncToken", "Id")
@@ -36,6 +37,14 @@ def delete_entity(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
     _check_sync_token(body, existing)
     realm.remove(entity, existing["Id"])
     return {"Id": existing["Id"], "status": "Deleted", "domain": "QBO"}
+
+
+def void_entity(realm: Realm, entity: str, body: JsonDict) -> JsonDict:
+    """Void a sales document (Id + current SyncToken): it stays, its amounts become 0."""
+    existing = read_entity(realm, entity, str(body.get("Id", "")))
+    _check_sync_token(body, existing)
+    check_company(realm, entity, existing)
+    return realm.replace(entity, voided(existing))
 
 
 def check_company(realm: Realm, entity: str, body: JsonDict) -> None:

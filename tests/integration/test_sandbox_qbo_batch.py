@@ -116,7 +116,6 @@ async def test_more_than_30_items_is_one_400_and_writes_nothing(
 @pytest.mark.parametrize(
     ("items", "params", "element"),
     [
-        ([create("b" * 11, "Customer", {"DisplayName": "X"})], {}, "bId"),
         ([create("b1", "Customer", {"DisplayName": "X"})], {"requestid": "r" * 37}, "requestid"),
         ([{"operation": "create", "Customer": {"DisplayName": "X"}}], {}, "bId"),
         ([], {}, "BatchItemRequest"),
@@ -134,6 +133,40 @@ async def test_malformed_batches_are_rejected_whole(
     assert answer.status_code == 400
     assert answer.json()["Fault"]["Error"][0]["element"] == element
     assert sandbox.documents(REALM, "Customer") == []
+
+
+async def test_a_uuid_bid_without_requestid_is_answered(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
+    """python-quickbooks' BatchManager names items by uuid4 (36 characters) and sends no
+    requestid; Intuit limits bIds to 10 characters only "when RequestID is also specified"
+    (Intuit developer blog, 2015-04-06, "15346")."""
+    bid = "0b7e3f5c-2a1d-4e8f-9c6b-5d4a3b2c1e0f"
+
+    answer = await batch(client, [create(bid, "Customer", {"DisplayName": "Long Bid"})])
+
+    assert by_bid(answer)[bid]["Customer"]["DisplayName"] == "Long Bid"
+
+
+async def test_with_a_requestid_each_bid_must_fit_beside_it(
+    client: httpx.AsyncClient, sandbox: QboSandbox
+) -> None:
+    """QBO joins requestid and bId into one 50-character request id and faults each item over
+    it (intuit/QuickBooks-V3-Java-SDK#180: "You cannot enter more than 50 characters in the
+    request_id field … which is 68 characters", a 32-character requestid and uuid bIds)."""
+    request_id = "86e1e8438fd9413587c2bd17f4185b13"
+    long_bid, short_bid = "0b7e3f5c-2a1d-4e8f-9c6b-5d4a3b2c1e0f", "b1"
+    items = [
+        create(long_bid, "Customer", {"DisplayName": "Too Long"}),
+        create(short_bid, "Customer", {"DisplayName": "Fits"}),
+    ]
+
+    answer = by_bid(await batch(client, items, requestid=request_id))
+
+    error = answer[long_bid]["Fault"]["Error"][0]
+    assert error["code"] == "6000" and "which is 68 characters" in error["Detail"]
+    assert answer[short_bid]["Customer"]["DisplayName"] == "Fits"
+    assert [c["DisplayName"] for c in sandbox.documents(REALM, "Customer")] == ["Fits"]
 
 
 async def test_requestid_replays_the_whole_original_answer(

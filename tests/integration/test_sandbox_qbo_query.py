@@ -114,7 +114,7 @@ async def test_post_query_with_application_text(client: httpx.AsyncClient) -> No
         ("SELECT * FROM Customer WHERE Balance2 = '1'", "4001"),
         ("SELECT * FROM Customer WHERE DisplayName = 'a' OR DisplayName = 'b'", "4000"),
         ("SELECT * FROM Customer WHERE Id = 1", "4000"),
-        ("SELECT DisplayName FROM Customer", "4000"),
+        ("SELECT DisplayName, Nickname FROM Customer", "4001"),
         ("SELECT * FROM Customer WHERE DisplayName = \u2018Ann\u2019", "4000"),
         ("SELECT * FORM Customer", "4000"),
         ("", "4000"),
@@ -128,6 +128,27 @@ async def test_bad_queries(client: httpx.AsyncClient, text: str, code: str) -> N
     assert error["code"] == code
     expected = "Invalid query" if code == "4001" else "Error parsing query"
     assert error["Message"] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT DisplayName FROM Customer ORDERBY Id DESC",
+        "SELECT *, DisplayName FROM Customer ORDER BY Id DESC",
+    ],
+)
+async def test_a_property_list_still_answers_whole_records(
+    client: httpx.AsyncClient, text: str
+) -> None:
+    """Intuit's data-queries page: "The response set always returns all properties for each
+    object. That is, projections are not supported." Clients send property lists all the same
+    (Intuit's Java SDK QueryFilter, python-quickbooks' `SELECT *, Sku FROM Item`)."""
+    whole = (await query(client, "SELECT * FROM Customer ORDERBY Id DESC")).json()
+
+    listed = (await query(client, text)).json()
+
+    assert listed["QueryResponse"] == whole["QueryResponse"]
+    assert "PrimaryEmailAddr" in listed["QueryResponse"]["Customer"][0]
 
 
 async def test_not_queryable_detail(client: httpx.AsyncClient) -> None:

@@ -15,6 +15,10 @@ from app.domain.faults import ExternalRejected, ExternalUnavailable
 
 MAX_BATCH_ITEMS = 30
 MAX_BATCH_REQUEST_ID = 36  # a batch requestid is shorter than a single call's 50
+# Every batch here carries a requestid, and then "for each batch ID, only 10 characters are
+# allowed" (Intuit developer blog, 2015-04-06, "15346"): QBO joins requestid and bId into one
+# request id of at most 50 characters and faults each item over it with 6000
+# (intuit/QuickBooks-V3-Java-SDK#180). A batch without a requestid has no bId limit.
 MAX_BID = 10
 Json = dict[str, Any]
 

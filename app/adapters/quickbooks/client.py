@@ -143,7 +143,8 @@ class QuickBooksClient:
         *,
         request_id: str,
     ) -> dict[str, QboDocument | ExternalRejected]:
-        """Create up to 30 `entity` records in one batch call; keyed by bId (≤10 chars).
+        """Create up to 30 `entity` records in one batch call; keyed by bId (≤10 chars, the
+        limit Intuit sets on a bId when the batch carries a requestid; see batch.MAX_BID).
 
         Partial success: each item is its document or its own `ExternalRejected`. Errors
         of the call itself raise as for a single create. `request_id` (≤36 chars) and the

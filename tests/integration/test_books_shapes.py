@@ -1,0 +1,258 @@
+"""Each kind of sale, posted to the QBO sandbox through the webhook path: tips, gift cards sold
+and spent, cash rounding, an invoice with its payment, the buyer's currency, and a total that
+does not add up. Expected figures are worked out here from the order, not read off the code."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.adapters.db.tables import AuditEntry, SyncRecord
+from app.adapters.queue.inprocess import InProcessQueue
+from tests.harness import REALM, SHOP, Harness, Installed, make_settings, order_fixture, running
+
+BASE = f"/v1/shops/{SHOP}"
+SKU, ITEM = "TEE-ORG-HG-M", "Organic Cotton Tee"
+
+
+@pytest.fixture
+async def h(database_url: str) -> AsyncIterator[Harness]:
+    settings = make_settings(database_url, LEDGERPORT_HTTP_TIMEOUT_S=0.5)
+    async with running(settings, queue=InProcessQueue(max_tries=1)) as harness:
+        yield harness
+
+
+async def ready(h: Harness) -> Installed:
+    shop = await h.install()
+    h.add_customer("Maya Okafor", "maya.okafor@example.com")
+    await h.map_sku(shop, SKU, ITEM)
+    return shop
+
+
+async def configure(h: Harness, shop: Installed, section: str, body: dict[str, Any]) -> None:
+    answer = await h.api.patch(f"{BASE}/config/{section}", json=body, headers=h.auth(shop))
+    assert answer.status_code == 200, answer.text
+
+
+def account(h: Harness, name: str, kind: str, realm: str = REALM) -> str:
+    return str(h.qbo.add(realm, "Account", {"Name": name, "AccountType": kind})["Id"])
+
+
+def item(h: Harness, name: str, income_account: str, realm: str = REALM) -> str:
+    body = {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": income_account}}
+    return str(h.qbo.add(realm, "Item", body)["Id"])
+
+
+async def post(h: Harness, payload: dict[str, Any]) -> SyncRecord:
+    assert (await h.deliver(payload)).status_code == 200
+    await h.queue.join()  # type: ignore[attr-defined]
+    async with h.container.sessions() as session:
+        found = await session.scalar(select(SyncRecord))
+    assert found is not None
+    return found
+
+
+def only(h: Harness, entity: str = "SalesReceipt", realm: str = REALM) -> dict[str, Any]:
+    (document,) = h.qbo.documents(realm, entity)
+    return document
+
+
+def sale_lines(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [ln for ln in document["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+
+
+def by_item(document: dict[str, Any], item_id: str) -> list[dict[str, Any]]:
+    return [ln for ln in sale_lines(document) if ln["SalesItemLineDetail"]["ItemRef"]["value"] == item_id]
+
+
+async def test_a_tip_books_to_the_tip_item_untaxed_and_the_total_includes_it(h: Harness) -> None:
+    shop = await ready(h)
+    tips = item(h, "Tips", account(h, "Tips Payable", "Other Current Liability"))
+    await configure(h, shop, "accounting", {"tip_item_id": tips})
+    order = order_fixture()
+    order["total_tip_received"] = "5.00"
+    order["total_price"] = "58.00"  # Shopify's total holds the tip: 50.00 + 3.00 tax + 5.00
+    order.pop("total_price_set", None)
+
+    assert (await post(h, order)).status == "synced"
+    receipt = only(h)
+    assert float(receipt["TotalAmt"]) == 58.00
+    (tip,) = by_item(receipt, tips)
+    assert float(tip["Amount"]) == 5.00
+    assert tip["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "NON"
+    assert float(receipt["TxnTaxDetail"]["TotalTax"]) == 3.00
+
+
+async def test_a_tip_without_a_tip_item_is_an_error_naming_the_setting(h: Harness) -> None:
+    await ready(h)
+    order = order_fixture()
+    order["total_tip_received"] = "5.00"
+    order["total_price"] = "58.00"
+    order.pop("total_price_set", None)
+
+    record = await post(h, order)
+    assert (record.status, record.error_code) == ("error", "invalid_account")
+    assert "accounting.tip_item_id" in (record.message or "")
+    assert h.qbo.documents(REALM, "SalesReceipt") == []
+
+
+def gift_card_line(amount: str) -> dict[str, Any]:
+    return {
+        "id": 990001,
+        "product_id": 880001,
+        "variant_id": 770001,
+        "sku": "",
+        "title": "Gift Card",
+        "name": "Gift Card - $50",
+        "quantity": 1,
+        "price": amount,
+        "gift_card": True,
+        "taxable": False,
+        "tax_lines": [],
+        "discount_allocations": [],
+    }
+
+
+async def test_a_gift_card_sold_sits_on_the_liability_never_on_income(h: Harness) -> None:
+    shop = await ready(h)
+    liability = account(h, "Gift Card Liability", "Other Current Liability")
+    await configure(h, shop, "accounting", {"gift_card_account_id": liability})
+    order = order_fixture()
+    order["line_items"].append(gift_card_line("50.00"))
+    order["total_price"], order["subtotal_price"] = "103.00", "100.00"
+    for key in ("total_price_set", "subtotal_price_set"):
+        order.pop(key, None)
+
+    assert (await post(h, order)).status == "synced"
+    receipt = only(h)
+    assert float(receipt["TotalAmt"]) == 103.00
+    (own,) = [i for i in h.qbo.documents(REALM, "Item") if i["Name"].startswith("Shopify gift")]
+    assert own["IncomeAccountRef"]["value"] == liability  # LedgerPort's item on that account
+    (card,) = by_item(receipt, str(own["Id"]))
+    assert float(card["Amount"]) == 50.00
+    assert card["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "NON"
+    product_lines = [ln for ln in sale_lines(receipt) if ln is not card]
+    assert [float(ln["Amount"]) for ln in product_lines] == [50.00]
+
+
+async def test_an_order_paid_by_gift_card_books_that_part_against_the_liability(
+    h: Harness,
+) -> None:
+    shop = await ready(h)
+    cards = item(h, "Gift cards", account(h, "Gift Card Liability", "Other Current Liability"))
+    await configure(h, shop, "accounting", {"gift_card_item_id": cards})
+    order = order_fixture()
+    order["payment_gateway_names"] = ["gift_card"]
+
+    assert (await post(h, order)).status == "synced"
+    receipt = only(h)
+    (redeemed,) = by_item(receipt, cards)
+    assert float(redeemed["Amount"]) == -53.00  # the whole sale, taken off what is deposited
+    assert float(receipt["TotalAmt"]) == 0.00
+    assert float(receipt["TxnTaxDetail"]["TotalTax"]) == 3.00  # the tax is still Shopify's
+
+
+async def test_cash_rounding_books_a_rounding_line_and_the_cash_taken(h: Harness) -> None:
+    shop = await ready(h)
+    rounding = account(h, "Cash Rounding", "Expense")
+    await configure(h, shop, "accounting", {"rounding_account_id": rounding})
+    order = order_fixture()
+    bag = {"amount": "-0.03", "currency_code": "USD"}
+    order["total_cash_rounding_payment_adjustment_set"] = {
+        "shop_money": bag,
+        "presentment_money": bag,
+    }
+
+    assert (await post(h, order)).status == "synced"
+    receipt = only(h)
+    assert float(receipt["TotalAmt"]) == 52.97  # 53.00 charged, rounded to 52.97 in cash
+    (own,) = [i for i in h.qbo.documents(REALM, "Item") if i["Name"].startswith("Cash rounding")]
+    (line,) = by_item(receipt, str(own["Id"]))
+    assert float(line["Amount"]) == -0.03
+
+
+async def test_a_total_that_does_not_add_up_is_an_error_naming_both_totals(h: Harness) -> None:
+    await ready(h)
+    order = order_fixture()
+    order["total_price"] = "55.00"  # e.g. duties the order carries and the books do not
+    order.pop("total_price_set", None)
+
+    record = await post(h, order)
+    assert (record.status, record.error_code) == ("error", "missing_field")
+    assert "53.00" in (record.message or "") and "55.00" in (record.message or "")
+    assert h.qbo.documents(REALM, "SalesReceipt") == []
+
+
+async def test_invoice_and_payment_when_the_settings_ask_for_it(h: Harness) -> None:
+    shop = await ready(h)
+    clearing = account(h, "Shopify Payments Clearing", "Other Current Asset")
+    await configure(h, shop, "orders", {"transaction_type": "invoice_payment"})
+    await configure(h, shop, "payments", {"deposit_accounts": {"shopify_payments": clearing}})
+
+    record = await post(h, order_fixture())
+    assert record.status == "synced"
+    invoice = only(h, "Invoice")
+    assert (invoice["DocNumber"], float(invoice["TotalAmt"])) == ("SH1001", 53.00)
+    assert float(invoice["Balance"]) == 0.00
+    payment = only(h, "Payment")
+    assert float(payment["TotalAmt"]) == 53.00
+    assert payment["DepositToAccountRef"]["value"] == clearing
+    assert payment["Line"][0]["LinkedTxn"] == [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]
+    assert h.qbo.documents(REALM, "SalesReceipt") == []
+    assert record.qbo_id == invoice["Id"]
+    async with h.container.sessions() as session:
+        last = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()[-1]
+    assert "invoice SH1001" in last.message and "payment" in last.message
+
+
+CAD_REALM = "9130355300000777"
+
+
+async def foreign(h: Harness, currency: str, *, multicurrency: bool = True) -> Installed:
+    h.qbo.add_realm(CAD_REALM, multicurrency=multicurrency)
+    shop = await h.install(map_tax=False)
+    await h.connect(shop, CAD_REALM)
+    item_id = h.qbo.add(CAD_REALM, "Item", {"Name": "Parka", "Type": "NonInventory"})["Id"]
+    order = copy.deepcopy(order_fixture("07_bonus_multicurrency_cad_presentment"))
+    for line in order["line_items"]:
+        await_map = line.get("sku")
+        if await_map:
+            from app.services.shops import map_product
+
+            await map_product(h.container.uow(), shop.shop_id, f"sku:{await_map}", item_id)
+    await configure(h, shop, "orders", {"currency": currency})
+    return shop
+
+
+async def test_a_foreign_order_is_booked_in_shop_money_by_default(h: Harness) -> None:
+    await foreign(h, "shop")
+    order = order_fixture("07_bonus_multicurrency_cad_presentment")
+    assert (await post(h, order)).status == "synced"
+    receipt = only(h, realm=CAD_REALM)
+    assert receipt["CurrencyRef"]["value"] == "USD"
+    assert float(receipt["TotalAmt"]) == 140.00
+    assert "ExchangeRate" not in receipt or float(receipt["ExchangeRate"]) == 1
+
+
+async def test_a_foreign_order_in_the_buyers_currency_carries_shopifys_rate(h: Harness) -> None:
+    await foreign(h, "presentment")
+    order = order_fixture("07_bonus_multicurrency_cad_presentment")
+    assert (await post(h, order)).status == "synced"
+    receipt = only(h, realm=CAD_REALM)
+    assert receipt["CurrencyRef"]["value"] == "CAD"
+    assert float(receipt["TotalAmt"]) == 190.12
+    rate = float(receipt["ExchangeRate"])  # USD per CAD: 140.00 / 190.12
+    assert abs(rate - 140.00 / 190.12) < 1e-6
+    assert round(190.12 * rate, 2) == 140.00
+
+
+async def test_the_buyers_currency_needs_multicurrency_in_quickbooks(h: Harness) -> None:
+    await foreign(h, "presentment", multicurrency=False)
+    record = await post(h, order_fixture("07_bonus_multicurrency_cad_presentment"))
+    assert (record.status, record.error_code) == ("error", "invalid_account")
+    assert "multicurrency" in (record.message or "")
+    assert h.qbo.documents(CAD_REALM, "SalesReceipt") == []

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from ledgerport_sandbox.shopify_graphql import GraphQLApi, read_graphql_request
 from ledgerport_sandbox.shopify_oauth import ShopifyOAuthSandbox
+from ledgerport_sandbox.shopify_payments import payment_routes
 
 JsonDict = dict[str, Any]
 _VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
@@ -89,6 +90,7 @@ class ShopifySandbox:
         self.app = Starlette(
             routes=[
                 Route("/_sandbox/shops/{shop}/orders", self._post_order, methods=["POST"]),
+                *payment_routes(self.orders, self.graphql.payments),
                 Route("/_sandbox/health", _health, methods=["GET"]),
                 Route("/_sandbox/deliveries", self._list_deliveries, methods=["GET"]),
                 Route("/_sandbox/deliveries/{id}/redeliver", self._redeliver, methods=["POST"]),
@@ -207,6 +209,15 @@ class ShopifySandbox:
         order.setdefault("name", f"#{order['order_number']}")
         shop_orders[order_id] = order
         return order
+
+    def set_transactions(self, shop_domain: str, order_id: int, txns: list[JsonDict]) -> None:
+        """How the order was paid, as its GraphQL `transactions` will show it (REST-shaped
+        items: kind, status, gateway, amount or amount_set, optional parent_id)."""
+        self.graphql.payments.set_transactions(shop_domain, order_id, txns)
+
+    def set_currency(self, shop_domain: str, code: str) -> None:
+        """The currency the shop sells in (`shop { currencyCode }`); USD until set."""
+        self.graphql.payments.set_currency(shop_domain, code)
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=self.transport, timeout=self.timeout)

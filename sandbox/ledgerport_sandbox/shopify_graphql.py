@@ -61,6 +61,7 @@ class _Context:
     shop: str
     orders: dict[int, JsonDict]
     base_url: str
+    payments: Payments
     bulk: bool = False
     refund: int = 0
 
@@ -74,7 +75,6 @@ class GraphQLApi:
     clock: Callable[[], float] = time.monotonic
     buckets: dict[str, Bucket] = field(default_factory=dict)
     bulk: BulkStore = field(default_factory=BulkStore)
-    payments: Payments = field(default_factory=Payments)
 
     def bucket(self, shop: str) -> Bucket:
         now = self.clock()
@@ -85,10 +85,16 @@ class GraphQLApi:
         return found
 
     def execute(
-        self, shop: str, query: str, variables: JsonDict, orders: dict[int, JsonDict], base: str
+        self,
+        shop: str,
+        query: str,
+        variables: JsonDict,
+        orders: dict[int, JsonDict],
+        base: str,
+        payments: Payments | None = None,
     ) -> JsonDict:
         """Run one request; returns the full body (`data`/`errors` plus `extensions.cost`)."""
-        ctx = _Context(shop, orders, base)
+        ctx = _Context(shop, orders, base, payments or Payments())
         try:
             kind, selections = parse(query, variables)
         except GraphQLError as exc:
@@ -117,7 +123,7 @@ class GraphQLApi:
                 raise _undefined(sel.name, "Mutation")
             return project(self._run_bulk(sel, ctx), sel.children, ctx)
         if sel.name == "shop":
-            return project(self.payments.shop_node(ctx.shop), sel.children, ctx)
+            return project(ctx.payments.shop_node(ctx.shop), sel.children, ctx)
         if sel.name == "currentBulkOperation":
             op = self.bulk.current(ctx.shop)
             return None if op is None else project(op.node(ctx.base_url), sel.children, ctx)
@@ -128,7 +134,7 @@ class GraphQLApi:
             found_nodes = [self._node(str(i), ctx, "node") for i in sel.args.get("ids") or []]
             return [None if n is None else project(n, sel.children, ctx) for n in found_nodes]
         if sel.name == "orders":
-            return connection(self._orders(ctx, sel.args), sel, ctx)
+            return connection(_orders(ctx, sel.args), sel, ctx)
         raise _undefined(sel.name, "QueryRoot")
 
     def _node(self, gid: str, ctx: _Context, root: str) -> JsonDict | None:
@@ -142,26 +148,20 @@ class GraphQLApi:
             op = self.bulk.get(ctx.shop, gid)
             return None if op is None else op.node(ctx.base_url)
         finders: dict[str, Callable[[dict[int, JsonDict], int], JsonDict | None]] = {
-            "Order": lambda orders, n: self._order(ctx.shop, orders[n]) if n in orders else None,
+            "Order": lambda orders, n: _order(ctx, orders[n]) if n in orders else None,
             "Customer": customer_node,
             "Product": product_node,
         }
         finder = finders.get(kind)
         return None if finder is None else finder(ctx.orders, number)
 
-    def _order(self, shop: str, order: JsonDict) -> JsonDict:
-        return order_node(order, self.payments.order_transactions(shop, order))
-
-    def _orders(self, ctx: _Context, args: JsonDict) -> Conn:
-        return _orders([self._order(ctx.shop, o) for o in ctx.orders.values()], args)
-
     def _run_bulk(self, sel: Selection, ctx: _Context) -> JsonDict:
         kind, selections = parse(str(sel.args.get("query") or ""), {})
         roots = [s for s in selections if s.name == "orders"]
         if kind != "query" or len(selections) != 1 or not roots:
             return self.bulk.rejected("Bulk queries need exactly one root connection (orders).")
-        bulk_ctx = _Context(ctx.shop, ctx.orders, ctx.base_url, bulk=True)
-        page = connection(self._orders(ctx, roots[0].args), roots[0], bulk_ctx)
+        bulk_ctx = _Context(ctx.shop, ctx.orders, ctx.base_url, ctx.payments, bulk=True)
+        page = connection(_orders(ctx, roots[0].args), roots[0], bulk_ctx)
         return self.bulk.start(ctx.shop, flatten(page), ctx.base_url)
 
 
@@ -180,7 +180,12 @@ def _undefined(name: str, type_name: str) -> GraphQLError:
     return GraphQLError(f"Field '{name}' doesn't exist on type '{type_name}'", "undefinedField")
 
 
-def _orders(rows: list[JsonDict], args: JsonDict) -> Conn:
+def _order(ctx: _Context, order: JsonDict) -> JsonDict:
+    return order_node(order, ctx.payments.order_transactions(ctx.shop, order))
+
+
+def _orders(ctx: _Context, args: JsonDict) -> Conn:
+    rows = [_order(ctx, order) for order in ctx.orders.values()]
     sort_key = str(args.get("sortKey") or "ID")
     terms = _FILTER.findall(str(args.get("query") or ""))
     rows = [r for r in rows if all(_matches(r, term) for term in terms)]

@@ -186,6 +186,17 @@ class ShopifyOrdersPort(Protocol):
         self, shop: str, token: str, since: datetime, until: datetime
     ) -> AsyncIterator[dict[str, Any]]: ...
 
+    async def order_transactions(
+        self, shop: str, token: str, order_id: str | int
+    ) -> list[dict[str, Any]]:
+        """The order's transactions as the GraphQL Admin API gives them (id, kind, status,
+        gateway, amountSet), oldest first; none for an order Shopify does not know."""
+        ...
+
+    async def shop_currency(self, shop: str, token: str) -> str:
+        """The currency the shop sells in (`shop { currencyCode }`), e.g. "USD"."""
+        ...
+
 
 class Cipher(Protocol):
     """Tokens at rest and sealed OAuth states. `decrypt` and `unseal` raise ValueError for

@@ -24,7 +24,14 @@ from app.adapters.quickbooks.limiter import NoLimiter, RealmLimiter
 from app.adapters.quickbooks.query import MAX_RESULTS, Query
 from app.adapters.quickbooks.rows import document, option, text
 from app.domain.faults import ExternalRateLimited, ExternalRejected, ExternalUnavailable
-from app.domain.ports import CompanyTaxPrefs, QboDocument, QboOption, QboRef, QboSession
+from app.domain.ports import (
+    CompanyCurrencyPrefs,
+    CompanyTaxPrefs,
+    QboDocument,
+    QboOption,
+    QboRef,
+    QboSession,
+)
 
 MAX_REQUEST_ID = 50  # reference §1: requestid is unique per realm, at most 50 characters
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -168,17 +175,30 @@ class QuickBooksClient:
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         """`Preferences.TaxPrefs`: a company on automated sales tax carries
         `PartnerTaxEnabled` (true or false); an older, manual-tax company leaves it out."""
-        body = await self._request(session, "GET", "preferences", params={})
-        prefs = body.get("Preferences")
-        if not isinstance(prefs, dict):
-            raise ExternalUnavailable("QBO returned no Preferences in its answer", status=200)
-        tax = prefs.get("TaxPrefs")
-        tax = tax if isinstance(tax, dict) else {}
+        tax = await self._preferences(session, "TaxPrefs")
         partner = tax.get("PartnerTaxEnabled")
         return CompanyTaxPrefs(
             automated_sales_tax=partner is not None,
             using_sales_tax=tax.get("UsingSalesTax") is True or partner is True,
         )
+
+    async def currency_prefs(self, session: QboSession) -> CompanyCurrencyPrefs:
+        """`Preferences.CurrencyPrefs`: `HomeCurrency.value` (e.g. "USD") and
+        `MultiCurrencyEnabled`."""
+        currency = await self._preferences(session, "CurrencyPrefs")
+        home = currency.get("HomeCurrency")
+        code = home.get("value") if isinstance(home, dict) else None
+        if not isinstance(code, str) or not code:
+            raise ExternalUnavailable("QBO returned no home currency in its answer", status=200)
+        return CompanyCurrencyPrefs(code.upper(), currency.get("MultiCurrencyEnabled") is True)
+
+    async def _preferences(self, session: QboSession, section: str) -> Json:
+        body = await self._request(session, "GET", "preferences", params={})
+        prefs = body.get("Preferences")
+        if not isinstance(prefs, dict):
+            raise ExternalUnavailable("QBO returned no Preferences in its answer", status=200)
+        found = prefs.get(section)
+        return found if isinstance(found, dict) else {}
 
     async def company_id(self, session: QboSession) -> str:
         path = f"companyinfo/{session.realm_id}"

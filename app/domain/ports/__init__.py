@@ -5,6 +5,7 @@ the clock; `storage` the unit of work and its repositories."""
 from app.domain.ports.external import (
     Cipher,
     Clock,
+    CompanyCurrencyPrefs,
     CompanyTaxPrefs,
     Inbox,
     JobQueue,
@@ -44,6 +45,7 @@ __all__ = [
     "AuditRepository",
     "Cipher",
     "Clock",
+    "CompanyCurrencyPrefs",
     "CompanyTaxPrefs",
     "ConfigRepository",
     "ConnectionRepository",

@@ -62,6 +62,15 @@ class CompanyTaxPrefs:
 
 
 @dataclass(frozen=True)
+class CompanyCurrencyPrefs:
+    """The QBO company's currencies, from `Preferences.CurrencyPrefs`: the home currency its
+    books are kept in, and whether it may also hold others (multicurrency)."""
+
+    home_currency: str
+    multicurrency: bool
+
+
+@dataclass(frozen=True)
 class TokenSet:
     access_token: str
     refresh_token: str
@@ -117,6 +126,10 @@ class QuickBooksPort(Protocol):
 
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         """The company's sales-tax preferences (GET /preferences)."""
+        ...
+
+    async def currency_prefs(self, session: QboSession) -> CompanyCurrencyPrefs:
+        """The company's home currency and multicurrency switch (GET /preferences)."""
         ...
 
     async def company_id(self, session: QboSession) -> str:

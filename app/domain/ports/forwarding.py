@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.ports.external import (
+    CompanyCurrencyPrefs,
     CompanyTaxPrefs,
     QboDocument,
     QboOption,
@@ -58,6 +59,9 @@ class ForwardingQuickBooks:
 
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         return await self.inner.tax_prefs(session)
+
+    async def currency_prefs(self, session: QboSession) -> CompanyCurrencyPrefs:
+        return await self.inner.currency_prefs(session)
 
     async def company_id(self, session: QboSession) -> str:
         return await self.inner.company_id(session)

@@ -1,11 +1,14 @@
 """How much of an order each payment gateway took: the tenders a split-tender order is booked
 by, read from the order's transactions (the GraphQL Admin API's `OrderTransaction`).
 
-Shopify's kinds (OrderTransactionKind): SALE is an authorization and capture in one step,
-CAPTURE moves money an AUTHORIZATION reserved, CHANGE is the cash handed back when a buyer
-paid too much at the till; AUTHORIZATION, EMV_AUTHORIZATION and VOID move no money. Only a
-transaction whose status is SUCCESS moved anything. A gift card pays through the gateway
-"gift_card" (the REST order transactions show it so, with `receipt.gift_card_id`).
+Shopify's kinds (shopify.dev/docs/api/admin-graphql/latest/enums/OrderTransactionKind): SALE
+is an authorization and capture in one step, CAPTURE moves money an AUTHORIZATION reserved,
+CHANGE is "the money returned to the customer when they've paid too much during a cash
+transaction"; AUTHORIZATION, EMV_AUTHORIZATION and VOID move no money. Only a transaction
+whose status (OrderTransactionStatus) is SUCCESS moved anything. A gift card pays through the
+gateway "gift_card" (REST order transactions show it so, with `receipt.gift_card_id`, in the
+Stack Overflow answer "How do you know a Gift Card was used with a Shopify Order"). Whether Shopify signs a CHANGE amount is not documented; its
+size is what the buyer got back either way.
 """
 
 from __future__ import annotations
@@ -68,8 +71,8 @@ def tenders_from_transactions(
             continue
         gateway = str(txn.get("gateway") or "")
         amount = _amount(txn, presentment, f"transactions[{index}]")
-        sign = -1 if kind in _GIVEN_BACK else 1
-        received[gateway] = received.get(gateway, Decimal("0.00")) + sign * amount
+        amount = -abs(amount) if kind in _GIVEN_BACK else amount
+        received[gateway] = received.get(gateway, Decimal("0.00")) + amount
     return tuple(Tender(gateway, amount.quantize(_CENT)) for gateway, amount in received.items())
 
 

@@ -64,6 +64,14 @@ def test_cash_change_handed_back_is_taken_off_the_cash_tender() -> None:
     )
 
 
+def test_change_reported_as_a_negative_amount_is_still_taken_off() -> None:
+    transactions = [txn("SALE", "cash", "40.00"), txn("CHANGE", "cash", "-9.26")]
+
+    assert tenders_from_transactions(transactions, presentment=False) == (
+        Tender("cash", Decimal("30.74")),
+    )
+
+
 def test_an_authorization_counts_once_through_its_capture() -> None:
     transactions = [
         txn("AUTHORIZATION", "shopify_payments", "53.00"),

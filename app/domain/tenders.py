@@ -7,8 +7,8 @@ CHANGE is "the money returned to the customer when they've paid too much during 
 transaction"; AUTHORIZATION, EMV_AUTHORIZATION and VOID move no money. Only a transaction
 whose status (OrderTransactionStatus) is SUCCESS moved anything. A gift card pays through the
 gateway "gift_card" (REST order transactions show it so, with `receipt.gift_card_id`, in the
-Stack Overflow answer "How do you know a Gift Card was used with a Shopify Order"). Whether Shopify signs a CHANGE amount is not documented; its
-size is what the buyer got back either way.
+Stack Overflow answer "How do you know a Gift Card was used with a Shopify Order"). Whether
+Shopify signs a CHANGE amount is not documented; its size is what the buyer got back.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ from app.metrics import SWEEP_CAUGHT
 from app.services.backfill import BackfillDeps
 from app.services.connections import RefreshLocks, TokenKeeper
 from app.services.quickbooks_connection import QboConnector
+from app.services.shop_currency import ShopifyCurrencies
 from app.services.shopify_connection import ShopifyInstaller, ShopifyTokenKeeper
 from app.services.sync_order import SyncDeps
 from app.services.webhooks import queue_processing
@@ -111,7 +112,10 @@ class Container:
     @property
     def qbo_connector(self) -> QboConnector:
         redirect = self.settings.qbo_redirect_uri
-        return QboConnector(self.uow, self.oauth, self.cipher, redirect, self.clock, self.qbo)
+        currencies = ShopifyCurrencies(self.shopify, self.shopify_tokens)
+        return QboConnector(
+            self.uow, self.oauth, self.cipher, redirect, self.clock, self.qbo, currencies
+        )
 
     @property
     def shopify_installer(self) -> ShopifyInstaller:
@@ -154,6 +158,8 @@ class Container:
             reference=self._cache,
             lease_s=self.settings.sync_lease_s,
             heartbeat_s=self.settings.sync_heartbeat_s,
+            shopify=self.shopify,
+            shopify_sessions=self.shopify_tokens,
         )
 
     async def aclose(self) -> None:

@@ -16,12 +16,14 @@ from app.domain.ports import (
     Inbox,
     QuickBooksPort,
     ReferenceData,
+    ShopifyOrdersPort,
     UnitOfWork,
     WebhookVerifier,
 )
 from app.domain.ports.attempts import FailureCounter
 from app.domain.ports.idempotency import IdempotencyStore
 from app.services.api_keys import KEY_PREFIX, hash_key
+from app.services.backfill import ShopifySessions
 from app.services.connections import TokenKeeper
 from app.services.quickbooks_connection import QboConnector
 from app.services.shopify_connection import ShopifyInstaller
@@ -36,6 +38,7 @@ class AppContext(Protocol):
     inbox: Inbox
     qbo: QuickBooksPort
     reference: ReferenceData
+    shopify: ShopifyOrdersPort
     verify_webhook: WebhookVerifier
     idempotency: IdempotencyStore
     auth_failures: FailureCounter
@@ -46,6 +49,9 @@ class AppContext(Protocol):
 
     @property
     def tokens(self) -> TokenKeeper: ...
+
+    @property
+    def shopify_tokens(self) -> ShopifySessions: ...
 
     @property
     def qbo_connector(self) -> QboConnector: ...

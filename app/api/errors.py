@@ -17,6 +17,7 @@ from app.domain.faults import ExternalAuthExpired, ExternalError, ExternalRateLi
 from app.domain.signals import (
     Conflict,
     ConnectionRefused,
+    CurrencyMismatch,
     InboxUnavailable,
     InstallRefused,
     InstallUnsigned,
@@ -82,6 +83,7 @@ REFUSALS: dict[type[Refused], tuple[int, str, str, dict[str, str] | None]] = {
     WebhookRefused: (400, "invalid_webhook", "Invalid webhook", None),
     # Nothing was stored: Shopify retries the delivery.
     InboxUnavailable: (503, "intake_unavailable", "Intake unavailable", {"Retry-After": "5"}),
+    CurrencyMismatch: (409, "currency_mismatch", "QuickBooks company in another currency", None),
     ConnectionRefused: (400, "connection_refused", "QuickBooks connection failed", None),
     InstallUnsigned: (401, "shopify_install_refused", "Shopify install failed", None),
     InstallRefused: (400, "shopify_install_refused", "Shopify install failed", None),

@@ -16,7 +16,7 @@ from app.domain.errors import ErrorCode, SyncError
 from app.domain.items import is_inventory
 from app.domain.models import Order
 from app.domain.ports import QboOption
-from app.domain.tenders import GIFT_CARD_GATEWAY
+from app.domain.tenders import GIFT_CARD
 
 DEPOSIT = frozenset({"Bank", "Other Current Asset"})
 INCOME = frozenset({"Income", "Other Income"})
@@ -59,7 +59,7 @@ def order_references(order: Order, config: SyncConfig, *, default_item: bool) ->
         wanted.add("accounting.shipping_item_id")
     if discount_total(order):
         wanted.add("accounting.discount_account_id")
-    gift_cards = any(line.gift_card for line in order.lines) or GIFT_CARD_GATEWAY in set(
+    gift_cards = any(line.gift_card for line in order.lines) or GIFT_CARD in set(
         order.payment_gateway_names
     )
     if gift_cards:

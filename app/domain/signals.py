@@ -56,6 +56,10 @@ class ConnectionRefused(Refused):
     """The QuickBooks consent callback cannot complete."""
 
 
+class CurrencyMismatch(ConnectionRefused):
+    """The QuickBooks company keeps its books in another currency than the shop sells in."""
+
+
 class InstallRefused(Refused):
     """The Shopify install request or its callback cannot go on."""
 

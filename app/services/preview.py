@@ -26,15 +26,17 @@ from app.domain.ports import (
     QboSession,
     QuickBooksPort,
     ReferenceData,
+    ShopifyOrdersPort,
     UnitOfWorkFactory,
 )
 from app.domain.selection import is_cancelled
-from app.domain.tenders import single_tender
+from app.services.backfill import ShopifySessions
 from app.services.connections import TokenKeeper
 from app.services.dry_run import CapturedCreate, DryRunQuickBooks
 from app.services.new_items import find_or_create_item, products_to_create
 from app.services.receipts import Prepared, money_side, prepare_documents
 from app.services.references import check_order
+from app.services.tenders import tenders_of
 
 PREVIEW_REQUEST_ID = "preview"  # never sent: the dry-run port captures the create
 
@@ -54,6 +56,8 @@ class PreviewDeps:
     qbo: QuickBooksPort
     tokens: TokenKeeper
     reference: ReferenceData | None
+    shopify: ShopifyOrdersPort | None = None
+    shopify_sessions: ShopifySessions | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class _Inputs:
     customers: dict[str, str]
     tax_rates: dict[str, str]
     uninstalled: bool
+    shop_id: int
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,7 @@ async def _load(deps: PreviewDeps, shop_id: int, order_id: str) -> _Inputs | Non
             customers=await uow.mappings.as_dict(shop_id, "customer"),
             tax_rates=await uow.mappings.as_dict(shop_id, "tax_rate"),
             uninstalled=shop.uninstalled_at is not None,
+            shop_id=shop_id,
         )
 
 
@@ -184,7 +190,7 @@ async def _translate(deps: PreviewDeps, inputs: _Inputs, session: QboSession) ->
         products=products,
         customers=dict(inputs.customers),
         tax_rates=inputs.tax_rates,
-        tenders=single_tender(order.sale_total, order.payment_gateway_names),
+        tenders=await tenders_of(deps.shopify, deps.shopify_sessions, inputs.shop_id, order),
         created=[],
     )
     # The sync adopts a form QBO already holds under the number (QBO answers its create with

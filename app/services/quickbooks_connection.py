@@ -18,10 +18,11 @@ from app.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from app.domain.signals import ConnectionRefused
+from app.domain.signals import ConnectionRefused, CurrencyMismatch
 from app.services.connections import store_tokens
 from app.services.healing import Changed, record_change, requeue_auth_failures
 from app.services.oauth_states import digest, issue, same_browser, spent
+from app.services.shop_currency import ShopCurrencies, company_home_currency, currency_mismatch
 from app.services.tax_mode import company_tax_prefs, default_tax_mode
 
 STATE_MAX_AGE_S = 600
@@ -53,6 +54,7 @@ class QboConnector:
     redirect_uri: str
     clock: Clock
     qbo: QuickBooksPort  # proves the company and reads its tax preferences on connecting
+    currencies: ShopCurrencies  # the currency each shop sells in, which its books must keep
 
     async def authorize_url(self, shop_domain: str) -> str:
         """LedgerPort's start URL, for the merchant's browser: a single-use token, good for
@@ -106,9 +108,10 @@ class QboConnector:
         error: str | None = None,
     ) -> Connected:
         """Uses the state (once, from the browser that started), proves the company with the
-        new token, stores the tokens, takes the company's tax mode for a shop that has not
-        chosen one, and re-queues what failed while disconnected. A company other than the
-        shop's is held (company_mismatch) until a person reconnects or confirms the switch."""
+        new token, checks its home currency is the shop's, stores the tokens, takes the
+        company's tax mode for a shop that has not chosen one, and re-queues what failed while
+        disconnected. A company other than the shop's is held (company_mismatch) until a
+        person reconnects or confirms the switch; one kept in another currency is refused."""
         domain, state_id = self.claims_of(state)
         if not nonce:
             raise ConnectionRefused("missing: finish in the browser that started", COOKIE)
@@ -121,6 +124,7 @@ class QboConnector:
         session = QboSession(realm_id, tokens.access_token)
         await self._prove_company(session, tokens)
         prefs = await company_tax_prefs(self.qbo, session)
+        await self._same_currency(domain, session, tokens)
         async with self.uow() as uow:
             shop = await uow.shops.get_by_domain(domain)
             if shop is None:
@@ -152,12 +156,13 @@ class QboConnector:
             raise ConnectionRefused("already used or unknown; start the connection again", "state")
         if not same_browser(used, nonce):
             raise ConnectionRefused("is another browser's; start the connection again", COOKIE)
-        if await self._shop_missing(domain):
+        if await self._shop_id(domain) is None:
             raise ConnectionRefused(f"shop {domain} is no longer installed", "state")
 
-    async def _shop_missing(self, domain: str) -> bool:
+    async def _shop_id(self, domain: str) -> int | None:
         async with self.uow() as uow:
-            return await uow.shops.get_by_domain(domain) is None
+            shop = await uow.shops.get_by_domain(domain)
+            return None if shop is None else shop.id
 
     async def _prove_company(self, session: QboSession, tokens: TokenSet) -> None:
         """The company is the one the new token reads, not `realmId` as the query says: QBO
@@ -167,13 +172,28 @@ class QboConnector:
         except (ExternalAuthExpired, ValueError):
             proven = None
         if proven != session.realm_id:
-            try:
-                await self.oauth.revoke(tokens.refresh_token)
-            except ExternalError:
-                pass  # best effort: nothing of these tokens is stored anyway
+            await self._revoke(tokens)
             raise ConnectionRefused(
                 "is not the company Intuit connected; nothing stored", "realmId"
             )
+
+    async def _same_currency(self, domain: str, session: QboSession, tokens: TokenSet) -> None:
+        """LedgerPort books orders in the shop's currency; a company kept in another would
+        take those amounts as its own money. Refused, nothing stored, the tokens revoked.
+        When Shopify or QBO cannot tell now, the connection goes on (each logs why)."""
+        shop_id = await self._shop_id(domain)
+        shop = None if shop_id is None else await self.currencies.currency(shop_id)
+        home = await company_home_currency(self.qbo, session)
+        detail = currency_mismatch(domain, shop, session.realm_id, home)
+        if detail is not None:
+            await self._revoke(tokens)
+            raise CurrencyMismatch(detail, "realmId")
+
+    async def _revoke(self, tokens: TokenSet) -> None:
+        try:
+            await self.oauth.revoke(tokens.refresh_token)
+        except ExternalError:
+            pass  # best effort: nothing of these tokens is stored anyway
 
     async def disconnect(self, shop_id: int) -> bool:
         """Revokes at Intuit (best effort) and forgets the tokens. True when Intuit confirmed."""

@@ -30,12 +30,13 @@ from app.domain.ports import (
     QboSession,
     QuickBooksPort,
     ReferenceData,
+    ShopifyOrdersPort,
     UnitOfWorkFactory,
 )
 from app.domain.selection import is_cancelled
 from app.domain.signals import RetryLater
-from app.domain.tenders import single_tender
 from app.domain.translate import INVOICE
+from app.services.backfill import ShopifySessions
 from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import learn_customer, record_created_customer
 from app.services.lease import heartbeat
@@ -44,6 +45,7 @@ from app.services.posting import CreateTrace, LastCreate, post_payments, post_re
 from app.services.products import ItemsJob, ensure_items
 from app.services.receipts import Prepared, money_side, prepare_documents, qbo_own_tax
 from app.services.references import check_order
+from app.services.tenders import tenders_of
 
 BUSY_RETRY_S = 5.0
 
@@ -61,6 +63,10 @@ class SyncDeps:
     # runs: a worker killed mid-job frees the order one lease later (see services/pending).
     lease_s: float = 30.0
     heartbeat_s: float = 10.0
+    # Where a split tender's parts are read (the order's transactions in Shopify); without
+    # them an order's tenders are what its webhook says.
+    shopify: ShopifyOrdersPort | None = None
+    shopify_sessions: ShopifySessions | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +209,7 @@ async def _sync(
     asker = ItemsJob(job.shop_id, order, config, job.actor, job.run_id, job.owner)
     loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
     await _check_settings(deps, session, loaded)
-    prepared = await _prepare(deps, session, loaded)
+    prepared = await _prepare(deps, session, loaded, job.shop_id)
     trace.prepared = prepared
     try:
         document, adopted = await post_receipt(
@@ -228,7 +234,7 @@ async def _check_settings(
         await check_order(deps.reference, session, order, config, loaded.products, fresh=fresh)
 
 
-async def _prepare(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> Prepared:
+async def _prepare(deps: SyncDeps, session: QboSession, loaded: _Loaded, shop_id: int) -> Prepared:
     order = loaded.order
     return await prepare_documents(
         deps.qbo,
@@ -238,7 +244,7 @@ async def _prepare(deps: SyncDeps, session: QboSession, loaded: _Loaded) -> Prep
         products=loaded.products,
         customers=loaded.customers,
         tax_rates=loaded.tax_rates,
-        tenders=single_tender(order.sale_total, order.payment_gateway_names),
+        tenders=await tenders_of(deps.shopify, deps.shopify_sessions, shop_id, order),
         created=loaded.created_customers,
     )
 

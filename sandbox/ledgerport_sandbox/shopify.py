@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from ledgerport_sandbox.shopify_graphql import GraphQLApi, read_graphql_request
 from ledgerport_sandbox.shopify_oauth import ShopifyOAuthSandbox
+from ledgerport_sandbox.shopify_payments import Payments, payment_routes
 
 JsonDict = dict[str, Any]
 _VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
@@ -85,10 +86,12 @@ class ShopifySandbox:
         self.tokens = ShopifyOAuthSandbox(client_id, client_secret)
         # Cost buckets (1000 points, 50/s by default) and bulk operations; tests resize them.
         self.graphql = GraphQLApi()
+        self.payments = Payments()  # the shops' currencies and their orders' transactions
         self._order_ids = itertools.count(5_910_000_000_001)
         self.app = Starlette(
             routes=[
                 Route("/_sandbox/shops/{shop}/orders", self._post_order, methods=["POST"]),
+                *payment_routes(self.orders, self.payments),
                 Route("/_sandbox/health", _health, methods=["GET"]),
                 Route("/_sandbox/deliveries", self._list_deliveries, methods=["GET"]),
                 Route("/_sandbox/deliveries/{id}/redeliver", self._redeliver, methods=["POST"]),
@@ -208,6 +211,14 @@ class ShopifySandbox:
         shop_orders[order_id] = order
         return order
 
+    def set_transactions(self, shop_domain: str, order_id: int, txns: list[JsonDict]) -> None:
+        """How the order was paid, as its GraphQL `transactions` will show it."""
+        self.payments.set_transactions(shop_domain, order_id, txns)
+
+    def set_currency(self, shop_domain: str, code: str) -> None:
+        """The currency the shop sells in (`shop { currencyCode }`); USD until set."""
+        self.payments.set_currency(shop_domain, code)
+
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=self.transport, timeout=self.timeout)
 
@@ -277,7 +288,8 @@ class ShopifySandbox:
             return JSONResponse({"errors": [{"message": "No query string was present"}]}, 400)
         shop = request.path_params["shop"]
         base = str(request.base_url)
-        body = self.graphql.execute(shop, query, variables, self.orders.get(shop, {}), base)
+        orders = self.orders.get(shop, {})
+        body = self.graphql.execute(shop, query, variables, orders, base, self.payments)
         return JSONResponse(body)
 
     async def _bulk_file(self, request: Request) -> Response:

@@ -1,7 +1,7 @@
 """A deliberately small GraphQL Admin API over the sandbox's stored (REST-shaped) orders.
 
 Roots: order, orders (cursor pages, `query:` on updated_at/created_at, sortKey), nodes,
-node, customer, product, currentBulkOperation and the bulkOperationRunQuery mutation. Each
+node, customer, product, shop, currentBulkOperation and the bulkOperationRunQuery mutation. Each
 request is charged its calculated cost against a leaky bucket per shop; over budget it is
 answered 200 with a THROTTLED error and no data, as Shopify does.
 """
@@ -20,6 +20,7 @@ from typing import Any
 
 from ledgerport_sandbox.shopify_bulk import BulkStore, flatten
 from ledgerport_sandbox.shopify_nodes import Conn, customer_node, order_node, product_node, utc
+from ledgerport_sandbox.shopify_payments import Payments
 from ledgerport_sandbox.shopify_query import GraphQLError, Selection, cost, node_cost, parse
 
 JsonDict = dict[str, Any]
@@ -60,6 +61,7 @@ class _Context:
     shop: str
     orders: dict[int, JsonDict]
     base_url: str
+    payments: Payments
     bulk: bool = False
     refund: int = 0
 
@@ -83,10 +85,16 @@ class GraphQLApi:
         return found
 
     def execute(
-        self, shop: str, query: str, variables: JsonDict, orders: dict[int, JsonDict], base: str
+        self,
+        shop: str,
+        query: str,
+        variables: JsonDict,
+        orders: dict[int, JsonDict],
+        base: str,
+        payments: Payments | None = None,
     ) -> JsonDict:
         """Run one request; returns the full body (`data`/`errors` plus `extensions.cost`)."""
-        ctx = _Context(shop, orders, base)
+        ctx = _Context(shop, orders, base, payments or Payments())
         try:
             kind, selections = parse(query, variables)
         except GraphQLError as exc:
@@ -114,6 +122,8 @@ class GraphQLApi:
             if sel.name != "bulkOperationRunQuery":
                 raise _undefined(sel.name, "Mutation")
             return project(self._run_bulk(sel, ctx), sel.children, ctx)
+        if sel.name == "shop":
+            return project(ctx.payments.shop_node(ctx.shop), sel.children, ctx)
         if sel.name == "currentBulkOperation":
             op = self.bulk.current(ctx.shop)
             return None if op is None else project(op.node(ctx.base_url), sel.children, ctx)
@@ -124,7 +134,7 @@ class GraphQLApi:
             found_nodes = [self._node(str(i), ctx, "node") for i in sel.args.get("ids") or []]
             return [None if n is None else project(n, sel.children, ctx) for n in found_nodes]
         if sel.name == "orders":
-            return connection(_orders(ctx.orders, sel.args), sel, ctx)
+            return connection(_orders(ctx, sel.args), sel, ctx)
         raise _undefined(sel.name, "QueryRoot")
 
     def _node(self, gid: str, ctx: _Context, root: str) -> JsonDict | None:
@@ -138,7 +148,7 @@ class GraphQLApi:
             op = self.bulk.get(ctx.shop, gid)
             return None if op is None else op.node(ctx.base_url)
         finders: dict[str, Callable[[dict[int, JsonDict], int], JsonDict | None]] = {
-            "Order": lambda orders, n: order_node(orders[n]) if n in orders else None,
+            "Order": lambda orders, n: _order(ctx, orders[n]) if n in orders else None,
             "Customer": customer_node,
             "Product": product_node,
         }
@@ -150,8 +160,8 @@ class GraphQLApi:
         roots = [s for s in selections if s.name == "orders"]
         if kind != "query" or len(selections) != 1 or not roots:
             return self.bulk.rejected("Bulk queries need exactly one root connection (orders).")
-        bulk_ctx = _Context(ctx.shop, ctx.orders, ctx.base_url, bulk=True)
-        page = connection(_orders(ctx.orders, roots[0].args), roots[0], bulk_ctx)
+        bulk_ctx = _Context(ctx.shop, ctx.orders, ctx.base_url, ctx.payments, bulk=True)
+        page = connection(_orders(ctx, roots[0].args), roots[0], bulk_ctx)
         return self.bulk.start(ctx.shop, flatten(page), ctx.base_url)
 
 
@@ -170,10 +180,14 @@ def _undefined(name: str, type_name: str) -> GraphQLError:
     return GraphQLError(f"Field '{name}' doesn't exist on type '{type_name}'", "undefinedField")
 
 
-def _orders(orders: dict[int, JsonDict], args: JsonDict) -> Conn:
+def _order(ctx: _Context, order: JsonDict) -> JsonDict:
+    return order_node(order, ctx.payments.order_transactions(ctx.shop, order))
+
+
+def _orders(ctx: _Context, args: JsonDict) -> Conn:
+    rows = [_order(ctx, order) for order in ctx.orders.values()]
     sort_key = str(args.get("sortKey") or "ID")
     terms = _FILTER.findall(str(args.get("query") or ""))
-    rows = [order_node(o) for o in orders.values()]
     rows = [r for r in rows if all(_matches(r, term) for term in terms)]
     stamp = {"UPDATED_AT": "updatedAt", "CREATED_AT": "createdAt"}.get(sort_key)
     keyed = sorted(([r[stamp] if stamp else "", int(r["legacyResourceId"])], r) for r in rows)

@@ -68,7 +68,8 @@ def _money(raw: Any, fallback: JsonDict) -> JsonDict:
     }
 
 
-def _bag(obj: JsonDict, key: str, currency: str | None = None) -> JsonDict:
+def bag(obj: JsonDict, key: str, currency: str | None = None) -> JsonDict:
+    """`<key>_set` as a MoneyBag; a plain `<key>` (in `currency`) stands for both monies."""
     money_set = obj.get(f"{key}_set") or {}
     plain = {"amount": obj.get(key), "currency_code": currency} if key in obj else {}
     shop = money_set.get("shop_money") or plain
@@ -90,13 +91,13 @@ def _tax(raw: JsonDict) -> JsonDict:
         "__typename": "TaxLine",
         "title": raw.get("title"),
         "rate": raw.get("rate"),
-        "priceSet": _bag(raw, "price"),
+        "priceSet": bag(raw, "price"),
         "channelLiable": raw.get("channel_liable"),
     }
 
 
 def _allocation(raw: JsonDict) -> JsonDict:
-    return {"__typename": "DiscountAllocation", "allocatedAmountSet": _bag(raw, "amount")}
+    return {"__typename": "DiscountAllocation", "allocatedAmountSet": bag(raw, "amount")}
 
 
 def _line(raw: JsonDict) -> JsonDict:
@@ -108,7 +109,7 @@ def _line(raw: JsonDict) -> JsonDict:
         "variantTitle": raw.get("variant_title"),
         "isGiftCard": bool(raw.get("gift_card")),
         "requiresShipping": raw.get("requires_shipping"),
-        "originalUnitPriceSet": _bag(raw, "price"),
+        "originalUnitPriceSet": bag(raw, "price"),
         "discountAllocations": [_allocation(a) for a in raw.get("discount_allocations") or []],
         "taxLines": [_tax(t) for t in raw.get("tax_lines") or []],
         "variant": variant
@@ -122,15 +123,16 @@ def _shipping(raw: JsonDict) -> JsonDict:
         "__typename": "ShippingLine",
         "id": gid("ShippingLine", raw.get("id")),
         **{k: raw.get(k) for k in ("title", "code", "source")},
-        "originalPriceSet": _bag(raw, "price"),
-        "discountedPriceSet": _bag(raw, "discounted_price"),
+        "originalPriceSet": bag(raw, "price"),
+        "discountedPriceSet": bag(raw, "discounted_price"),
         "taxLines": [_tax(t) for t in raw.get("tax_lines") or []],
         "discountAllocations": [_allocation(a) for a in raw.get("discount_allocations") or []],
     }
 
 
-def order_node(order: JsonDict) -> JsonDict:
-    """A stored REST order as the GraphQL `Order` object (every field we know, even null)."""
+def order_node(order: JsonDict, transactions: list[JsonDict] | None = None) -> JsonDict:
+    """A stored REST order as the GraphQL `Order` object (every field we know, even null),
+    with its `transactions` nodes (shopify_payments.py builds them)."""
     currency = order.get("currency")
     customer = order.get("customer")
     fulfillment = order.get("fulfillment_status")
@@ -154,10 +156,11 @@ def order_node(order: JsonDict) -> JsonDict:
         "customer": _customer(customer) if isinstance(customer, dict) else None,
         "billingAddress": _address(order.get("billing_address")),
         "shippingAddress": _address(order.get("shipping_address")),
-        **{g: _bag(order, rest, currency) for g, rest in _ORDER_MONEY.items()},
+        **{g: bag(order, rest, currency) for g, rest in _ORDER_MONEY.items()},
         "taxLines": [_tax(t) for t in order.get("tax_lines") or []],
         "lineItems": Conn([_line(li) for li in order.get("line_items") or []]),
         "shippingLines": Conn([_shipping(s) for s in order.get("shipping_lines") or []]),
+        "transactions": transactions or [],
     }
 
 

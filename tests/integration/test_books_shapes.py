@@ -66,7 +66,11 @@ def sale_lines(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def by_item(document: dict[str, Any], item_id: str) -> list[dict[str, Any]]:
-    return [ln for ln in sale_lines(document) if ln["SalesItemLineDetail"]["ItemRef"]["value"] == item_id]
+    return [
+        ln
+        for ln in sale_lines(document)
+        if ln["SalesItemLineDetail"]["ItemRef"]["value"] == item_id
+    ]
 
 
 async def test_a_tip_books_to_the_tip_item_untaxed_and_the_total_includes_it(h: Harness) -> None:

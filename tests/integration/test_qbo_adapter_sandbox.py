@@ -17,7 +17,7 @@ from app.domain.faults import (
     ExternalRejected,
     ExternalUnavailable,
 )
-from app.domain.ports import CompanyTaxPrefs, QboSession
+from app.domain.ports import CompanyCurrencyPrefs, CompanyTaxPrefs, QboSession
 from ledgerport_sandbox.qbo import QboSandbox
 from tests.harness import DeadlineTransport
 
@@ -161,6 +161,17 @@ async def test_tax_prefs_read_the_company_preferences(
     assert (prefs, prefs.tax_mode) == (expected, mode)
     [read] = accounting_requests(sandbox)
     assert (read.method, read.path) == ("GET", f"/v3/company/{REALM}/preferences")
+
+
+async def test_currency_prefs_read_the_companys_home_currency(
+    qbo: QuickBooksClient, sandbox: QboSandbox
+) -> None:
+    sandbox.add_realm("4620816365", home_currency="GBP", multicurrency=True)
+    british = QboSession("4620816365", sandbox.issue_tokens("4620816365")["access_token"])
+    american = QboSession(REALM, sandbox.issue_tokens(REALM)["access_token"])
+
+    assert await qbo.currency_prefs(british) == CompanyCurrencyPrefs("GBP", multicurrency=True)
+    assert await qbo.currency_prefs(american) == CompanyCurrencyPrefs("USD", multicurrency=False)
 
 
 async def test_commit_then_timeout_leaves_one_receipt(

@@ -6,6 +6,7 @@ import copy
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from app.adapters.shopify.graphql import ShopifyGraphQL
 from app.domain.faults import ExternalAuthExpired
 from app.domain.order_payload import parse_order
+from app.domain.tenders import Tender, tenders_from_transactions
 from ledgerport_sandbox.shopify import ShopifySandbox
 from ledgerport_sandbox.shopify_graphql import GraphQLApi
 
@@ -165,3 +167,44 @@ async def test_customer_and_product(shopify: ShopifySandbox, adapter: ShopifyGra
 async def test_bad_token_is_auth_expired(adapter: ShopifyGraphQL) -> None:
     with pytest.raises(ExternalAuthExpired):
         await adapter.order(SHOP, "shpat_wrong", 1)
+
+
+async def test_a_split_tender_reads_back_as_a_tender_per_gateway(
+    shopify: ShopifySandbox, adapter: ShopifyGraphQL
+) -> None:
+    fixture: dict[str, Any] = copy.deepcopy(LOADED["02_multiline_discount_shipping_two_taxes"])
+    order = shopify.create_order(SHOP, fixture)
+    shopify.set_transactions(
+        SHOP,
+        order["id"],
+        [
+            {"kind": "sale", "status": "success", "gateway": "gift_card", "amount": "50.00"},
+            {
+                "kind": "authorization",
+                "status": "success",
+                "gateway": "shopify_payments",
+                "amount": "131.24",
+            },
+            {
+                "kind": "capture",
+                "status": "success",
+                "gateway": "shopify_payments",
+                "amount": "131.24",
+            },
+        ],
+    )
+
+    transactions = await adapter.order_transactions(SHOP, TOKEN, order["id"])
+
+    assert [t["kind"] for t in transactions] == ["SALE", "AUTHORIZATION", "CAPTURE"]
+    assert tenders_from_transactions(transactions, presentment=False) == (
+        Tender("gift_card", Decimal("50.00")),
+        Tender("shopify_payments", Decimal("131.24")),
+    )
+    assert await adapter.order_transactions(SHOP, TOKEN, 1) == []  # an order Shopify lacks
+
+
+async def test_the_shops_currency(shopify: ShopifySandbox, adapter: ShopifyGraphQL) -> None:
+    assert await adapter.shop_currency(SHOP, TOKEN) == "USD"
+    shopify.set_currency(SHOP, "GBP")
+    assert await adapter.shop_currency(SHOP, TOKEN) == "GBP"

@@ -50,6 +50,16 @@ async def no_sleep(_: float) -> None:
 
 
 @dataclass
+class ShopCurrency:
+    """The currency Shopify says the shop sells in; None: Shopify cannot tell now."""
+
+    code: str | None = "USD"
+
+    async def currency(self, shop_id: int) -> str | None:
+        return self.code
+
+
+@dataclass
 class World:
     """LedgerPort's core over the fakes, and the QBO sandbox it talks to."""
 
@@ -62,6 +72,7 @@ class World:
     client: QuickBooksClient
     tokens: TokenKeeper
     deps: SyncDeps
+    shop_currency: ShopCurrency
 
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.db, self.queue)
@@ -168,7 +179,7 @@ async def build(qbo: QboSandbox | None = None) -> AsyncIterator[World]:
     tokens = TokenKeeper(uow, oauth, cipher, clock, RefreshLocks())
     deps = SyncDeps(uow, client, tokens, clock, "worker-1")
     try:
-        yield World(db, queue, clock, qbo, cipher, oauth, client, tokens, deps)
+        yield World(db, queue, clock, qbo, cipher, oauth, client, tokens, deps, ShopCurrency())
     finally:
         await api.aclose()
         await auth.aclose()

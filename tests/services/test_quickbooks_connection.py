@@ -20,7 +20,15 @@ from tests.services.conftest import REALM, REDIRECT, SHOP, World, paid_order
 
 
 def connector(world: World) -> QboConnector:
-    return QboConnector(world.uow, world.oauth, world.cipher, REDIRECT, world.clock, world.client)
+    return QboConnector(
+        world.uow,
+        world.oauth,
+        world.cipher,
+        REDIRECT,
+        world.clock,
+        world.client,
+        world.shop_currency,
+    )
 
 
 async def consent(world: World, url: str) -> dict[str, str]:

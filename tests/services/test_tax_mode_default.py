@@ -13,7 +13,15 @@ from tests.services.test_quickbooks_connection import approve
 
 
 def connector(world: World) -> QboConnector:
-    return QboConnector(world.uow, world.oauth, world.cipher, REDIRECT, world.clock, world.client)
+    return QboConnector(
+        world.uow,
+        world.oauth,
+        world.cipher,
+        REDIRECT,
+        world.clock,
+        world.client,
+        world.shop_currency,
+    )
 
 
 async def connect(world: World) -> None:

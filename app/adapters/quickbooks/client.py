@@ -25,6 +25,7 @@ from app.adapters.quickbooks.query import MAX_RESULTS, Query
 from app.adapters.quickbooks.rows import document, option, ref_value, text
 from app.domain.faults import ExternalRateLimited, ExternalRejected, ExternalUnavailable
 from app.domain.ports import (
+    CompanyCurrencyPrefs,
     CompanyProfile,
     CompanyTaxPrefs,
     QboDocument,
@@ -187,12 +188,7 @@ class QuickBooksClient:
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         """`Preferences.TaxPrefs`: a company on automated sales tax carries
         `PartnerTaxEnabled` (true or false); an older, manual-tax company leaves it out."""
-        body = await self._request(session, "GET", "preferences", params={})
-        prefs = body.get("Preferences")
-        if not isinstance(prefs, dict):
-            raise ExternalUnavailable("QBO returned no Preferences in its answer", status=200)
-        tax = prefs.get("TaxPrefs")
-        tax = tax if isinstance(tax, dict) else {}
+        tax = await self._preferences(session, "TaxPrefs")
         partner = tax.get("PartnerTaxEnabled")
         return CompanyTaxPrefs(
             automated_sales_tax=partner is not None,
@@ -203,18 +199,10 @@ class QuickBooksClient:
         """CompanyInfo.Country and Preferences.CurrencyPrefs; a company that states no
         country is a US one (the API's default edition)."""
         info = await self._request(session, "GET", f"companyinfo/{session.realm_id}", params={})
-        prefs = await self._request(session, "GET", "preferences", params={})
         company = info.get("CompanyInfo")
         country = text(company, "Country") if isinstance(company, dict) else ""
-        preferences = prefs.get("Preferences")
-        currency = preferences.get("CurrencyPrefs") if isinstance(preferences, dict) else None
-        currency = currency if isinstance(currency, dict) else {}
-        home = currency.get("HomeCurrency")
-        return CompanyProfile(
-            country=country or "US",
-            home_currency=text(home, "value") if isinstance(home, dict) else "USD",
-            multicurrency=currency.get("MultiCurrencyEnabled") is True,
-        )
+        currency = await self.currency_prefs(session)
+        return CompanyProfile(country or "US", currency.home_currency, currency.multicurrency)
 
     async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:
         rates = {
@@ -229,6 +217,24 @@ class QuickBooksClient:
             refs = [ref_value(d, "TaxRateRef") for d in listed if isinstance(d, dict)]
             codes[text(row, "Id")] = tuple(rates[r] for r in refs if r in rates)
         return codes
+
+    async def currency_prefs(self, session: QboSession) -> CompanyCurrencyPrefs:
+        """`Preferences.CurrencyPrefs`: `HomeCurrency.value` (e.g. "USD") and
+        `MultiCurrencyEnabled`."""
+        currency = await self._preferences(session, "CurrencyPrefs")
+        home = currency.get("HomeCurrency")
+        code = home.get("value") if isinstance(home, dict) else None
+        if not isinstance(code, str) or not code:
+            raise ExternalUnavailable("QBO returned no home currency in its answer", status=200)
+        return CompanyCurrencyPrefs(code.upper(), currency.get("MultiCurrencyEnabled") is True)
+
+    async def _preferences(self, session: QboSession, section: str) -> Json:
+        body = await self._request(session, "GET", "preferences", params={})
+        prefs = body.get("Preferences")
+        if not isinstance(prefs, dict):
+            raise ExternalUnavailable("QBO returned no Preferences in its answer", status=200)
+        found = prefs.get(section)
+        return found if isinstance(found, dict) else {}
 
     async def company_id(self, session: QboSession) -> str:
         path = f"companyinfo/{session.realm_id}"

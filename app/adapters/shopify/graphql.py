@@ -31,6 +31,8 @@ from app.adapters.shopify.graphql_rest import (
     LINES_PAGE,
     ORDER,
     PRODUCT,
+    SHOP_CURRENCY,
+    TRANSACTIONS,
     error_text,
     gid,
     order_to_rest,
@@ -137,6 +139,18 @@ class ShopifyGraphQL:
         data = await self._graphql(shop, token, PRODUCT, {"id": gid("Product", product_id)})
         found: Json | None = data.get("product")
         return found
+
+    async def order_transactions(self, shop: str, token: str, order_id: str | int) -> list[Json]:
+        """The order's transactions (OrderTransaction: id kind status gateway amountSet),
+        oldest first; none for an order Shopify does not know."""
+        data = await self._graphql(shop, token, TRANSACTIONS, {"id": gid("Order", order_id)})
+        order = data.get("order") or {}
+        return [txn for txn in order.get("transactions") or [] if isinstance(txn, dict)]
+
+    async def shop_currency(self, shop: str, token: str) -> str:
+        """The ISO 4217 code of the currency the shop sells in (its shop money); "" if none."""
+        code = (await self._graphql(shop, token, SHOP_CURRENCY, {})).get("shop") or {}
+        return str(code.get("currencyCode") or "")
 
     async def bulk_orders(
         self, shop: str, token: str, since: datetime, until: datetime

@@ -59,6 +59,10 @@ CUSTOMER = """query Customer($id: ID!) { customer(id: $id) {
     countryCodeV2 zip phone } } }"""
 PRODUCT = """query Product($id: ID!) { product(id: $id) {
   id legacyResourceId title vendor variants(first: 100) { nodes { id sku title price } } } }"""
+# Order.transactions is a list, not a connection; 250 is more than any real order carries.
+TRANSACTIONS = f"""query Transactions($id: ID!) {{ order(id: $id) {{
+  transactions(first: 250) {{ id kind status gateway amountSet {{ {_BAG} }} }} }} }}"""
+SHOP_CURRENCY = "query ShopCurrency { shop { currencyCode } }"
 BULK_RUN = """mutation Bulk($query: String!) { bulkOperationRunQuery(query: $query) {
   bulkOperation { id status } userErrors { field message code } } }"""
 BULK_POLL = """query Poll($id: ID!) { node(id: $id) { ... on BulkOperation {

@@ -91,7 +91,7 @@ async def start_quickbooks(
 @router.get(
     "/v1/connections/quickbooks/callback",
     response_model=ConnectedOut,
-    responses=responses(400, 503),
+    responses=responses(400, 409, 503),
 )
 async def quickbooks_callback(
     request: Request,
@@ -104,7 +104,9 @@ async def quickbooks_callback(
 ) -> ConnectedOut:
     """Where Intuit sends the person back (QBO_REDIRECT_URI). Needs the browser's nonce cookie
     from the start URL; the state is used once; the company is the one the new token reads,
-    never `realmId` alone (a different one is refused and nothing is stored)."""
+    never `realmId` alone (a different one is refused and nothing is stored). 409
+    (`currency_mismatch`) when the company's home currency is not the one the shop sells in:
+    nothing is stored."""
     connector = container.qbo_connector
     nonce = request.cookies.get(COOKIE)
     try:

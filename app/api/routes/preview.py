@@ -32,7 +32,14 @@ async def preview(
     manual sync would post; a shop without a QuickBooks connection is answered with the
     qbo_auth error that stops its orders. An order LedgerPort has not stored is a 404; 409 when
     QuickBooks refuses a freshly renewed token, 429 or 503 when it cannot be read now."""
-    deps = PreviewDeps(container.uow, container.qbo, container.tokens, container.reference)
+    deps = PreviewDeps(
+        container.uow,
+        container.qbo,
+        container.tokens,
+        container.reference,
+        shopify=container.shopify,
+        shopify_sessions=container.shopify_tokens,
+    )
     try:
         found = await preview_order(deps, shop.id, order_id)
     except ExternalError as exc:

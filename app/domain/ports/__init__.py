@@ -5,6 +5,7 @@ the clock; `storage` the unit of work and its repositories."""
 from app.domain.ports.external import (
     Cipher,
     Clock,
+    CompanyCurrencyPrefs,
     CompanyProfile,
     CompanyTaxPrefs,
     Inbox,
@@ -47,6 +48,7 @@ __all__ = [
     "Cipher",
     "Clock",
     "CompanyProfile",
+    "CompanyCurrencyPrefs",
     "CompanyTaxPrefs",
     "ConfigRepository",
     "ConnectionRepository",

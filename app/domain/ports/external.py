@@ -73,6 +73,15 @@ class CompanyProfile:
 
 
 @dataclass(frozen=True)
+class CompanyCurrencyPrefs:
+    """The QBO company's currencies, from `Preferences.CurrencyPrefs`: the home currency its
+    books are kept in, and whether it may also hold others (multicurrency)."""
+
+    home_currency: str
+    multicurrency: bool
+
+
+@dataclass(frozen=True)
 class QboTaxRate:
     """A rate of a QBO tax code: TaxRate.Id and RateValue (a percentage)."""
 
@@ -159,6 +168,10 @@ class QuickBooksPort(Protocol):
         """Each sales tax code's rates (TaxCode.SalesTaxRateList with each TaxRate's value)."""
         ...
 
+    async def currency_prefs(self, session: QboSession) -> CompanyCurrencyPrefs:
+        """The company's home currency and multicurrency switch (GET /preferences)."""
+        ...
+
     async def company_id(self, session: QboSession) -> str:
         """The Id of the company the token reads (GET /companyinfo/{realmId}). Raises
         `ExternalAuthExpired` when the token is not the realm's."""
@@ -225,6 +238,17 @@ class ShopifyOrdersPort(Protocol):
     def bulk_orders(
         self, shop: str, token: str, since: datetime, until: datetime
     ) -> AsyncIterator[dict[str, Any]]: ...
+
+    async def order_transactions(
+        self, shop: str, token: str, order_id: str | int
+    ) -> list[dict[str, Any]]:
+        """The order's transactions as the GraphQL Admin API gives them (id, kind, status,
+        gateway, amountSet), oldest first; none for an order Shopify does not know."""
+        ...
+
+    async def shop_currency(self, shop: str, token: str) -> str:
+        """The currency the shop sells in (`shop { currencyCode }`), e.g. "USD"."""
+        ...
 
 
 class Cipher(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.ports.external import (
+    CompanyCurrencyPrefs,
     CompanyProfile,
     CompanyTaxPrefs,
     QboDocument,
@@ -80,6 +81,9 @@ class ForwardingQuickBooks:
 
     async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:
         return await self.inner.tax_code_rates(session)
+
+    async def currency_prefs(self, session: QboSession) -> CompanyCurrencyPrefs:
+        return await self.inner.currency_prefs(session)
 
     async def company_id(self, session: QboSession) -> str:
         return await self.inner.company_id(session)

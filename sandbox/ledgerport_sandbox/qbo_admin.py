@@ -44,13 +44,19 @@ class AdminApi:
         self.sb = sandbox
 
     async def add_realm(self, request: Request) -> Response:
+        """Options: `country` (US, GB, CA, AU), `home_currency` (the country's by default),
+        `multicurrency`, `automated_sales_tax` (US only)."""
         options = await _json_or_empty(request)
-        self.sb.add_realm(
-            request.path_params["realm"],
-            home_currency=options.get("home_currency", "USD"),
-            multicurrency=bool(options.get("multicurrency", False)),
-            automated_sales_tax=bool(options.get("automated_sales_tax", False)),
-        )
+        try:
+            self.sb.add_realm(
+                request.path_params["realm"],
+                home_currency=options.get("home_currency"),
+                multicurrency=bool(options.get("multicurrency", False)),
+                automated_sales_tax=bool(options.get("automated_sales_tax", False)),
+                country=str(options.get("country", "US")),
+            )
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse({"realmId": request.path_params["realm"]}, 201)
 
     async def sales_tax(self, request: Request) -> Response:

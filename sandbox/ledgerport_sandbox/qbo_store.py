@@ -30,6 +30,7 @@ class Realm:
     automated_sales_tax: bool = False  # what its Preferences.TaxPrefs say
     books_closed_through: str | None = None  # "Close the books": nothing dated on or before
     subscription_active: bool = True  # False: trial or subscription ended, billing problem
+    country: str = "US"  # CompanyInfo.Country: US, GB, CA or AU
 
     def currency_ref(self, code: str | None = None) -> JsonDict:
         code = code or self.home_currency

@@ -19,8 +19,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ledgerport_sandbox.qbo_admin import admin_routes
-from ledgerport_sandbox.qbo_countries import COUNTRY_CURRENCY
 from ledgerport_sandbox.qbo_api import AccountingApi, gateway_fault_response
+from ledgerport_sandbox.qbo_countries import COUNTRY_CURRENCY
 from ledgerport_sandbox.qbo_limits import (
     DEFAULT_HANG_SECONDS,
     FaultInjector,

@@ -30,7 +30,13 @@ _ACCOUNTS = [
     ("11", "Opening Balance Equity", "Equity", "OpeningBalanceEquity", "Equity"),
     # QBO's own help sets gift cards up as an item on an Other Current Liability account
     # ("Sell and redeem gift cards or certificates in QuickBooks Online", Intuit community).
-    ("12", "Gift Card Liability", "Other Current Liability", "OtherCurrentLiabilities", "Liability"),
+    (
+        "12",
+        "Gift Card Liability",
+        "Other Current Liability",
+        "OtherCurrentLiabilities",
+        "Liability",
+    ),
     ("13", "Tips Payable", "Other Current Liability", "OtherCurrentLiabilities", "Liability"),
     # Cash rounding is neither a sale nor an operating cost: an Other Income account keeps it
     # off gross sales and is a valid income account for the rounding item (an item cannot
@@ -136,8 +142,13 @@ def _seed_tax(realm: Realm) -> None:
         for pseudo, taxable in (("TAX", True), ("NON", False)):
             realm.insert(
                 "TaxCode",
-                {"Id": pseudo, "Name": pseudo, "Description": pseudo, "Taxable": taxable,
-                 "TaxGroup": False},
+                {
+                    "Id": pseudo,
+                    "Name": pseudo,
+                    "Description": pseudo,
+                    "Taxable": taxable,
+                    "TaxGroup": False,
+                },
             )
     names = {rate.rate_id: rate.name for rate in table.rates}
     for code in table.codes:
@@ -209,4 +220,3 @@ def _company_info(realm: Realm) -> JsonDict:
         "Country": realm.country,
         "CompanyAddr": COMPANY_ADDRESS[realm.country],
     }
-

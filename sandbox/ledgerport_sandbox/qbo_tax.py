@@ -51,10 +51,20 @@ def document_tax(realm: Realm, body: JsonDict, totals: LineTotals, record: JsonD
         return _global_tax(realm, body, raw, totals, record)
     if realm.automated_sales_tax:
         return _automated_tax(realm, body, raw, totals, record)
-    return _manual_us_tax(realm, raw, totals, record)
+    return _manual_us_tax(realm, body, raw, totals, record)
 
 
-def _manual_us_tax(realm: Realm, raw: JsonDict, totals: LineTotals, record: JsonDict) -> Decimal:
+def us_taxable(body: JsonDict, totals: LineTotals) -> Decimal:
+    """The taxable amount of a US document: its taxable lines, less their share of the
+    discount when `ApplyTaxAfterDiscount` is true (else QBO taxes before the discount)."""
+    if not body.get("ApplyTaxAfterDiscount") or not totals.subtotal:
+        return totals.taxable
+    return totals.taxable * (totals.subtotal - totals.discount) / totals.subtotal
+
+
+def _manual_us_tax(
+    realm: Realm, body: JsonDict, raw: JsonDict, totals: LineTotals, record: JsonDict
+) -> Decimal:
     detail = copy.deepcopy(raw)
     code: JsonDict | None = None
     if raw.get("TxnTaxCodeRef") is not None:
@@ -65,7 +75,7 @@ def _manual_us_tax(realm: Realm, raw: JsonDict, totals: LineTotals, record: Json
     if isinstance(raw.get("TaxLine"), list) and raw["TaxLine"]:
         total = _sent_tax_lines(raw["TaxLine"], given)
     else:
-        bases = _code_bases(realm, code, totals.taxable) if code is not None else []
+        bases = _code_bases(realm, code, us_taxable(body, totals)) if code is not None else []
         total = given if given is not None else sum((_rate_tax(b) for b in bases), Decimal(0))
         if bases:
             detail["TaxLine"] = _tax_lines(bases, cents(total))
@@ -79,7 +89,7 @@ def _automated_tax(
 ) -> Decimal:
     code_id = AST_CODE_BY_STATE.get(_ship_to_state(realm, body) or "")
     code = realm.get("TaxCode", code_id) if code_id else None
-    bases = _code_bases(realm, code, totals.taxable) if code is not None else []
+    bases = _code_bases(realm, code, us_taxable(body, totals)) if code is not None else []
     given = optional_decimal(raw, "TotalTax", "TxnTaxDetail.TotalTax")
     total = cents(given) if given is not None else sum((_rate_tax(b) for b in bases), Decimal(0))
     detail: JsonDict = {"TotalTax": money(total), "TaxLine": _tax_lines(bases, total)}

@@ -71,8 +71,8 @@ def ledger(realm: Realm, entity: str, record: JsonDict) -> JsonDict:
         return _payment_ledger(record)
     tax = Decimal(str((record.get("TxnTaxDetail") or {}).get("TotalTax", 0)))
     inclusive = record.get("GlobalTaxCalculation") == "TaxInclusive"
-    lines = [_entry(realm, line) for line in record.get("Line", [])]
-    lines = [entry for entry in lines if entry is not None]
+    entries = (_entry(realm, line) for line in record.get("Line", []))
+    lines = [entry for entry in entries if entry is not None]
     if inclusive:
         _take_tax_out(lines, tax)
     if tax:
@@ -191,7 +191,7 @@ def _qbo_tax(record: JsonDict) -> Decimal:
 def _payment_ledger(record: JsonDict) -> JsonDict:
     total = Decimal(str(record.get("TotalAmt", 0)))
     deposit = (record.get("DepositToAccountRef") or {}).get("value")
-    lines = [
+    lines: list[JsonDict] = [
         {"kind": "deposit", "account_id": deposit, "amount": total},
         {"kind": "receivable", "account_id": ACCOUNTS_RECEIVABLE_ID, "amount": -total},
     ]

@@ -26,7 +26,7 @@ from ledgerport_sandbox.qbo_seed import (
     TIPS_PAYABLE_ID,
 )
 from ledgerport_sandbox.qbo_wire import QboFaultError
-from tests.integration.test_sandbox_qbo import API, REALM, create, fault
+from tests.integration.test_sandbox_qbo import REALM, create, fault
 
 ACCOUNTS_RECEIVABLE, ACCOUNTS_PAYABLE = "3", "17"
 

@@ -1,6 +1,6 @@
 """The fake QBO keeps a US company's books as QBO does: gift cards on a liability, tips and cash
-rounding on their own accounts, no negative totals, one currency per customer and account; and
-its ledger view says where each amount of a document goes."""
+rounding on their own accounts, no negative totals, a split tender paid into one account per
+gateway; and its ledger view says where each amount of a document goes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ledgerport_sandbox.qbo_seed import (
     DISCOUNTS_ACCOUNT_ID,
     GIFT_CARD_ITEM,
     GIFT_CARD_LIABILITY_ID,
+    PAYPAL_CLEARING_ID,
     ROUNDING_ITEM,
     SALES_INCOME_ID,
     SALES_TAX_PAYABLE_ID,
@@ -255,60 +256,37 @@ def test_a_payment_posts_to_its_deposit_account_against_receivables(sandbox: Qbo
     assert ledger["by_account"] == {SHOPIFY_CLEARING_ID: "40.00", ACCOUNTS_RECEIVABLE: "-40.00"}
 
 
-def test_a_document_must_be_in_its_customers_currency(sandbox: QboSandbox) -> None:
-    sandbox.realms.pop(REALM)
-    sandbox.add_realm(REALM, multicurrency=True)
-    realm = sandbox.realm(REALM)
-    realm.insert(
-        "Item", {"Id": "50", "Name": "Mug", "IncomeAccountRef": {"value": SALES_INCOME_ID}}
-    )
-    cad = realm.insert("Customer", {"DisplayName": "Claire", "CurrencyRef": {"value": "CAD"}})
-    usd = realm.insert("Customer", {"DisplayName": "Uma"})
-    body = {"Line": [line(10)], "CurrencyRef": {"value": "CAD"}, "ExchangeRate": 0.7364}
-
-    ok = recompute(realm, "SalesReceipt", {**body, "CustomerRef": {"value": cad["Id"]}})[1]
-    with pytest.raises(QboFaultError) as raised:
-        recompute(realm, "SalesReceipt", {**body, "CustomerRef": {"value": usd["Id"]}})
-
-    assert (ok["currency"], ok["exchange_rate"], ok["home_total"]) == ("CAD", "0.7364", "7.36")
-    assert (raised.value.code, raised.value.element) == ("6000", "CurrencyRef")
-    assert "same currency as the A/R and A/P accounts" in raised.value.detail
-    assert "in USD, the transaction in CAD" in raised.value.detail
-
-
-def test_a_deposit_account_in_a_third_currency_is_refused(sandbox: QboSandbox) -> None:
-    sandbox.realms.pop(REALM)
-    sandbox.add_realm(REALM, multicurrency=True)
-    realm = sandbox.realm(REALM)
-    realm.insert(
-        "Item", {"Id": "50", "Name": "Mug", "IncomeAccountRef": {"value": SALES_INCOME_ID}}
-    )
-    euros = realm.insert(
-        "Account", {"Name": "EUR bank", "AccountType": "Bank", "CurrencyRef": {"value": "EUR"}}
-    )
-    body = {"Line": [line(10)], "CurrencyRef": {"value": "CAD"}}
-
-    with pytest.raises(QboFaultError) as raised:
-        recompute(realm, "SalesReceipt", {**body, "DepositToAccountRef": {"value": euros["Id"]}})
-    home = recompute(realm, "SalesReceipt", {**body, "DepositToAccountRef": {"value": "1"}})
-
-    assert (raised.value.code, raised.value.element) == ("6000", "DepositToAccountRef")
-    assert home[0]["DepositToAccountRef"]["value"] == "1"
-
-
-def test_a_foreign_currency_is_refused_without_multicurrency(sandbox: QboSandbox) -> None:
-    error = refused(sandbox, {"Line": [line(10)], "CurrencyRef": {"value": "CAD"}})
-    assert (error.code, error.element) == ("6000", "CurrencyRef")
-
-
-async def test_the_realm_route_refuses_an_unknown_country_or_ast_abroad(
+async def test_a_split_tender_is_an_invoice_paid_by_one_payment_per_gateway(
     client: httpx.AsyncClient, sandbox: QboSandbox
 ) -> None:
-    france = await client.post("/_sandbox/realms/77", json={"country": "FR"})
-    ast_abroad = await client.post(
-        "/_sandbox/realms/78", json={"country": "GB", "automated_sales_tax": True}
-    )
+    customer = (await create(client, "customer", {"DisplayName": "Split"})).json()["Customer"]
+    who = {"CustomerRef": {"value": customer["Id"]}}
+    invoice = (await create(client, "invoice", {**who, "Line": [line(100)]})).json()["Invoice"]
 
-    assert (france.status_code, ast_abroad.status_code) == (400, 400)
-    assert "US, GB, CA, AU" in france.json()["error"]
-    assert set(sandbox.realms) == {REALM}
+    def payment(amount: int, account: str) -> dict[str, Any]:
+        link = {"TxnId": invoice["Id"], "TxnType": "Invoice"}
+        return {
+            **who,
+            "TotalAmt": amount,
+            "DepositToAccountRef": {"value": account},
+            "Line": [{"Amount": amount, "LinkedTxn": [link]}],
+        }
+
+    first = await create(client, "payment", payment(70, SHOPIFY_CLEARING_ID))
+    second = await create(client, "payment", payment(30, PAYPAL_CLEARING_ID))
+    too_much = await create(client, "payment", payment(1, PAYPAL_CLEARING_ID))
+
+    assert first.status_code == second.status_code == 200
+    paid = sandbox.realm(REALM).get("Invoice", invoice["Id"])
+    assert paid is not None and paid["Balance"] == 0
+    assert fault(too_much)["code"] == "6000"  # more than the invoice's open balance
+    deposits = [
+        (
+            await client.get(f"/_sandbox/realms/{REALM}/ledger/payment/{p.json()['Payment']['Id']}")
+        ).json()["by_account"]
+        for p in (first, second)
+    ]
+    assert deposits == [
+        {SHOPIFY_CLEARING_ID: "70.00", ACCOUNTS_RECEIVABLE: "-70.00"},
+        {PAYPAL_CLEARING_ID: "30.00", ACCOUNTS_RECEIVABLE: "-30.00"},
+    ]

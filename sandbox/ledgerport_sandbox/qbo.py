@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from ledgerport_sandbox.qbo_admin import admin_routes
 from ledgerport_sandbox.qbo_api import AccountingApi, gateway_fault_response
+from ledgerport_sandbox.qbo_countries import COUNTRY_CURRENCY
 from ledgerport_sandbox.qbo_limits import (
     DEFAULT_HANG_SECONDS,
     FaultInjector,
@@ -86,17 +87,25 @@ class QboSandbox:
         self,
         realm_id: str,
         *,
-        home_currency: str = "USD",
+        home_currency: str | None = None,
         multicurrency: bool = False,
         automated_sales_tax: bool = False,
+        country: str = "US",
     ) -> None:
-        """Create a company with a seeded chart of accounts, tax codes and items; on the
-        manual sales-tax model unless `automated_sales_tax`."""
+        """Create a company in `country` (US, GB, CA or AU) with that country's chart of
+        accounts, tax codes and home currency (unless `home_currency` says otherwise); on the
+        manual sales-tax model unless `automated_sales_tax`, which only US companies have.
+        Raises ValueError for another country, or automated sales tax outside the US."""
         if realm_id in self.realms:
             return
+        if country not in COUNTRY_CURRENCY:
+            raise ValueError(f"country must be one of {', '.join(COUNTRY_CURRENCY)}")
+        if automated_sales_tax and country != "US":
+            raise ValueError("automated sales tax exists only in US companies")
         realm = Realm(
             realm_id,
-            home_currency=home_currency,
+            home_currency=home_currency or COUNTRY_CURRENCY[country],
+            country=country,
             multicurrency=multicurrency,
             automated_sales_tax=automated_sales_tax,
         )

@@ -13,8 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ledgerport_sandbox.qbo_ledger import LEDGER_ENTITIES, ledger, recompute
 from ledgerport_sandbox.qbo_limits import DEFAULT_HANG_SECONDS
-from ledgerport_sandbox.qbo_wire import JsonDict
+from ledgerport_sandbox.qbo_schema import PATH_ENTITIES
+from ledgerport_sandbox.qbo_wire import JsonDict, QboFaultError
 
 if TYPE_CHECKING:
     from ledgerport_sandbox.qbo import QboSandbox
@@ -31,6 +33,8 @@ def admin_routes(sandbox: QboSandbox) -> list[Route]:
         Route(f"{realm}/subscription", admin.subscription, methods=["POST"]),
         Route(f"{realm}/records/{{entity}}", admin.records, methods=["GET", "POST"]),
         Route(f"{realm}/records/{{entity}}/{{id}}/active", admin.set_active, methods=["POST"]),
+        Route(f"{realm}/ledger/{{entity}}/{{id}}", admin.ledger, methods=["GET"]),
+        Route(f"{realm}/recompute/{{entity}}", admin.recompute, methods=["POST"]),
         Route("/_sandbox/faults", admin.fault, methods=["POST"]),
         Route("/_sandbox/stats", admin.stats, methods=["GET"]),
         Route("/_sandbox/stats/reset", admin.reset_stats, methods=["POST"]),
@@ -44,13 +48,19 @@ class AdminApi:
         self.sb = sandbox
 
     async def add_realm(self, request: Request) -> Response:
+        """Options: `country` (US, GB, CA, AU), `home_currency` (the country's by default),
+        `multicurrency`, `automated_sales_tax` (US only)."""
         options = await _json_or_empty(request)
-        self.sb.add_realm(
-            request.path_params["realm"],
-            home_currency=options.get("home_currency", "USD"),
-            multicurrency=bool(options.get("multicurrency", False)),
-            automated_sales_tax=bool(options.get("automated_sales_tax", False)),
-        )
+        try:
+            self.sb.add_realm(
+                request.path_params["realm"],
+                home_currency=options.get("home_currency"),
+                multicurrency=bool(options.get("multicurrency", False)),
+                automated_sales_tax=bool(options.get("automated_sales_tax", False)),
+                country=str(options.get("country", "US")),
+            )
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse({"realmId": request.path_params["realm"]}, 201)
 
     async def sales_tax(self, request: Request) -> Response:
@@ -78,6 +88,31 @@ class AdminApi:
         if request.method == "GET":
             return JSONResponse(self.sb.documents(realm_id, entity))
         return JSONResponse(self.sb.add(realm_id, entity, await _json_or_empty(request)), 201)
+
+    async def ledger(self, request: Request) -> Response:
+        """How a stored transaction posts (qbo_ledger.ledger); 404 if there is none."""
+        params = request.path_params
+        realm = self.sb.realms.get(params["realm"])
+        entity = PATH_ENTITIES.get(params["entity"].lower(), params["entity"])
+        record = realm.get(entity, params["id"]) if realm is not None else None
+        if realm is None or record is None:
+            return JSONResponse({"error": f"no {entity} {params['id']}"}, 404)
+        return JSONResponse(ledger(realm, entity, record))
+
+    async def recompute(self, request: Request) -> Response:
+        """A body checked and recomputed as a create would be, stored nowhere: 200 with
+        `{"record", "ledger"}`, or 400 with the fault QBO would answer."""
+        realm = self.sb.realms.get(request.path_params["realm"])
+        if realm is None:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        entity = PATH_ENTITIES.get(request.path_params["entity"].lower(), "")
+        if entity not in LEDGER_ENTITIES:
+            return JSONResponse({"error": f"entity is one of {', '.join(LEDGER_ENTITIES)}"}, 400)
+        try:
+            record, books = recompute(realm, entity, await _json_or_empty(request))
+        except QboFaultError as fault:
+            return JSONResponse(fault.body(), fault.status)
+        return JSONResponse({"record": record, "ledger": books})
 
     async def set_active(self, request: Request) -> Response:
         """`{"active": false}` makes a name-list record inactive, as a person does in QBO's

@@ -11,6 +11,7 @@ from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
     bad_property,
+    business_error,
     invalid_reference,
     too_long,
 )
@@ -116,3 +117,35 @@ def resolve_currency(realm: Realm, body: JsonDict) -> JsonDict:
             element="CurrencyRef",
         )
     return realm.currency_ref(code)
+
+
+def check_customer_currency(realm: Realm, record: JsonDict) -> None:
+    """A customer is kept in one currency (its A/R): a document in another is refused with
+    the message QBO gives, "The transaction needs to be in the same currency as the A/R and
+    A/P accounts you use." (Connex help centre, "QuickBooks Online Error Messages")."""
+    ref = record.get("CustomerRef")
+    if not isinstance(ref, dict):
+        return
+    customer = realm.get("Customer", ref["value"]) or {}
+    own = (customer.get("CurrencyRef") or {}).get("value", realm.home_currency)
+    if own != record["CurrencyRef"]["value"]:
+        raise business_error(
+            "The transaction needs to be in the same currency as the A/R and A/P accounts you "
+            f"use. (customer {ref['value']} is in {own}, the transaction in "
+            f"{record['CurrencyRef']['value']})",
+            element="CurrencyRef",
+        )
+
+
+def check_account_currency(realm: Realm, account_id: str, record: JsonDict, element: str) -> None:
+    """An account in a foreign currency takes only documents in that currency: "The currency
+    of the account must be either in home currency or the transaction currency." (the
+    wording QuickBooks gives, quoted by Webgility's and Connex's help centres)."""
+    account = realm.get("Account", account_id) or {}
+    own = (account.get("CurrencyRef") or {}).get("value", realm.home_currency)
+    if own not in (realm.home_currency, record["CurrencyRef"]["value"]):
+        raise business_error(
+            "The currency of the account must be either in home currency or the transaction "
+            "currency.",
+            element=element,
+        )

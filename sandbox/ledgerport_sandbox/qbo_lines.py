@@ -27,6 +27,7 @@ from ledgerport_sandbox.qbo_wire import (
 )
 
 CENT = Decimal("0.01")
+_TAX_WORD = {"GB": "VAT", "CA": "GST/HST", "AU": "GST"}
 
 
 def cents(value: Decimal) -> Decimal:
@@ -41,6 +42,7 @@ class LineTotals:
     subtotal: Decimal = Decimal(0)
     discount: Decimal = Decimal(0)
     taxable: Decimal = Decimal(0)
+    coded: list[tuple[Decimal, JsonDict]] = field(default_factory=list)  # item lines' codes
 
 
 def build_lines(realm: Realm, raw_lines: object) -> LineTotals:
@@ -99,6 +101,8 @@ def _item_line(realm: Realm, raw: JsonDict, totals: LineTotals) -> JsonDict:
     code = _tax_code(realm, detail.get("TaxCodeRef"), out)
     if code is not None and code.get("Taxable"):
         totals.taxable += amount
+    if code is not None:
+        totals.coded.append((amount, code))
     totals.subtotal += amount
     line["Amount"] = money(amount)
     line["SalesItemLineDetail"] = out
@@ -148,7 +152,16 @@ def _line_amount(raw: JsonDict, detail: JsonDict, out: JsonDict) -> Decimal:
 
 
 def _tax_code(realm: Realm, ref: object, out: JsonDict) -> JsonDict | None:
-    """Resolve a line's TaxCodeRef; TAX/NON pseudo codes included."""
+    """Resolve a line's TaxCodeRef; TAX/NON pseudo codes included (US only). Outside the US
+    every line needs a code: QBO answers 6000 "Make sure all your transactions have a
+    GST/HST rate before you save." (a Canadian company, activepieces/activepieces#8539;
+    "VAT rate" in the UK, intuit/quickbooks-online-mcp-server#94)."""
+    if ref is None and realm.country != "US":
+        raise business_error(
+            f"Make sure all your transactions have a {_TAX_WORD[realm.country]} rate "
+            "before you save.",
+            element="Line.SalesItemLineDetail.TaxCodeRef",
+        )
     if ref is None:
         return None
     element = "Line.SalesItemLineDetail.TaxCodeRef"

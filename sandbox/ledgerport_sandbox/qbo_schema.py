@@ -168,7 +168,12 @@ MAX_LENGTHS: dict[str, dict[str, int]] = {
 ITEM_TYPES = {"Inventory", "NonInventory", "Service"}
 # The AccountType each account of an Item may have (Intuit's Item reference: income "Sales of
 # Product Income", an Income subtype; COGS for an inventory item; asset Other Current Asset).
-INCOME_TYPES = {"Income", "Other Income"}
+# An item may also post its sales to an Other Current Liability account: that is how QBO's own
+# help sets up gift cards ("Sell and redeem gift cards or certificates in QuickBooks Online",
+# Intuit's QuickBooks community: the gift-certificate product/service "can be linked to a
+# liability account"; redeeming it is a negative line on the sale). Bank, A/R, A/P and the
+# other balance-sheet types stay refused with 6000 "Invalid account type used".
+INCOME_TYPES = {"Income", "Other Income", "Other Current Liability"}
 INVENTORY_EXPENSE_TYPES = {"Cost of Goods Sold"}
 EXPENSE_TYPES = {"Cost of Goods Sold", "Expense", "Other Expense"}
 ASSET_TYPES = {"Other Current Asset"}

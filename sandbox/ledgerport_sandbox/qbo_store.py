@@ -31,6 +31,7 @@ class Realm:
     books_closed_through: str | None = None  # "Close the books": nothing dated on or before
     subscription_active: bool = True  # False: trial or subscription ended, billing problem
     deleted: dict[str, dict[str, str]] = field(default_factory=dict)  # entity -> id -> when
+    country: str = "US"  # CompanyInfo.Country: US, GB, CA or AU
 
     def currency_ref(self, code: str | None = None) -> JsonDict:
         code = code or self.home_currency

@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 from ledgerport_sandbox.qbo_checks import (
+    check_account_currency,
+    check_customer_currency,
     check_fields,
     check_lengths,
     check_string,
@@ -18,10 +20,11 @@ from ledgerport_sandbox.qbo_checks import (
     resolve_ref,
     to_decimal,
 )
-from ledgerport_sandbox.qbo_lines import LineTotals, build_lines, cents
+from ledgerport_sandbox.qbo_lines import build_lines, cents
 from ledgerport_sandbox.qbo_schema import DEPOSIT_ACCOUNT_TYPES, TXN_TYPE_LABEL
 from ledgerport_sandbox.qbo_seed import UNDEPOSITED_FUNDS_ID
 from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_tax import document_tax
 from ledgerport_sandbox.qbo_wire import (
     JsonDict,
     QboFaultError,
@@ -52,10 +55,14 @@ def build_sales_txn(
     elif entity == "Invoice":
         raise required_missing("CustomerRef")
     record["CurrencyRef"] = resolve_currency(realm, body)
+    check_customer_currency(realm, record)
     totals = build_lines(realm, body.get("Line"))
     record["Line"] = totals.lines
-    tax = _tax_detail(realm, body.get("TxnTaxDetail"), totals, record)
-    total = totals.subtotal - totals.discount + tax
+    tax = document_tax(realm, body, totals, record)
+    total = totals.subtotal - totals.discount
+    if record.get("GlobalTaxCalculation") != "TaxInclusive":
+        total += tax
+    _check_total(total)
     record["TotalAmt"] = money(total)
     record["TxnDate"] = _txn_date(body)
     record["DocNumber"] = _doc_number(realm, entity, body, own_id)
@@ -79,54 +86,12 @@ def build_sales_txn(
     return record
 
 
-def _tax_detail(realm: Realm, raw: object, totals: LineTotals, record: JsonDict) -> Decimal:
-    if raw is None:
-        record["TxnTaxDetail"] = {"TotalTax": 0}
-        return Decimal(0)
-    if not isinstance(raw, dict):
-        raise bad_property("Can not deserialize instance of TxnTaxDetail")
-    check_fields("TxnTaxDetail", raw, {"TxnTaxCodeRef", "TotalTax", "TaxLine"})
-    detail = copy.deepcopy(raw)
-    code: JsonDict | None = None
-    if raw.get("TxnTaxCodeRef") is not None:
-        element = "TxnTaxDetail.TxnTaxCodeRef"
-        detail["TxnTaxCodeRef"] = resolve_ref(realm, "TaxCode", raw["TxnTaxCodeRef"], element)
-        code = realm.get("TaxCode", detail["TxnTaxCodeRef"]["value"])
-    total = optional_decimal(raw, "TotalTax", "TxnTaxDetail.TotalTax")
-    tax_lines = raw.get("TaxLine")
-    if total is None and isinstance(tax_lines, list) and tax_lines:
-        total = sum(
-            (to_decimal(t.get("Amount", 0), "TaxLine.Amount") for t in tax_lines), Decimal(0)
-        )
-    if total is None and code is not None:
-        total, detail["TaxLine"] = _computed_tax(realm, code, totals.taxable)
-    detail["TotalTax"] = money(cents(total or Decimal(0)))
-    record["TxnTaxDetail"] = detail
-    return cents(total or Decimal(0))
-
-
-def _computed_tax(realm: Realm, code: JsonDict, base: Decimal) -> tuple[Decimal, list[JsonDict]]:
-    """Without an explicit TotalTax a non-AST company applies the code's rates itself."""
-    total, lines = Decimal(0), []
-    rate_list = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail", [])
-    for entry in rate_list:
-        rate = realm.get("TaxRate", entry["TaxRateRef"]["value"]) or {}
-        percent = Decimal(str(rate.get("RateValue", 0)))
-        amount = cents(base * percent / 100)
-        total += amount
-        lines.append(
-            {
-                "Amount": money(amount),
-                "DetailType": "TaxLineDetail",
-                "TaxLineDetail": {
-                    "TaxRateRef": {"value": rate.get("Id")},
-                    "PercentBased": True,
-                    "TaxPercent": number(percent),
-                    "NetAmountTaxable": money(base),
-                },
-            }
-        )
-    return total, lines
+def _check_total(total: Decimal) -> None:
+    """QBO saves a zero total (a sale paid in full by gift card) but never a negative one:
+    "QuickBooks error message: Transaction amount must be positive." (OnTime360 knowledge
+    base, "QuickBooks: Transaction Amount Must be Positive": invoices below zero)."""
+    if total < 0:
+        raise business_error("Transaction amount must be positive.", element="TotalAmt")
 
 
 def _txn_date(body: JsonDict) -> str:
@@ -170,6 +135,7 @@ def _deposit_and_payment(realm: Realm, entity: str, body: JsonDict, record: Json
     if deposit is not None:
         element = "DepositToAccountRef"
         record[element] = resolve_account(realm, deposit, element, DEPOSIT_ACCOUNT_TYPES)
+        check_account_currency(realm, record[element]["value"], record, element)
     if body.get("PaymentMethodRef") is not None:
         ref = body["PaymentMethodRef"]
         record["PaymentMethodRef"] = resolve_ref(realm, "PaymentMethod", ref, "PaymentMethodRef")
@@ -203,6 +169,7 @@ def build_payment(realm: Realm, body: JsonDict) -> tuple[JsonDict, list[Applicat
     total = cents(to_decimal(body["TotalAmt"], "TotalAmt"))
     record["CustomerRef"] = resolve_ref(realm, "Customer", body["CustomerRef"], "CustomerRef")
     record["CurrencyRef"] = resolve_currency(realm, body)
+    check_customer_currency(realm, record)
     record["TxnDate"] = _txn_date(body)
     applications = [
         _application(realm, raw, record["CustomerRef"]["value"]) for raw in body.get("Line") or []

@@ -131,7 +131,8 @@ async def test_a_gift_card_sold_sits_on_the_liability_never_on_income(h: Harness
     for key in ("total_price_set", "subtotal_price_set"):
         order.pop(key, None)
 
-    assert (await post(h, order)).status == "synced"
+    record = await post(h, order)
+    assert record.status == "synced", record.message
     receipt = only(h)
     assert float(receipt["TotalAmt"]) == 103.00
     (own,) = [i for i in h.qbo.documents(REALM, "Item") if i["Name"].startswith("Shopify gift")]

@@ -24,7 +24,7 @@ COGS = frozenset({"Cost of Goods Sold"})
 ASSET = frozenset({"Other Current Asset"})
 DISCOUNT = frozenset({"Income", "Other Income", "Expense", "Other Expense"})
 LIABILITY = frozenset({"Other Current Liability", "Long Term Liability"})
-ROUNDING = DISCOUNT
+ROUNDING = INCOME  # an account LedgerPort's rounding item books to, as its income account
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ does not add up. Expected figures are worked out here from the order, not read o
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from app.adapters.db.tables import AuditEntry, SyncRecord
 from app.adapters.queue.inprocess import InProcessQueue
+from app.services.shops import map_product
 from tests.harness import REALM, SHOP, Harness, Installed, make_settings, order_fixture, running
 
 BASE = f"/v1/shops/{SHOP}"
@@ -82,7 +82,8 @@ async def test_a_tip_books_to_the_tip_item_untaxed_and_the_total_includes_it(h: 
     order["total_price"] = "58.00"  # Shopify's total holds the tip: 50.00 + 3.00 tax + 5.00
     order.pop("total_price_set", None)
 
-    assert (await post(h, order)).status == "synced"
+    record = await post(h, order)
+    assert record.status == "synced", record.message
     receipt = only(h)
     assert float(receipt["TotalAmt"]) == 58.00
     (tip,) = by_item(receipt, tips)
@@ -153,7 +154,8 @@ async def test_an_order_paid_by_gift_card_books_that_part_against_the_liability(
     order = order_fixture()
     order["payment_gateway_names"] = ["gift_card"]
 
-    assert (await post(h, order)).status == "synced"
+    record = await post(h, order)
+    assert record.status == "synced", record.message
     receipt = only(h)
     (redeemed,) = by_item(receipt, cards)
     assert float(redeemed["Amount"]) == -53.00  # the whole sale, taken off what is deposited
@@ -163,7 +165,7 @@ async def test_an_order_paid_by_gift_card_books_that_part_against_the_liability(
 
 async def test_cash_rounding_books_a_rounding_line_and_the_cash_taken(h: Harness) -> None:
     shop = await ready(h)
-    rounding = account(h, "Cash Rounding", "Expense")
+    rounding = account(h, "Cash Rounding", "Other Income")
     await configure(h, shop, "accounting", {"rounding_account_id": rounding})
     order = order_fixture()
     bag = {"amount": "-0.03", "currency_code": "USD"}
@@ -172,7 +174,8 @@ async def test_cash_rounding_books_a_rounding_line_and_the_cash_taken(h: Harness
         "presentment_money": bag,
     }
 
-    assert (await post(h, order)).status == "synced"
+    record = await post(h, order)
+    assert record.status == "synced", record.message
     receipt = only(h)
     assert float(receipt["TotalAmt"]) == 52.97  # 53.00 charged, rounded to 52.97 in cash
     (own,) = [i for i in h.qbo.documents(REALM, "Item") if i["Name"].startswith("Cash rounding")]
@@ -218,17 +221,27 @@ CAD_REALM = "9130355300000777"
 
 
 async def foreign(h: Harness, currency: str, *, multicurrency: bool = True) -> Installed:
+    """A USD company for the CAD-presentment order, its customer kept in the books' currency."""
     h.qbo.add_realm(CAD_REALM, multicurrency=multicurrency)
     shop = await h.install(map_tax=False)
     await h.connect(shop, CAD_REALM)
-    item_id = h.qbo.add(CAD_REALM, "Item", {"Name": "Parka", "Type": "NonInventory"})["Id"]
-    order = copy.deepcopy(order_fixture("07_bonus_multicurrency_cad_presentment"))
+    item_id = str(h.qbo.add(CAD_REALM, "Item", {"Name": "Parka", "Type": "NonInventory"})["Id"])
+    order = order_fixture("07_bonus_multicurrency_cad_presentment")
+    customer = order["customer"]
+    kept_in = "CAD" if currency == "presentment" else "USD"
+    name = f"{customer['first_name']} {customer['last_name']}"
+    h.qbo.add(
+        CAD_REALM,
+        "Customer",
+        {
+            "DisplayName": name,
+            "PrimaryEmailAddr": {"Address": customer["email"]},
+            "CurrencyRef": {"value": kept_in},
+        },
+    )
     for line in order["line_items"]:
-        await_map = line.get("sku")
-        if await_map:
-            from app.services.shops import map_product
-
-            await map_product(h.container.uow(), shop.shop_id, f"sku:{await_map}", item_id)
+        if sku := line.get("sku"):
+            await map_product(h.container.uow(), shop.shop_id, f"sku:{sku}", item_id, sku)
     await configure(h, shop, "orders", {"currency": currency})
     return shop
 
@@ -236,7 +249,8 @@ async def foreign(h: Harness, currency: str, *, multicurrency: bool = True) -> I
 async def test_a_foreign_order_is_booked_in_shop_money_by_default(h: Harness) -> None:
     await foreign(h, "shop")
     order = order_fixture("07_bonus_multicurrency_cad_presentment")
-    assert (await post(h, order)).status == "synced"
+    record = await post(h, order)
+    assert record.status == "synced", record.message
     receipt = only(h, realm=CAD_REALM)
     assert receipt["CurrencyRef"]["value"] == "USD"
     assert float(receipt["TotalAmt"]) == 140.00
@@ -246,7 +260,8 @@ async def test_a_foreign_order_is_booked_in_shop_money_by_default(h: Harness) ->
 async def test_a_foreign_order_in_the_buyers_currency_carries_shopifys_rate(h: Harness) -> None:
     await foreign(h, "presentment")
     order = order_fixture("07_bonus_multicurrency_cad_presentment")
-    assert (await post(h, order)).status == "synced"
+    record = await post(h, order)
+    assert record.status == "synced", record.message
     receipt = only(h, realm=CAD_REALM)
     assert receipt["CurrencyRef"]["value"] == "CAD"
     assert float(receipt["TotalAmt"]) == 190.12

@@ -15,6 +15,8 @@ FILTERABLE: dict[str, frozenset[str]] = {
     "TaxRate": frozenset({"Id", "Active", "Name"}),
     "PaymentMethod": frozenset({"Id", "Active", "Name"}),
     "SalesReceipt": frozenset({"Id", "DocNumber"}),
+    "Invoice": frozenset({"Id", "DocNumber"}),
+    "Payment": frozenset({"Id"}),
 }
 
 

@@ -49,6 +49,7 @@ def document_tax(realm: Realm, body: JsonDict, totals: LineTotals, record: JsonD
     check_fields("TxnTaxDetail", raw, {"TxnTaxCodeRef", "TotalTax", "TaxLine"})
     if realm.country != "US":
         return _global_tax(realm, body, raw, totals, record)
+    record.pop("GlobalTaxCalculation", None)  # not used by US companies (Intuit's reference)
     if realm.automated_sales_tax:
         return _automated_tax(realm, body, raw, totals, record)
     return _manual_us_tax(realm, body, raw, totals, record)

@@ -293,3 +293,12 @@ async def test_the_realm_route_makes_a_company_abroad() -> None:
     assert answer.status_code == 201
     realm = sandbox.realm("9")
     assert (realm.country, realm.home_currency, realm.multicurrency) == ("CA", "CAD", True)
+
+
+def test_a_us_company_ignores_global_tax_calculation() -> None:
+    body = {"GlobalTaxCalculation": "TaxInclusive", "Line": [line(50, "TAX")]}
+    body["TxnTaxDetail"] = {"TotalTax": 3}
+    record, ledger = run(company(), body)
+
+    assert "GlobalTaxCalculation" not in record
+    assert (ledger["total"], ledger["by_classification"]["income"]) == ("53.00", "50.00")

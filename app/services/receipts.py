@@ -66,12 +66,12 @@ async def prepare_documents(
     """The form to post. Raises the SyncError of the first thing in the way: the order's own
     figures, products and tax rates (known here) before the customer (which may ask QBO)."""
     check_lines(order)
+    item_ids = resolve_lines(order, products, config)
     company = await qbo.company_profile(session)
     _check_currency(order, company)
     us = company.country.upper() == US
     booking = book(order, tenders, discount_line=us)
     check_total(order, booking)
-    item_ids = resolve_lines(order, products, config)
     code_rates = None if us else await qbo.tax_code_rates(session)
     taxes = plan_taxes(
         order,

@@ -246,7 +246,11 @@ async def test_a_returning_buyer_costs_one_qbo_request_per_order(h: Harness) -> 
     customer_lookups = [r for r in api_calls if "FROM Customer" in r.query.get("query", "")]
     assert len(h.qbo.documents(REALM, "SalesReceipt")) == 2
     assert len(customer_lookups) == 1  # the second order used the learned mapping
-    assert len(api_calls) == 3
+    # The company's country and currencies (CompanyInfo, Preferences) are read once per realm
+    # and kept, not per order; beyond them each order costs its one create.
+    profile = [r for r in api_calls if r.path.endswith(("/preferences", f"/companyinfo/{REALM}"))]
+    assert len(profile) == 2
+    assert len(api_calls) - len(profile) == 3
 
 
 async def test_a_shop_that_never_installed_us_is_401_and_nothing_is_stored(h: Harness) -> None:

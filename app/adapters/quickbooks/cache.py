@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from app.domain.ports import (
+    CompanyProfile,
     QboOption,
     QboRef,
     QboSession,
+    QboTaxRate,
     QuickBooksPort,
 )
 from app.domain.ports.forwarding import ForwardingQuickBooks
 
 REFERENCE_ENTITIES = ("Customer", "Item", "Account", "TaxCode", "TaxRate", "PaymentMethod")
 MAX_OPTIONS = 10_000
+T = TypeVar("T")
 
 
 class ReferenceCache:
@@ -37,6 +40,18 @@ class ReferenceCache:
         self._qbo, self._ttl_s, self._clock = qbo, ttl_s, clock
         self._lists: dict[tuple[str, str], tuple[float, list[QboOption]]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._profiles: dict[str, tuple[float, Any]] = {}
+
+    async def kept(self, session: QboSession, key: str, load: Callable[[], Awaitable[T]]) -> T:
+        """A per-realm answer (the company profile, its tax codes' rates) kept `ttl_s`."""
+        slot = f"{session.realm_id}:{key}"
+        async with self._locks.setdefault((session.realm_id, key), asyncio.Lock()):
+            cached = self._profiles.get(slot)
+            if cached is not None and self._clock() - cached[0] < self._ttl_s:
+                return cast(T, cached[1])
+            value = await load()
+            self._profiles[slot] = (self._clock(), value)
+            return value
 
     async def options(
         self, session: QboSession, entity: str, *, refresh: bool = False
@@ -58,6 +73,9 @@ class ReferenceCache:
     def invalidate(self, realm_id: str, entity: str | None = None) -> None:
         for key in [k for k in self._lists if k[0] == realm_id and entity in (None, k[1])]:
             del self._lists[key]
+        if entity is None:
+            for slot in [s for s in self._profiles if s.startswith(f"{realm_id}:")]:
+                del self._profiles[slot]
 
 
 class CachingQuickBooks(ForwardingQuickBooks):
@@ -82,6 +100,16 @@ class CachingQuickBooks(ForwardingQuickBooks):
             return await self.inner.create_customer(session, payload, request_id=request_id)
         finally:  # even a timeout may have created it
             self.cache.invalidate(session.realm_id, "Customer")
+
+    async def company_profile(self, session: QboSession) -> CompanyProfile:
+        return await self.cache.kept(
+            session, "profile", lambda: self.inner.company_profile(session)
+        )
+
+    async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:
+        return await self.cache.kept(
+            session, "tax_code_rates", lambda: self.inner.tax_code_rates(session)
+        )
 
     async def list_entities(
         self,

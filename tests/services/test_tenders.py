@@ -13,7 +13,7 @@ import pytest
 
 from app.adapters.shopify.graphql import ShopifyGraphQL
 from app.domain.faults import ExternalAuthExpired
-from app.domain.models import parse_order
+from app.domain.order_payload import parse_order
 from app.domain.tenders import Tender
 from app.services.shopify_connection import ShopifySession
 from app.services.tenders import order_tenders

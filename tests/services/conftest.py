@@ -13,7 +13,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app.adapters.crypto import TokenCipher
+from app.adapters.quickbooks.cache import CachingQuickBooks, ReferenceCache
 from app.adapters.quickbooks.client import QuickBooksClient
+from app.adapters.quickbooks.limiter import InProcessLimiter, LimitConfig
 from app.adapters.quickbooks.oauth import QboOAuthClient
 from app.domain.entities import QUICKBOOKS, AuditEntry, AuditFilter, Connection, SyncRecord
 from app.domain.models import Actor, Entity
@@ -43,6 +45,10 @@ QBO = "http://qbo.test"
 REDIRECT = "https://ledgerport.test/v1/quickbooks/callback"
 SKU, ITEM = "TEE-ORG-HG-M", "Organic Cotton Tee"
 DEADLINE_S = 0.05  # what a hung QBO costs a test: the client gives up after this
+
+# QBO's minute after a 429, scaled down (as QBO_LIMIT_MINUTE_SECONDS is elsewhere) and
+# longer than the client's own retry wait, so a throttled create ends its job as in production.
+THROTTLE_WAIT_S = 0.5
 
 
 async def no_sleep(_: float) -> None:
@@ -174,10 +180,17 @@ async def build(qbo: QboSandbox | None = None) -> AsyncIterator[World]:
         clock=clock,
     )
     db, queue = FakeDatabase(clock), RecordingQueue()
-    client = QuickBooksClient(api, sleep=no_sleep)
+    # As bootstrap wires it: QBO's per-realm limits kept by the client's limiter.
+    limiter = InProcessLimiter(LimitConfig())
+    client = QuickBooksClient(
+        api, sleep=no_sleep, limiter=limiter, throttle_wait=THROTTLE_WAIT_S, max_wait=0.1
+    )
     uow = unit_of_work_factory(db, queue)
     tokens = TokenKeeper(uow, oauth, cipher, clock, RefreshLocks())
-    deps = SyncDeps(uow, client, tokens, clock, "worker-1")
+    # As bootstrap wires it: the company profile and lists are kept per realm, not re-read.
+    deps = SyncDeps(
+        uow, CachingQuickBooks(client, ReferenceCache(client)), tokens, clock, "worker-1"
+    )
     try:
         yield World(db, queue, clock, qbo, cipher, oauth, client, tokens, deps, ShopCurrency())
     finally:

@@ -8,7 +8,7 @@ invalid_account naming the setting, rather than as QBO's anonymous "Invalid Refe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.domain.booking import charged_shipping, discount_total
 from app.domain.config import SyncConfig, UnmatchedProducts
@@ -33,6 +33,8 @@ class Reference:
     entity: str  # Account, Item, Customer, PaymentMethod
     qbo_id: str
     kinds: frozenset[str] = frozenset()  # allowed AccountType; empty: any
+    # An item's income account must be one of these AccountTypes; empty: any.
+    account_kinds: frozenset[str] = frozenset()
 
     @property
     def section(self) -> str:
@@ -101,6 +103,24 @@ def unusable(ref: Reference, options: Iterable[QboOption]) -> str | None:
     return None
 
 
+def unusable_item_account(
+    ref: Reference, items: Iterable[QboOption], accounts: Iterable[QboOption]
+) -> str | None:
+    """Why an item named by a setting books to the wrong kind of account, or None."""
+    item = next((o for o in items if o.id == ref.qbo_id), None)
+    if not ref.account_kinds or item is None:
+        return None
+    account = next((o for o in accounts if o.id == item.account_id), None)
+    if account is not None and account.kind in ref.account_kinds:
+        return None
+    allowed = " or ".join(sorted(ref.account_kinds))
+    where = f"{account.name}, {account.kind}" if account else "no account LedgerPort can see"
+    return (
+        f"QuickBooks item {ref.qbo_id} ({item.name}) books to {where}; a gift card is owed to "
+        f"the buyer until spent, so its item must book to {allowed}"
+    )
+
+
 def invalid_account(order: Order, ref: Reference, reason: str) -> SyncError:
     message = f"Order {order.name}: the setting {ref.field} cannot be used: {reason}."
     detail = {"field": ref.field, "section": ref.section, "qbo_id": ref.qbo_id}
@@ -128,6 +148,9 @@ def _all(config: SyncConfig) -> list[Reference]:
         ("payments.default_deposit_account_id", pay.default_deposit_account_id, "Account", DEPOSIT),
     ]
     refs = [Reference(f, e, i, k) for f, i, e, k in singles if i]
+    if a.gift_card_item_id:  # sold gift cards must land on a liability, never income
+        field = "accounting.gift_card_item_id"
+        refs = [replace(r, account_kinds=LIABILITY) if r.field == field else r for r in refs]
     refs += _per_gateway("payments.deposit_accounts", pay.deposit_accounts, "Account", DEPOSIT)
     refs += _per_gateway("payments.payment_methods", pay.payment_methods, "PaymentMethod")
     return refs

@@ -20,8 +20,11 @@ async def resolve_customer(
     config: SyncConfig,
     mappings: dict[str, str],
     created: list[str] | None = None,
+    *,
+    currency: str | None = None,
 ) -> str | None:
-    """Mapping first, then QBO by email and display name; `create` and `generic` as configured.
+    """Mapping first, then QBO by email and display name; `create` and `generic` as configured
+    (a customer created on a multicurrency company is kept in `currency`).
     A guest with neither customer nor email gets the generic customer if one is set, else
     None: a sales receipt without a customer, as QBO allows."""
     strategy = config.customers.strategy
@@ -49,6 +52,8 @@ async def resolve_customer(
         }
         if email:
             payload["PrimaryEmailAddr"] = {"Address": email}
+        if currency:  # a multicurrency company: the customer is kept in the document's
+            payload["CurrencyRef"] = {"value": currency}
         request_id = str(uuid.uuid5(CUSTOMER_NAMESPACE, f"{session.realm_id}:{customer.id}"))
         new = await qbo.create_customer(session, payload, request_id=request_id)
         if created is not None:

@@ -81,7 +81,12 @@ async def prepare_documents(
         country=company.country,
         code_rates=code_rates,
     )
-    customer_id = await resolve_customer(qbo, session, order, config, customers, created)
+    currency = order.currency if company.multicurrency else None
+    customer_id = await resolve_customer(
+        qbo, session, order, config, customers, created, currency=currency
+    )
+    if customer_id is not None and company.multicurrency:
+        await _check_customer_currency(qbo, session, order, customer_id)
     entity = form_for(order, config, tenders)
     extra = await special_items(qbo, session, booking, config.accounting)
     body = build_sales_form(
@@ -143,3 +148,26 @@ def qbo_own_tax(prepared: Prepared, document: QboDocument) -> Decimal | None:
         base = Decimal(str(rate["NetAmountTaxable"])) * Decimal(str(rate.get("TaxPercent", 0)))
         total += (base / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return total
+
+
+async def _check_customer_currency(
+    qbo: QuickBooksPort, session: QboSession, order: Order, customer_id: str
+) -> None:
+    """A QBO customer's currency is fixed once set, and QBO takes only documents in it: a
+    buyer booked in another currency is customer_not_found, naming both."""
+    customers = await qbo.list_entities(session, "Customer", active_only=False)
+    found = next((c for c in customers if c.id == customer_id), None)
+    if found is None or found.currency in (None, order.currency):
+        return
+    message = (
+        f"Order {order.name} is posted in {order.currency}, but QuickBooks customer "
+        f"{found.name} (id {found.id}) is kept in {found.currency}, and QuickBooks takes only "
+        f"documents in a customer's own currency. Map the buyer to a customer kept in "
+        f"{order.currency} (or create one in that currency in QuickBooks and map it)."
+    )
+    detail = {
+        "customer_id": found.id,
+        "customer_currency": found.currency,
+        "document_currency": order.currency,
+    }
+    raise SyncError(ErrorCode.customer_not_found, message, detail=detail)

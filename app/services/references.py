@@ -17,6 +17,7 @@ from app.domain.references import (
     order_references,
     section_references,
     unusable,
+    unusable_item_account,
 )
 from app.domain.signals import InvalidReference
 
@@ -66,8 +67,18 @@ async def check_section(
 async def _problem(
     reference: ReferenceData, session: QboSession, ref: Reference, *, fresh: bool = False
 ) -> str | None:
-    reason = unusable(ref, await reference.options(session, ref.entity, refresh=fresh))
+    reason = await _reason(reference, session, ref, fresh)
     if reason is None or fresh:
         return reason
     # The cache may be older than the change the merchant just made in QBO: look again.
-    return unusable(ref, await reference.options(session, ref.entity, refresh=True))
+    return await _reason(reference, session, ref, True)
+
+
+async def _reason(
+    reference: ReferenceData, session: QboSession, ref: Reference, fresh: bool
+) -> str | None:
+    options = await reference.options(session, ref.entity, refresh=fresh)
+    if (reason := unusable(ref, options)) is not None or not ref.account_kinds:
+        return reason
+    accounts = await reference.options(session, "Account", refresh=fresh)
+    return unusable_item_account(ref, options, accounts)

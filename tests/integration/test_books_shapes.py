@@ -276,3 +276,32 @@ async def test_the_buyers_currency_needs_multicurrency_in_quickbooks(h: Harness)
     assert (record.status, record.error_code) == ("error", "invalid_account")
     assert "multicurrency" in (record.message or "")
     assert h.qbo.documents(CAD_REALM, "SalesReceipt") == []
+
+
+async def test_a_buyer_kept_in_another_currency_is_customer_not_found_naming_both(
+    h: Harness,
+) -> None:
+    await foreign(h, "presentment")
+    order = order_fixture("07_bonus_multicurrency_cad_presentment")
+    (cad,) = h.qbo.documents(CAD_REALM, "Customer")
+    h.qbo.realm(CAD_REALM).replace("Customer", {**cad, "CurrencyRef": {"value": "USD"}})
+
+    record = await post(h, order)
+    assert (record.status, record.error_code) == ("error", "customer_not_found")
+    assert "CAD" in (record.message or "") and "USD" in (record.message or "")
+    assert h.qbo.documents(CAD_REALM, "SalesReceipt") == []
+
+
+async def test_a_gift_card_item_booking_to_income_is_refused_naming_the_setting(
+    h: Harness,
+) -> None:
+    shop = await ready(h)
+    on_income = item(h, "Gift cards", "5")  # Sales of Product Income
+    saving = {"gift_card_item_id": on_income}
+    refused = await h.api.patch(f"{BASE}/config/accounting", json=saving, headers=h.auth(shop))
+    assert refused.status_code == 422
+    [param] = refused.json()["invalid_params"]
+    assert param["name"] == "accounting.gift_card_item_id" and "Liability" in param["reason"]
+
+    liability = account(h, "Gift Card Liability", "Other Current Liability")
+    await configure(h, shop, "accounting", {"gift_card_item_id": item(h, "Cards", liability)})

@@ -51,4 +51,6 @@ def option(entity: str, row: Json) -> QboOption:
         active=row.get("Active", True) is not False,
         kind=text(row, kind_key) or None if kind_key else None,
         sku=text(row, "Sku") or None if entity == "Item" else None,
+        account_id=ref_value(row, "IncomeAccountRef") if entity == "Item" else None,
+        currency=ref_value(row, "CurrencyRef") if entity == "Customer" else None,
     )

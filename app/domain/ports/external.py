@@ -29,6 +29,8 @@ class QboOption(QboRef):
     active: bool = True
     kind: str | None = None
     sku: str | None = None  # items only
+    account_id: str | None = None  # items: IncomeAccountRef
+    currency: str | None = None  # customers: CurrencyRef (fixed once set)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from app.domain.models import ZERO, Order
 from app.domain.policies import adopt_existing
 from app.domain.ports import QboDocument, QboSession, QuickBooksPort, UnitOfWorkFactory
 from app.domain.translate import INVOICE, PAYMENT, payment_body
-from app.services.receipts import Prepared
+from app.services.receipts import Prepared, qbo_own_tax
 
 PAYMENT_NAMESPACE = uuid.UUID("8f14b7c2-61d3-4b9a-a5e0-3c2d9e7f1a46")
 
@@ -47,6 +47,7 @@ class CreateTrace:
 
     fate: CreateFate = CreateFate.unsent
     prepared: Prepared | None = None  # the form the attempt built
+    adopted: bool = False  # QBO already held it
     payments: list[QboDocument] = field(default_factory=list)  # an invoice's, posted now
 
 
@@ -131,3 +132,38 @@ async def _request_id(uow: UnitOfWorkFactory, last: LastCreate, payload: dict[st
         await unit.records.remember_request(last.record_id, rid, digest)
         await unit.commit()
     return rid
+
+
+def posted_message(document: QboDocument | None, trace: CreateTrace | None) -> str:
+    """The audit line of a posting: the form created or adopted, an invoice's payments, and
+    QBO's own tax figure under automated sales tax when it differs from Shopify's."""
+    assert document is not None and trace is not None
+    prepared = trace.prepared
+    verb = "Found the matching" if trace.adopted else "Created"
+    what = prepared.label if prepared else "sales receipt"
+    message = f"{verb} QuickBooks {what} {document.doc_number} (id {document.id})"
+    if trace.payments:
+        ids = ", ".join(p.id for p in trace.payments)
+        message += f" and {len(trace.payments)} payment(s) (id {ids})"
+    if prepared and (qbo_tax := qbo_own_tax(prepared, document)) is not None:
+        if qbo_tax != prepared.taxes.total:
+            message += (
+                f"; QuickBooks' own tax figure was {qbo_tax:.2f}, booked as Shopify's "
+                f"{prepared.taxes.total:.2f}"
+            )
+    return message
+
+
+def posted_detail(document: QboDocument | None, trace: CreateTrace | None) -> dict[str, Any] | None:
+    """What the audit entry keeps of a posting: the form's entity, a shortened number, the
+    payments and, when QBO's own tax figure differs from Shopify's, both."""
+    if trace is None or trace.prepared is None or document is None:
+        return None
+    prepared = trace.prepared
+    detail: dict[str, Any] = {"entity": prepared.entity, **prepared.notes}
+    if trace.payments:
+        detail["payment_ids"] = [p.id for p in trace.payments]
+    qbo_tax = qbo_own_tax(prepared, document)
+    if qbo_tax is not None and qbo_tax != prepared.taxes.total:
+        detail["tax"] = {"shopify": f"{prepared.taxes.total:.2f}", "quickbooks": f"{qbo_tax:.2f}"}
+    return detail

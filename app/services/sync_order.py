@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from app.domain.config import SyncConfig
 from app.domain.entities import COMPANY_MISMATCH, QUICKBOOKS, AuditEntry, SyncRecord
@@ -41,9 +40,16 @@ from app.services.connections import TokenKeeper, mark_unhealthy
 from app.services.customers import learn_customer, record_created_customer
 from app.services.lease import heartbeat
 from app.services.pending import is_due
-from app.services.posting import CreateTrace, LastCreate, post_payments, post_receipt
+from app.services.posting import (
+    CreateTrace,
+    LastCreate,
+    post_payments,
+    post_receipt,
+    posted_detail,
+    posted_message,
+)
 from app.services.products import ItemsJob, ensure_items
-from app.services.receipts import Prepared, money_side, prepare_documents, qbo_own_tax
+from app.services.receipts import Prepared, money_side, prepare_documents
 from app.services.references import check_order
 from app.services.tenders import tenders_of
 
@@ -215,6 +221,7 @@ async def _sync(
         document, adopted = await post_receipt(
             deps.qbo, deps.uow, session, prepared, loaded.last, trace
         )
+        trace.adopted = adopted
         if prepared.entity == INVOICE:
             trace.payments = await post_payments(
                 deps.qbo, session, order, prepared, document, config
@@ -283,8 +290,8 @@ async def _record(
             label=loaded.order.name,
             status=outcome.status,
             error_code=error.code if error else None,
-            message=error.message if error else _synced_message(outcome),
-            detail=audit_detail(error) if error else _synced_detail(outcome),
+            message=error.message if error else posted_message(outcome.document, outcome.trace),
+            detail=audit_detail(error) if error else posted_detail(outcome.document, outcome.trace),
             qbo_id=outcome.document.id if outcome.document else None,
             actor=job.actor,
             run_id=job.run_id,
@@ -315,38 +322,3 @@ def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) 
         record.qbo_id = outcome.document.id
         record.qbo_doc_number = outcome.document.doc_number
     return delay
-
-
-def _synced_message(outcome: _Outcome) -> str:
-    document, trace = outcome.document, outcome.trace
-    assert document is not None
-    prepared = trace.prepared if trace else None
-    verb = "Found the matching" if outcome.adopted else "Created"
-    what = prepared.label if prepared else "sales receipt"
-    message = f"{verb} QuickBooks {what} {document.doc_number} (id {document.id})"
-    if trace and trace.payments:
-        ids = ", ".join(p.id for p in trace.payments)
-        message += f" and {len(trace.payments)} payment(s) (id {ids})"
-    if prepared and (qbo_tax := qbo_own_tax(prepared, document)) is not None:
-        if qbo_tax != prepared.taxes.total:
-            message += (
-                f"; QuickBooks' own tax figure was {qbo_tax:.2f}, booked as Shopify's "
-                f"{prepared.taxes.total:.2f}"
-            )
-    return message
-
-
-def _synced_detail(outcome: _Outcome) -> dict[str, Any] | None:
-    """What the audit entry keeps of a posting: the document, shortened numbers, payments and,
-    when QBO's own tax figure differs from Shopify's, both."""
-    trace, document = outcome.trace, outcome.document
-    if trace is None or trace.prepared is None or document is None:
-        return None
-    prepared = trace.prepared
-    detail: dict[str, Any] = {"entity": prepared.entity, **prepared.notes}
-    if trace.payments:
-        detail["payment_ids"] = [p.id for p in trace.payments]
-    qbo_tax = qbo_own_tax(prepared, document)
-    if qbo_tax is not None and qbo_tax != prepared.taxes.total:
-        detail["tax"] = {"shopify": f"{prepared.taxes.total:.2f}", "quickbooks": f"{qbo_tax:.2f}"}
-    return detail

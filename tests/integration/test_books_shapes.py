@@ -305,3 +305,25 @@ async def test_a_gift_card_item_booking_to_income_is_refused_naming_the_setting(
 
     liability = account(h, "Gift Card Liability", "Other Current Liability")
     await configure(h, shop, "accounting", {"gift_card_item_id": item(h, "Cards", liability)})
+
+
+async def test_automated_sales_tax_books_shopifys_tax_and_audits_qbos_own(h: Harness) -> None:
+    shop = await ready(h)
+    h.qbo.set_sales_tax(REALM, automated=True)
+    h.add_customer("Priya Raman", "priya@ramandesign.example")
+    await h.map_sku(shop, "DESK-FRM-BLK", "Standing Desk Frame")
+    await configure(h, shop, "accounting", {"tax_mode": "automated_sales_tax"})
+    order = {**order_fixture("05_pending_payment_bank_deposit"), "financial_status": "paid"}
+
+    record = await post(h, order)
+    assert record.status == "synced", record.message
+    receipt = only(h)
+    # Shopify rounded each line's tax: 21.81 + 2.81 = 24.62; QBO's engine, 6.25 % of the
+    # Texas code on 394.00, would have charged 24.63. The books show what the buyer paid.
+    assert float(receipt["TxnTaxDetail"]["TotalTax"]) == 24.62
+    assert float(receipt["TotalAmt"]) == 418.62
+    async with h.container.sessions() as session:
+        last = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()[-1]
+    assert last.detail is not None
+    assert last.detail["tax"] == {"shopify": "24.62", "quickbooks": "24.63"}
+    assert "24.63" in last.message

@@ -122,15 +122,21 @@ def gift_card_line(amount: str) -> dict[str, Any]:
     }
 
 
-async def test_a_gift_card_sold_sits_on_the_liability_never_on_income(h: Harness) -> None:
-    shop = await ready(h)
-    liability = account(h, "Gift Card Liability", "Other Current Liability")
-    await configure(h, shop, "accounting", {"gift_card_account_id": liability})
+def with_gift_card_sold() -> dict[str, Any]:
+    """The sample order (53.00) with a 50.00 gift card bought alongside: 103.00."""
     order = order_fixture()
     order["line_items"].append(gift_card_line("50.00"))
     order["total_price"], order["subtotal_price"] = "103.00", "100.00"
     for key in ("total_price_set", "subtotal_price_set"):
         order.pop(key, None)
+    return order
+
+
+async def test_a_gift_card_sold_sits_on_the_liability_never_on_income(h: Harness) -> None:
+    shop = await ready(h)
+    liability = account(h, "Gift Card Liability", "Other Current Liability")
+    await configure(h, shop, "accounting", {"gift_card_account_id": liability})
+    order = with_gift_card_sold()
 
     record = await post(h, order)
     assert record.status == "synced", record.message

@@ -29,6 +29,12 @@ MAX_TIMEOUT_ATTEMPTS = 10  # with base 30 s and cap 1 h, about five hours of ret
 
 # --- triggers ---------------------------------------------------------------------------
 
+# Payment statuses an order reaches only once it was paid. A "paid" trigger is met by them
+# too: webhooks come out of order and a backfill reads an order as it is now, so the first
+# state LedgerPort sees of a paid sale may already carry a refund, and the sale as placed
+# still belongs in the books (the refund is booked on its own).
+PAID_THEN_REFUNDED = frozenset({"partially_refunded", "refunded"})
+
 
 def hold_reason(order: Order, orders: OrdersConfig) -> str | None:
     """Why the order must wait, or None when it meets the shop's sync triggers.
@@ -41,7 +47,7 @@ def hold_reason(order: Order, orders: OrdersConfig) -> str | None:
     if order.test:
         return "the order is a test order"
     financial = order.financial_status or "unknown"
-    if orders.trigger_financial_statuses and financial not in orders.trigger_financial_statuses:
+    if not _meets_financial(financial, orders.trigger_financial_statuses):
         wanted = ", ".join(sorted(orders.trigger_financial_statuses))
         return f"payment status is {financial}; the shop syncs orders that are {wanted}"
     fulfillment = order.fulfillment_status or "unfulfilled"
@@ -49,6 +55,13 @@ def hold_reason(order: Order, orders: OrdersConfig) -> str | None:
     if wanted_f and fulfillment not in wanted_f:
         return f"fulfillment status is {fulfillment}; the shop syncs {', '.join(sorted(wanted_f))}"
     return None
+
+
+def _meets_financial(status: str, wanted: frozenset[str]) -> bool:
+    """Whether a payment status meets the triggers (none set: any status does)."""
+    if not wanted or status in wanted:
+        return True
+    return "paid" in wanted and status in PAID_THEN_REFUNDED
 
 
 def meets_triggers(order: Order, orders: OrdersConfig) -> bool:

@@ -103,6 +103,13 @@ def build_sales_form(
         "TxnTaxDetail": _tax_detail(taxes),
         "CurrencyRef": {"value": order.currency},
     }
+    if booking.discount:
+        # Shopify taxes what is left after discounts. QBO, by default, taxes before the
+        # discount line ("If false or null, calculate the sales tax first, and then apply the
+        # discount. If true, subtract the discount first": ApplyTaxAfterDiscount in Intuit's
+        # QuickBooks-V3-PHP-SDK, src/Data/IPPSalesTransaction.php), which would report the
+        # pre-discount amount as taxable sales.
+        body["ApplyTaxAfterDiscount"] = True
     if order.exchange_rate is not None:
         body["ExchangeRate"] = float(order.exchange_rate)
     if customer_id is not None:

@@ -59,6 +59,16 @@ def test_pending_payment_is_on_hold_with_a_reason() -> None:
     assert meets_triggers(pending, OrdersConfig(trigger_financial_statuses=frozenset()))
 
 
+def test_a_paid_trigger_is_met_by_an_order_refunded_since() -> None:
+    """Reference order 06 was paid, then partly refunded: its sale is booked as placed."""
+    refunded = order("06")
+    assert refunded.financial_status == "partially_refunded"
+    assert meets_triggers(refunded, OrdersConfig())
+    assert meets_triggers(replace(refunded, financial_status="refunded"), OrdersConfig())
+    only_pending = OrdersConfig(trigger_financial_statuses=frozenset({"pending"}))
+    assert not meets_triggers(refunded, only_pending)
+
+
 def test_fulfillment_triggers_treat_null_as_unfulfilled() -> None:
     fulfilled_only = OrdersConfig(trigger_fulfillment_statuses=frozenset({"fulfilled"}))
     assert not meets_triggers(order("01"), fulfilled_only)

@@ -96,11 +96,21 @@ def _tax(raw: JsonDict) -> JsonDict:
     }
 
 
-def _allocation(raw: JsonDict) -> JsonDict:
-    return {"__typename": "DiscountAllocation", "allocatedAmountSet": bag(raw, "amount")}
+def _allocation(raw: JsonDict, applications: list[JsonDict]) -> JsonDict:
+    """A DiscountAllocation with its discount (`discountApplication`: index and method)."""
+    index = raw.get("discount_application_index")
+    application = (
+        applications[index] if isinstance(index, int) and index < len(applications) else {}
+    )
+    method = str(application.get("allocation_method") or "across").upper()
+    return {
+        "__typename": "DiscountAllocation",
+        "allocatedAmountSet": bag(raw, "amount"),
+        "discountApplication": {"index": index, "allocationMethod": method},
+    }
 
 
-def _line(raw: JsonDict) -> JsonDict:
+def _line(raw: JsonDict, applications: list[JsonDict]) -> JsonDict:
     variant, product = raw.get("variant_id"), raw.get("product_id")
     return {
         "__typename": "LineItem",
@@ -110,7 +120,9 @@ def _line(raw: JsonDict) -> JsonDict:
         "isGiftCard": bool(raw.get("gift_card")),
         "requiresShipping": raw.get("requires_shipping"),
         "originalUnitPriceSet": bag(raw, "price"),
-        "discountAllocations": [_allocation(a) for a in raw.get("discount_allocations") or []],
+        "discountAllocations": [
+            _allocation(a, applications) for a in raw.get("discount_allocations") or []
+        ],
         "taxLines": [_tax(t) for t in raw.get("tax_lines") or []],
         "variant": variant
         and {"__typename": "ProductVariant", "id": gid("ProductVariant", variant)},
@@ -118,7 +130,7 @@ def _line(raw: JsonDict) -> JsonDict:
     }
 
 
-def _shipping(raw: JsonDict) -> JsonDict:
+def _shipping(raw: JsonDict, applications: list[JsonDict]) -> JsonDict:
     return {
         "__typename": "ShippingLine",
         "id": gid("ShippingLine", raw.get("id")),
@@ -126,7 +138,9 @@ def _shipping(raw: JsonDict) -> JsonDict:
         "originalPriceSet": bag(raw, "price"),
         "discountedPriceSet": bag(raw, "discounted_price"),
         "taxLines": [_tax(t) for t in raw.get("tax_lines") or []],
-        "discountAllocations": [_allocation(a) for a in raw.get("discount_allocations") or []],
+        "discountAllocations": [
+            _allocation(a, applications) for a in raw.get("discount_allocations") or []
+        ],
     }
 
 
@@ -136,6 +150,7 @@ def order_node(order: JsonDict, transactions: list[JsonDict] | None = None) -> J
     currency = order.get("currency")
     customer = order.get("customer")
     fulfillment = order.get("fulfillment_status")
+    applications = [a for a in order.get("discount_applications") or [] if isinstance(a, dict)]
     return {
         "__typename": "Order",
         "id": order.get("admin_graphql_api_id") or gid("Order", order["id"]),
@@ -158,8 +173,10 @@ def order_node(order: JsonDict, transactions: list[JsonDict] | None = None) -> J
         "shippingAddress": _address(order.get("shipping_address")),
         **{g: bag(order, rest, currency) for g, rest in _ORDER_MONEY.items()},
         "taxLines": [_tax(t) for t in order.get("tax_lines") or []],
-        "lineItems": Conn([_line(li) for li in order.get("line_items") or []]),
-        "shippingLines": Conn([_shipping(s) for s in order.get("shipping_lines") or []]),
+        "lineItems": Conn([_line(li, applications) for li in order.get("line_items") or []]),
+        "shippingLines": Conn(
+            [_shipping(s, applications) for s in order.get("shipping_lines") or []]
+        ),
         "transactions": transactions or [],
     }
 

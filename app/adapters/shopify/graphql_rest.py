@@ -15,7 +15,7 @@ LINES_PAGE = 25  # ~14 points a line: 25 lines keep one order near 450 points
 SHIPPING_PAGE = 5
 _BAG = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 _TAX = f"title rate channelLiable priceSet {{ {_BAG} }}"
-_ALLOC = f"allocatedAmountSet {{ {_BAG} }}"
+_ALLOC = f"allocatedAmountSet {{ {_BAG} }} discountApplication {{ index allocationMethod }}"
 _ADDRESS = (
     "name firstName lastName company address1 address2 city province provinceCode country "
     "countryCodeV2 zip phone"
@@ -40,7 +40,7 @@ _ORDER_SCALARS = (
     "id legacyResourceId name createdAt updatedAt processedAt cancelledAt test taxesIncluded "
     "currencyCode presentmentCurrencyCode displayFinancialStatus displayFulfillmentStatus "
     "email paymentGatewayNames customer { id email firstName lastName } "
-    f"billingAddress {{ {_ADDRESS} }} taxLines {{ {_TAX} }} "
+    f"billingAddress {{ {_ADDRESS} }} shippingAddress {{ {_ADDRESS} }} taxLines {{ {_TAX} }} "
     + " ".join(f"{field} {{ {_BAG} }}" for field in _MONEY)
 )
 ORDER = (
@@ -97,11 +97,13 @@ def order_to_rest(node: Json) -> Json:
         "contact_email": node.get("email"),
         "customer": _customer(node.get("customer")),
         "billing_address": _address(node.get("billingAddress")),
+        "shipping_address": _address(node.get("shippingAddress")),
         "payment_gateway_names": list(node.get("paymentGatewayNames") or []),
         "tax_lines": [_tax(t) for t in node.get("taxLines") or []],
         "line_items": [_line(li) for li in _nodes(node.get("lineItems"))],
         "shipping_lines": [_shipping(s) for s in _nodes(node.get("shippingLines"))],
     }
+    rest["discount_applications"] = _applications(rest["line_items"] + rest["shipping_lines"])
     for field, key in _MONEY.items():
         rest.update(_money(key, node.get(field)))
     return rest
@@ -166,9 +168,36 @@ def _tax(raw: Json) -> Json:
 
 
 def _allocations(raw: Json) -> list[Json]:
-    return [
-        _money("amount", a.get("allocatedAmountSet")) for a in raw.get("discountAllocations") or []
-    ]
+    """REST allocations, each naming its discount by index, its method kept for
+    `_applications` (the REST order lists the discounts themselves)."""
+    out = []
+    for allocation in raw.get("discountAllocations") or []:
+        application = allocation.get("discountApplication") or {}
+        out.append(
+            {
+                **_money("amount", allocation.get("allocatedAmountSet")),
+                "discount_application_index": application.get("index"),
+                "_allocation_method": str(application.get("allocationMethod") or "").lower(),
+            }
+        )
+    return out
+
+
+def _applications(lines: list[Json]) -> list[Json]:
+    """The order's `discount_applications`, as far as the allocations tell them: each index
+    with its allocation_method ("across" spreads an order-level discount)."""
+    methods: dict[int, str] = {}
+    for line in lines:
+        for allocation in line["discount_allocations"]:
+            index, method = (
+                allocation.pop("discount_application_index"),
+                allocation.pop("_allocation_method"),
+            )
+            if isinstance(index, int):
+                methods[index] = method
+                allocation["discount_application_index"] = index
+    size = max(methods, default=-1) + 1
+    return [{"allocation_method": methods.get(i) or None} for i in range(size)]
 
 
 def _line(raw: Json) -> Json:

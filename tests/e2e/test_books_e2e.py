@@ -44,7 +44,11 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("books"), production=False) as running:
+    """QBO calls time out after 2 s, and a sync QBO failed is retried within a second or two
+    rather than after minutes."""
+    settings = {"LEDGERPORT_HTTP_TIMEOUT_S": "2", "LEDGERPORT_SYNC_RETRY_BASE_S": "0.5"}
+    tmp = tmp_path_factory.mktemp("books")
+    with running_stack(tmp, production=False, settings=settings) as running:
         yield running
 
 
@@ -84,6 +88,27 @@ def test_a_split_tender_is_an_invoice_with_a_payment_per_gateway(
     entry = next(e for e in record["history"] if e["status"] == "synced")
     assert "invoice SH6101" in entry["message"] and "2 payment(s)" in entry["message"]
     assert sorted(entry["detail"]["payment_ids"]) == sorted(str(p["Id"]) for p in payments)
+
+
+def test_a_payment_qbo_wrote_but_never_answered_is_not_posted_again(stack: Stack) -> None:
+    """QBO writes the first payment and holds its answer past the client's timeout, for the
+    call and both of the client's immediate replays: the attempt is an error, the invoice in
+    QBO part paid. The sync's retry finds the invoice by its number and completes it: the
+    first payment is not written a second time (the invoice's balance shows it applied, and
+    a replay carries its requestid), the second is."""
+    shop = ready(stack)
+    held = {"kind": "commit_then_timeout", "path_contains": "/payment", "count": 3, "seconds": 3}
+    shop.qbo_admin("/faults", {**held, "realm_id": shop.realm})
+    payload = order(6103, ("TEE", "TEE"), tax=KENTUCKY)  # 21.20
+    paid_in_parts(shop, payload, {GATEWAY: "15.00", PAYPAL: "6.20"})
+
+    done = shop.wait_for_records([6103], lambda r: r["status"] == "synced", seconds=40)
+    history = [(e["status"], e["error_code"]) for e in done[6103]["history"]]  # newest first
+    assert history == [("synced", None), ("error", "qbo_timeout"), ("on_hold", "on_hold")]
+    (invoice,) = shop.qbo_list("Invoice")
+    assert (invoice["Id"], money(invoice["Balance"])) == (done[6103]["qbo_id"], 0)
+    deposited = sorted(money(p["TotalAmt"]) for p in shop.qbo_list("Payment"))
+    assert deposited == [money("6.20"), money("15.00")]
 
 
 def test_a_gift_card_and_two_gateways_are_an_invoice_net_of_the_card_and_two_payments(

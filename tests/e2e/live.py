@@ -267,12 +267,15 @@ class LiveShop:
         return {str(r["DocNumber"]): r for r in self.qbo_list("SalesReceipt")}
 
 
-def new_shop(stack: Stack, name: str = "heal") -> LiveShop:
-    """A new shop, installed from Shopify and connected to a new QBO company of its own."""
+def new_shop(
+    stack: Stack, name: str = "heal", company: Mapping[str, Any] | None = None
+) -> LiveShop:
+    """A new shop, installed from Shopify and connected to a new QBO company of its own,
+    created with the sandbox's `company` options (country, multicurrency, …)."""
     domain = f"{name}-{uuid.uuid4().hex[:10]}.myshopify.com"
     realm = str(9_340_000_000_000_000 + uuid.uuid4().int % 10**12)
     http = stack.http
-    created = http.post(f"{stack.qbo}/_sandbox/realms/{realm}", json={})
+    created = http.post(f"{stack.qbo}/_sandbox/realms/{realm}", json=dict(company or {}))
     assert created.status_code == 201, created.text
 
     # Shopify opens the app URL (signed), we redirect to the consent page, Shopify comes back.

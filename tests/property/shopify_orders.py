@@ -187,7 +187,9 @@ def _split(spec: OrderSpec, shop: Figures) -> list[Decimal]:
     whole, parts = sum(spec.weights), []
     for gateway, weight in zip(spec.gateways[:-1], spec.weights, strict=False):
         part = cents(shop.paid * weight / whole)
-        parts.append(min(part, shop.paid - shop.gift_cards_sold) if gateway == GIFT_CARD else part)
+        if gateway == GIFT_CARD:
+            part = max(ZERO, min(part, shop.paid - shop.gift_cards_sold))
+        parts.append(part)
     return [*parts, shop.paid - sum(parts, ZERO)]
 
 

@@ -10,6 +10,7 @@ never from app code.
 
 from __future__ import annotations
 
+import copy
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,7 @@ from app.domain.order_payload import MoneySide, parse_order
 from app.domain.ports.external import QboTaxRate
 from app.domain.taxes import plan_taxes
 from app.domain.tenders import Tender, needs_lookup, single_tender, tenders_from_transactions
-from app.domain.translate import INVOICE, LineItems, build_sales_form, form_for
+from app.domain.translate import INVOICE, LineItems, build_sales_form, form_for, payment_body
 from ledgerport_sandbox import qbo_ledger
 from ledgerport_sandbox.qbo_countries import GB_NO_VAT, GB_REDUCED, GB_STANDARD, TAX_TABLES
 from ledgerport_sandbox.qbo_countries import US_OHIO_FRANKLIN as US_COMBINED_CODE
@@ -43,6 +44,7 @@ from ledgerport_sandbox.qbo_seed import (
     seed_realm,
 )
 from ledgerport_sandbox.qbo_store import Realm
+from ledgerport_sandbox.qbo_txns import apply_payment, build_payment
 from tests.property.shopify_figures import ZERO
 from tests.property.shopify_orders import CURRENCY, FOREIGN, GIFT_CARD, GeneratedOrder, orders
 
@@ -134,8 +136,15 @@ def tenders(case: Case, order: Order) -> tuple[Tender, ...]:
     return tenders_from_transactions(case.order.transactions, presentment=presentment)
 
 
-def post(case: Case) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """The app's document for the case, and the sandbox's (record, ledger) of it."""
+@dataclass(frozen=True)
+class Posted:
+    entity: str
+    ledger: dict[str, Any]
+    payments: tuple[dict[str, Any], ...]  # an invoice's payments, as the sandbox books them
+
+
+def post(case: Case) -> Posted:
+    """The app's documents for the case, as the sandbox books them."""
     config = case.config()
     side = MoneySide.presentment if case.presentment else MoneySide.shop
     order = parse_order(case.order.payload, side)
@@ -165,7 +174,40 @@ def post(case: Case) -> tuple[str, dict[str, Any], dict[str, Any]]:
         tenders=paid,
     )
     record, ledger = qbo_ledger.recompute(realm, entity, body)
-    return entity, record, ledger
+    if entity != INVOICE:
+        return Posted(entity, ledger, ())
+    return Posted(entity, ledger, pay(order, record, paid, config, realm))
+
+
+def pay(
+    order: Order,
+    invoice: dict[str, Any],
+    paid: tuple[Tender, ...],
+    config: SyncConfig,
+    realm: Realm,
+) -> tuple[dict[str, Any], ...]:
+    """Each tender's Payment (as app.services.posting.post_payments makes them) applied, in
+    turn, to the invoice stored in a copy of the company, and the ledger of each."""
+    realm = copy.deepcopy(realm)
+    invoice_id = realm.insert(INVOICE, invoice)["Id"]
+    customer_id = invoice["CustomerRef"]["value"]
+    ledgers = []
+    took = [t for t in paid if not t.gift_card and t.amount > 0]
+    for number, tender in enumerate(took, start=1):
+        body = payment_body(
+            order,
+            tender,
+            invoice_id=invoice_id,
+            customer_id=customer_id,
+            number=number,
+            config=config,
+        )
+        record, applications = build_payment(realm, body)
+        apply_payment(realm, realm.insert("Payment", record), applications)
+        ledgers.append(qbo_ledger.ledger(realm, "Payment", record))
+    balance = (realm.get(INVOICE, invoice_id) or {})["Balance"]
+    assert Decimal(str(balance)) == 0, "the payments leave the invoice open"
+    return tuple(ledgers)
 
 
 def amount(ledger: dict[str, Any], group: str, key: str) -> Decimal:
@@ -189,7 +231,8 @@ def test_the_sandbox_books_every_order_as_shopify_charged_it(case: Case) -> None
     - gift cards sold sit on the gift-card liability, and what gift cards paid comes off it;
     - the rounding classification is the cash rounding, zero when the order has none.
     """
-    entity, _, ledger = post(case)
+    posted = post(case)
+    ledger = posted.ledger
     figures = case.order.side(case.presentment)
     gift = case.order.paid_by_gift_card(case.presentment)
     assert ledger["currency"] == case.order.currency(case.presentment)
@@ -204,8 +247,29 @@ def test_the_sandbox_books_every_order_as_shopify_charged_it(case: Case) -> None
     assert sum((a for a in gift_cards if a > 0), ZERO) == figures.gift_cards_sold
     assert sum((a for a in gift_cards if a < 0), ZERO) == -gift
     assert amount(ledger, "by_classification", "rounding") == figures.cash_rounding
-    if entity != INVOICE:
+    if posted.entity != INVOICE:
         assert ledger["deposit_account"] == deposit_account(case)
+    else:
+        assert deposits(posted.payments) == tendered(case)
+
+
+def deposits(payments: tuple[dict[str, Any], ...]) -> list[tuple[str, Decimal]]:
+    return [(p["deposit_account"], Decimal(p["total"])) for p in payments]
+
+
+def tendered(case: Case) -> list[tuple[str, Decimal]]:
+    """Each gateway that took money (not a gift card), in order: its deposit account
+    (Undeposited Funds without one) and what it took, in the side's money."""
+    spec = case.order.spec
+    if len(spec.gateways) == 1:
+        figures = case.order.side(case.presentment)
+        took = [(spec.gateways[0], figures.paid)]
+    else:
+        key = "presentmentMoney" if case.presentment else "shopMoney"
+        took = [
+            (t["gateway"], Decimal(t["amountSet"][key]["amount"])) for t in case.order.transactions
+        ]
+    return [(DEPOSITS.get(g, UNDEPOSITED_FUNDS_ID), a) for g, a in took if g != GIFT_CARD and a > 0]
 
 
 def deposit_account(case: Case) -> str:

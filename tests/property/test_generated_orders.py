@@ -56,8 +56,11 @@ def test_generated_payloads_keep_shopifys_invariants(order: GeneratedOrder) -> N
 
 @given(order=st.sampled_from(["US", "GB"]).flatmap(orders))
 @settings(max_examples=100, deadline=None)
-def test_a_split_tenders_transactions_add_up_to_what_was_paid(order: GeneratedOrder) -> None:
+def test_a_split_tenders_transactions_are_positive_and_add_up_to_what_was_paid(
+    order: GeneratedOrder,
+) -> None:
     if len(order.spec.gateways) > 1:
         for key, figures in (("shopMoney", order.shop), ("presentmentMoney", order.presentment)):
-            paid = sum((Decimal(t["amountSet"][key]["amount"]) for t in order.transactions), 0)
-            assert paid == figures.paid
+            amounts = [Decimal(t["amountSet"][key]["amount"]) for t in order.transactions]
+            assert all(a > 0 for a in amounts)
+            assert sum(amounts, Decimal(0)) == figures.paid

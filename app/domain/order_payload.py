@@ -12,12 +12,11 @@ the plain string is shop money.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from app.domain.models import (
     ZERO,
@@ -29,9 +28,19 @@ from app.domain.models import (
     ShippingLine,
     TaxLine,
 )
+from app.domain.payload_fields import (
+    as_money,
+    as_number,
+    identifier,
+    integer,
+    listed,
+    parse,
+    require,
+    text,
+    timestamp,
+)
 from app.domain.payloads import overlong_field
 
-T = TypeVar("T")
 _RATE = Decimal("0.000001")  # QBO keeps exchange rates to six places
 
 
@@ -51,43 +60,43 @@ class _Reader:
         money_set = obj.get(f"{key}_set")
         bag = money_set.get(self.side.value) if isinstance(money_set, Mapping) else None
         if isinstance(bag, Mapping):
-            return _parse(bag.get("amount"), at, _money, "a decimal string")
+            return parse(bag.get("amount"), at, as_money, "a decimal string")
         raw = obj.get(key)
         if not self.plain_ok and raw not in (None, ""):
             raise InvalidPayload(f"{at}_set", f"has no {self.side.value} amount")
-        return _parse(raw, at, _money, "a decimal string")
+        return parse(raw, at, as_money, "a decimal string")
 
 
 def parse_order(payload: Mapping[str, Any], side: MoneySide = MoneySide.shop) -> Order:
     """Read an order from Shopify's REST payload, its amounts in `side`'s currency."""
-    shop_currency = _text(payload.get("currency")) or ""
-    presentment = _text(payload.get("presentment_currency")) or shop_currency
+    shop_currency = text(payload.get("currency")) or ""
+    presentment = text(payload.get("presentment_currency")) or shop_currency
     foreign = side is MoneySide.presentment and presentment != shop_currency
     read = _Reader(side, plain_ok=not foreign)
-    items = _list(payload, "line_items")
-    tips = [i for i, item in enumerate(items) if _text(item.get("tip_payment_gateway"))]
+    items = listed(payload, "line_items")
+    tips = [i for i, item in enumerate(items) if text(item.get("tip_payment_gateway"))]
     across = _order_level_discounts(payload)
     lines = tuple(_line(read, item, i, across) for i, item in enumerate(items) if i not in tips)
     tip_lines = sum((read.money(items[i], "price", f"line_items[{i}]") or ZERO for i in tips), ZERO)
     total_price = read.money(payload, "total_price") or ZERO
     order = Order(
-        id=_require(_id(payload.get("id")), "id"),
-        name=_text(payload.get("name")) or f"#{payload.get('order_number', '')}",
-        order_number=_int(payload.get("order_number"), "order_number"),
-        created_at=_require(_datetime(payload.get("created_at"), "created_at"), "created_at"),
-        updated_at=_datetime(payload.get("updated_at"), "updated_at"),
-        financial_status=_text(payload.get("financial_status")),
-        fulfillment_status=_text(payload.get("fulfillment_status")),
+        id=require(identifier(payload.get("id")), "id"),
+        name=text(payload.get("name")) or f"#{payload.get('order_number', '')}",
+        order_number=integer(payload.get("order_number"), "order_number"),
+        created_at=require(timestamp(payload.get("created_at"), "created_at"), "created_at"),
+        updated_at=timestamp(payload.get("updated_at"), "updated_at"),
+        financial_status=text(payload.get("financial_status")),
+        fulfillment_status=text(payload.get("fulfillment_status")),
         currency=presentment if foreign else shop_currency,
-        presentment_currency=_text(payload.get("presentment_currency")),
+        presentment_currency=text(payload.get("presentment_currency")),
         taxes_included=bool(payload.get("taxes_included")),
-        email=_text(payload.get("email")) or _text(payload.get("contact_email")),
+        email=text(payload.get("email")) or text(payload.get("contact_email")),
         customer=_customer(payload.get("customer")),
         billing_address=_address(payload.get("billing_address")),
         lines=lines,
         shipping_lines=tuple(
             _shipping(read, s, f"shipping_lines[{i}]")
-            for i, s in enumerate(_list(payload, "shipping_lines"))
+            for i, s in enumerate(listed(payload, "shipping_lines"))
         ),
         tax_lines=_tax_lines(read, payload, "tax_lines"),
         total_price=total_price,
@@ -95,7 +104,7 @@ def parse_order(payload: Mapping[str, Any], side: MoneySide = MoneySide.shop) ->
         total_tax=read.money(payload, "total_tax") or ZERO,
         total_discounts=read.money(payload, "total_discounts") or ZERO,
         payment_gateway_names=tuple(str(g) for g in payload.get("payment_gateway_names") or ()),
-        cancelled_at=_datetime(payload.get("cancelled_at"), "cancelled_at"),
+        cancelled_at=timestamp(payload.get("cancelled_at"), "cancelled_at"),
         test=bool(payload.get("test")),
         shipping_address=_address(payload.get("shipping_address")),
         tip=tip_lines or _tip(read, payload, total_price),
@@ -110,16 +119,16 @@ def parse_order(payload: Mapping[str, Any], side: MoneySide = MoneySide.shop) ->
 
 def _line(read: _Reader, item: Mapping[str, Any], index: int, across: frozenset[int]) -> OrderLine:
     where = f"line_items[{index}]"
-    title = _text(item.get("title")) or ""
+    title = text(item.get("title")) or ""
     discount, order_discount = _line_discounts(read, item, where, across)
     return OrderLine(
-        id=_require(_id(item.get("id")), f"{where}.id"),
-        product_id=_id(item.get("product_id")),
-        variant_id=_id(item.get("variant_id")),
-        sku=_text(item.get("sku")),
+        id=require(identifier(item.get("id")), f"{where}.id"),
+        product_id=identifier(item.get("product_id")),
+        variant_id=identifier(item.get("variant_id")),
+        sku=text(item.get("sku")),
         title=title,
-        name=_text(item.get("name")) or title,
-        quantity=_int(item.get("quantity"), f"{where}.quantity") or 0,
+        name=text(item.get("name")) or title,
+        quantity=integer(item.get("quantity"), f"{where}.quantity") or 0,
         price=read.money(item, "price", where),
         discount=discount,
         tax_lines=_tax_lines(read, item, "tax_lines", where),
@@ -134,7 +143,7 @@ def _shipping(read: _Reader, item: Mapping[str, Any], where: str) -> ShippingLin
     discount = _allocations(read, item, where)
     discounted = read.money(item, "discounted_price", where)
     return ShippingLine(
-        title=_text(item.get("title")) or "Shipping",
+        title=text(item.get("title")) or "Shipping",
         price=price,
         discounted_price=price - discount if discounted is None else discounted,
         tax_lines=_tax_lines(read, item, "tax_lines", where),
@@ -146,24 +155,24 @@ def _tax_lines(
     read: _Reader, obj: Mapping[str, Any], key: str, where: str = ""
 ) -> tuple[TaxLine, ...]:
     at = f"{where}.{key}".lstrip(".")
-    return tuple(_tax_line(read, tax, f"{at}[{i}]") for i, tax in enumerate(_list(obj, key)))
+    return tuple(_tax_line(read, tax, f"{at}[{i}]") for i, tax in enumerate(listed(obj, key)))
 
 
 def _tax_line(read: _Reader, tax: Mapping[str, Any], at: str) -> TaxLine:
-    rate = _parse(tax.get("rate"), f"{at}.rate", _number, "a number") or Decimal(0)
-    return TaxLine(_text(tax.get("title")) or "Tax", rate, read.money(tax, "price", at) or ZERO)
+    rate = parse(tax.get("rate"), f"{at}.rate", as_number, "a number") or Decimal(0)
+    return TaxLine(text(tax.get("title")) or "Tax", rate, read.money(tax, "price", at) or ZERO)
 
 
 def _allocations(read: _Reader, obj: Mapping[str, Any], where: str) -> Decimal:
     key = f"{where}.discount_allocations"
-    allocations = _list(obj, "discount_allocations")
+    allocations = listed(obj, "discount_allocations")
     return sum((read.money(a, "amount", key) or ZERO for a in allocations), ZERO)
 
 
 def _order_level_discounts(payload: Mapping[str, Any]) -> frozenset[int]:
     """Indexes of `discount_applications` spread over the order (allocation_method "across");
     "each" and "one" are discounts on the lines they name."""
-    applications = _list(payload, "discount_applications")
+    applications = listed(payload, "discount_applications")
     return frozenset(
         i for i, a in enumerate(applications) if a.get("allocation_method") == "across"
     )
@@ -176,7 +185,7 @@ def _line_discounts(
     allocation names its discount by `discount_application_index`)."""
     key = f"{where}.discount_allocations"
     total = order_level = ZERO
-    for allocation in _list(item, "discount_allocations"):
+    for allocation in listed(item, "discount_allocations"):
         amount = read.money(allocation, "amount", key) or ZERO
         total += amount
         if allocation.get("discount_application_index") in across:
@@ -185,15 +194,35 @@ def _line_discounts(
 
 
 def _tip(read: _Reader, payload: Mapping[str, Any], total_price: Decimal) -> Decimal:
-    """`total_tip_received` is shop money without a money bag; in the buyer's currency it is
-    converted at the order's own rate (total_price in both currencies)."""
-    tip = _parse(payload.get("total_tip_received"), "total_tip_received", _money, "a decimal")
+    """`total_tip_received` is shop money without a money bag. In the buyer's currency the
+    tip is what their total holds beyond goods, shipping and tax, when the shop's total shows
+    that this remainder is the tip and nothing else (no duty, no fee); failing that, it is
+    converted at the order's own rate (total_price in both currencies), which can be a cent
+    off Shopify's own conversion."""
+    tip = parse(payload.get("total_tip_received"), "total_tip_received", as_money, "a decimal")
     if not tip or read.plain_ok:
         return tip or ZERO
+    if _beyond_the_sale(_Reader(MoneySide.shop, plain_ok=True), payload) == tip:
+        return _beyond_the_sale(read, payload)
     shop_total = _shop_total(payload)
     if not shop_total:
         raise InvalidPayload("total_tip_received", "cannot be converted to presentment money")
     return (tip * total_price / shop_total).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _beyond_the_sale(read: _Reader, payload: Mapping[str, Any]) -> Decimal:
+    """total_price less the subtotal, the discounted shipping and the tax (unless prices
+    include it), in `read`'s money."""
+    shipping = sum(
+        (
+            _shipping(read, s, f"shipping_lines[{i}]").discounted_price
+            for i, s in enumerate(listed(payload, "shipping_lines"))
+        ),
+        ZERO,
+    )
+    tax = ZERO if payload.get("taxes_included") else read.money(payload, "total_tax") or ZERO
+    sale = (read.money(payload, "subtotal_price") or ZERO) + shipping + tax
+    return (read.money(payload, "total_price") or ZERO) - sale
 
 
 def _cash_rounding(read: _Reader, payload: Mapping[str, Any]) -> Decimal:
@@ -203,23 +232,26 @@ def _cash_rounding(read: _Reader, payload: Mapping[str, Any]) -> Decimal:
     if not isinstance(side, Mapping):
         return ZERO
     at = f"total_cash_rounding_payment_adjustment_set.{read.side.value}.amount"
-    return _parse(side.get("amount"), at, _money, "a decimal string") or ZERO
+    return parse(side.get("amount"), at, as_money, "a decimal string") or ZERO
 
 
 def _exchange_rate(payload: Mapping[str, Any]) -> Decimal:
-    """Shop-currency units per presentment unit, from Shopify's own conversion of the total."""
-    bag = payload.get("total_price_set")
-    presentment = bag.get("presentment_money") if isinstance(bag, Mapping) else None
-    foreign = _parse(
-        presentment.get("amount") if isinstance(presentment, Mapping) else None,
-        "total_price_set.presentment_money.amount",
-        _money,
-        "a decimal string",
-    )
-    shop = _shop_total(payload)
-    if not foreign or shop is None:
-        raise InvalidPayload("total_price_set", "needs both amounts to give an exchange rate")
-    return (shop / foreign).quantize(_RATE, ROUND_HALF_UP)
+    """Shop-currency units per presentment unit, from Shopify's own conversion of the total,
+    or of the line items' prices when the total is zero (a free order)."""
+    shop = _Reader(MoneySide.shop, plain_ok=True)
+    for key in ("total_price", "total_line_items_price"):
+        bag = payload.get(f"{key}_set")
+        presentment = bag.get("presentment_money") if isinstance(bag, Mapping) else None
+        foreign = parse(
+            presentment.get("amount") if isinstance(presentment, Mapping) else None,
+            f"{key}_set.presentment_money.amount",
+            as_money,
+            "a decimal string",
+        )
+        own = shop.money(payload, key)
+        if foreign and own:
+            return (own / foreign).quantize(_RATE, ROUND_HALF_UP)
+    raise InvalidPayload("total_price_set", "needs both amounts to give an exchange rate")
 
 
 def _shop_total(payload: Mapping[str, Any]) -> Decimal | None:
@@ -227,67 +259,14 @@ def _shop_total(payload: Mapping[str, Any]) -> Decimal | None:
 
 
 def _customer(raw: Any) -> OrderCustomer | None:
-    customer_id = _id(raw.get("id")) if isinstance(raw, Mapping) else None
+    customer_id = identifier(raw.get("id")) if isinstance(raw, Mapping) else None
     if customer_id is None:
         return None
-    first, last = _text(raw.get("first_name")), _text(raw.get("last_name"))
-    return OrderCustomer(customer_id, _text(raw.get("email")), first, last)
+    first, last = text(raw.get("first_name")), text(raw.get("last_name"))
+    return OrderCustomer(customer_id, text(raw.get("email")), first, last)
 
 
 def _address(raw: Any) -> Address | None:
     if not isinstance(raw, Mapping):
         return None
-    return Address(**{k: _text(raw.get(k)) for k in Address.__dataclass_fields__})
-
-
-def _money(raw: Any) -> Decimal:
-    return _number(raw if isinstance(raw, str) else None)
-
-
-def _number(raw: Any) -> Decimal:
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise TypeError(raw)
-    value = Decimal(str(raw).strip())
-    if not value.is_finite():
-        raise ValueError(raw)
-    return value
-
-
-def _parse(raw: Any, where: str, convert: Callable[[Any], T], what: str) -> T | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        return convert(raw)
-    except (TypeError, ValueError, ArithmeticError):
-        raise InvalidPayload(where, f"not {what}: {raw!r}") from None
-
-
-def _id(raw: Any) -> str | None:
-    text = None if isinstance(raw, bool) else _text(raw)
-    # GraphQL ids ("gid://shopify/Order/123") carry the REST id as their last segment.
-    return text.rsplit("/", 1)[-1] if text and text.startswith("gid://") else text
-
-
-def _require(value: T | None, where: str) -> T:
-    if value is None:
-        raise InvalidPayload(where, "is missing")
-    return value
-
-
-def _int(raw: Any, where: str) -> int | None:
-    return _parse(raw, where, int, "an integer")
-
-
-def _datetime(raw: Any, where: str) -> datetime | None:
-    return _parse(raw, where, lambda v: datetime.fromisoformat(str(v)), "an ISO 8601 timestamp")
-
-
-def _text(raw: Any) -> str | None:
-    return None if raw is None else (str(raw).strip() or None)
-
-
-def _list(obj: Mapping[str, Any], key: str) -> Sequence[Mapping[str, Any]]:
-    raw = obj.get(key) or []
-    if not isinstance(raw, list):
-        raise InvalidPayload(key, "must be a list")
-    return [item for item in raw if isinstance(item, Mapping)]
+    return Address(**{k: text(raw.get(k)) for k in Address.__dataclass_fields__})

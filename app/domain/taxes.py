@@ -104,11 +104,17 @@ def _one_code(order: Order, booking: Booking, mappings: Mapping[str, str]) -> st
     return next(iter(codes.values()), None)
 
 
+def _charged(line: BookedLine) -> bool:
+    """Whether the line carries a tax code of its own outside the US: Shopify charged it tax.
+    A rate whose amount rounded to nothing (or an exempt buyer's zero tax) leaves it untaxed."""
+    return line.kind not in UNTAXED_KINDS and line.taxed
+
+
 def _line_code(
     order: Order, line: BookedLine, mappings: Mapping[str, str], accounting: AccountingConfig
 ) -> str:
-    taxes = _taxes_of([line]) if line.kind not in UNTAXED_KINDS else {}
-    if not taxes or not line.taxed:
+    taxes = _taxes_of([line]) if _charged(line) else {}
+    if not taxes:
         if accounting.untaxed_tax_code_id is None:
             message = (
                 f"Order {order.name}: the line {line.description!r} carries no tax, and outside "
@@ -139,12 +145,13 @@ def _rate_details(
     code_rates: Mapping[str, Sequence[QboTaxRate]],
 ) -> tuple[RateDetail, ...]:
     """One detail line per Shopify tax (title and rate): its amount and the net amount of the
-    lines it taxed, on the rate of the mapped code whose percentage matches."""
+    lines it taxed, on the rate of the mapped code whose percentage matches. Only lines that
+    carry a taxed code count: QBO checks each rate against the lines coded with it."""
     amounts: dict[str, Decimal] = {}
     nets: dict[str, Decimal] = {}
     taxes: dict[str, TaxLine] = {}
     for line in booking.lines:
-        for tax in line.taxes if line.kind not in UNTAXED_KINDS else ():
+        for tax in line.taxes if _charged(line) else ():
             if not (tax.amount or tax.rate):
                 continue
             key = tax_key(tax)

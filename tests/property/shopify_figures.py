@@ -207,15 +207,19 @@ def _line_base(index: int, line: LineSpec, money: Money) -> _Base:
 
 
 def _across(lines: list[_Base], discount: Discount, money: Money, index: int) -> list[_Base]:
-    eligible = [i for i, ln in enumerate(lines) if not ln.spec.gift_card and ln.left > 0]
-    base = sum((lines[i].left for i in eligible), ZERO)
+    # Every product line takes an allocation (0.00 where nothing is left of it), so that both
+    # currencies, rounded apart, list the same allocations.
+    eligible = [i for i, ln in enumerate(lines) if not ln.spec.gift_card]
+    base = sum((max(lines[i].left, ZERO) for i in eligible), ZERO)
     if not eligible:
         return lines
-    if discount.value_type == "percentage":
+    if base <= 0:
+        total = ZERO
+    elif discount.value_type == "percentage":
         total = cents(base * discount.value / 100)
     else:
         total = min(money(discount.value), base)
-    shares = {i: cents(total * lines[i].left / base) for i in eligible}
+    shares = {i: cents(total * max(lines[i].left, ZERO) / base) if base else ZERO for i in eligible}
     largest = max(eligible, key=lambda i: lines[i].left)
     shares[largest] = total - sum((s for i, s in shares.items() if i != largest), ZERO)
     return [

@@ -32,8 +32,12 @@ class CreateOut(BaseModel):
 
 
 class DocumentOut(BaseModel):
-    entity: str = Field("SalesReceipt", description="The QuickBooks transaction")
+    entity: str = Field(description="The QuickBooks transaction: SalesReceipt or Invoice")
     payload: dict[str, Any] = Field(description="The body the sync would post, exactly")
+    payments: list[dict[str, Any]] = Field(
+        description="An invoice's Payments, posted after it in this order, one per gateway "
+        "that took money; `new:invoice` stands for the invoice's id"
+    )
 
 
 class ManualSyncOut(BaseModel):
@@ -63,9 +67,9 @@ class PreviewOut(BaseModel):
         description="Customers and items the sync would create in QuickBooks before posting"
     )
     document: DocumentOut | None = Field(
-        description="The sales receipt a sync (or, for an order held or resolved, a manual "
-        "sync) would post; none when something stops the translation, or nothing would be "
-        "posted"
+        description="The sales receipt or invoice a sync (or, for an order held or resolved, "
+        "a manual sync) would post, with an invoice's payments; none when something stops the "
+        "translation, or nothing would be posted"
     )
     placeholders: str | None = Field(description="How to read `new:` ids, when there are any")
     qbo_id: str | None = Field(description="The receipt already in QuickBooks, if any")
@@ -82,7 +86,13 @@ class PreviewOut(BaseModel):
             summary=preview.summary,
             errors=[_blocker(error) for error in preview.errors],
             creates=[CreateOut(**vars(create)) for create in preview.creates],
-            document=DocumentOut(payload=document) if document is not None else None,
+            document=DocumentOut(
+                entity=preview.entity or "SalesReceipt",
+                payload=document,
+                payments=preview.payments,
+            )
+            if document is not None
+            else None,
             placeholders=PLACEHOLDERS if preview.creates else None,
             qbo_id=preview.qbo_id,
             qbo_doc_number=preview.qbo_doc_number,

@@ -59,6 +59,11 @@ class RecordPage(BaseModel):
 class QboDocumentOut(BaseModel):
     id: str
     doc_number: str | None
+    entity: str | None = Field(
+        None,
+        description="SalesReceipt or Invoice (an invoice's payments are listed in the history "
+        "entry that posted it); null for a record synced before LedgerPort kept it",
+    )
 
 
 class RecordDetailOut(RecordOut):
@@ -80,7 +85,11 @@ class RecordDetailOut(RecordOut):
         cls, view: RecordView, history: list[AuditEntry], more_history: bool, shown: Shown
     ) -> RecordDetailOut:
         info = _open_error(view)
-        document = {"id": view.qbo_id, "doc_number": view.qbo_doc_number}
+        document = {
+            "id": view.qbo_id,
+            "doc_number": view.qbo_doc_number,
+            "entity": view.qbo_entity,
+        }
         return cls.model_validate(
             {
                 **_fields(view),

@@ -176,6 +176,7 @@ class SyncRecord:
     message: str | None = None
     qbo_id: str | None = None
     qbo_doc_number: str | None = None
+    qbo_entity: str | None = None  # the QBO document's entity: SalesReceipt or Invoice
     attempts: int = 0
     next_attempt_at: datetime | None = None
     last_attempt_at: datetime | None = None

@@ -50,6 +50,7 @@ class RecordView:
     message: str | None = None
     qbo_id: str | None = None
     qbo_doc_number: str | None = None
+    qbo_entity: str | None = None
     attempts: int = 0
     last_attempt_at: datetime | None = None
     next_attempt_at: datetime | None = None
@@ -68,6 +69,7 @@ class RecordView:
             message=record.message,
             qbo_id=record.qbo_id,
             qbo_doc_number=record.qbo_doc_number,
+            qbo_entity=record.qbo_entity,
             attempts=record.attempts,
             last_attempt_at=record.last_attempt_at,
             next_attempt_at=record.next_attempt_at,

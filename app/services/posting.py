@@ -93,7 +93,7 @@ async def post_payments(
     config: SyncConfig,
 ) -> list[QboDocument]:
     """The invoice's payments not yet applied, one per tender that took money."""
-    tenders = [t for t in prepared.tenders if not t.gift_card and t.amount > 0]
+    tenders = prepared.payment_tenders
     if not tenders or prepared.customer_id is None:
         return []
     current = await qbo.find_sales_receipt(session, qbo_id=invoice.id, entity=INVOICE)

@@ -30,15 +30,17 @@ from app.domain.ports import (
     UnitOfWorkFactory,
 )
 from app.domain.selection import is_cancelled
+from app.domain.translate import INVOICE, payment_body
 from app.services.backfill import ShopifySessions
 from app.services.connections import TokenKeeper
-from app.services.dry_run import CapturedCreate, DryRunQuickBooks
+from app.services.dry_run import PLACEHOLDER_PREFIX, CapturedCreate, DryRunQuickBooks
 from app.services.new_items import find_or_create_item, products_to_create
 from app.services.receipts import Prepared, money_side, prepare_documents
 from app.services.references import check_order
 from app.services.tenders import tenders_of
 
 PREVIEW_REQUEST_ID = "preview"  # never sent: the dry-run port captures the create
+INVOICE_PLACEHOLDER = f"{PLACEHOLDER_PREFIX}invoice"  # the invoice id a payment applies to
 
 
 class Action(StrEnum):
@@ -79,6 +81,8 @@ class Preview:
     errors: list[SyncError] = field(default_factory=list)
     creates: list[CapturedCreate] = field(default_factory=list)
     document: dict[str, Any] | None = None
+    entity: str | None = None  # the document's: SalesReceipt or Invoice
+    payments: list[dict[str, Any]] = field(default_factory=list)  # an invoice's, in order
     qbo_id: str | None = None
     qbo_doc_number: str | None = None
 
@@ -98,6 +102,7 @@ class _Inputs:
 @dataclass(frozen=True)
 class _Translated:
     prepared: Prepared
+    payments: list[dict[str, Any]]  # an invoice's, its id a placeholder
     creates: list[CapturedCreate]
     existing: QboDocument | None  # the receipt QBO already holds under the document number
 
@@ -110,7 +115,10 @@ async def preview_order(deps: PreviewDeps, shop_id: int, order_id: str) -> Previ
         return None
     order, record = inputs.order, inputs.record
     if record is not None and record.status == SyncStatus.synced:
-        summary = f"Already in QuickBooks as sales receipt {record.qbo_doc_number}: nothing to do."
+        what = "invoice" if record.qbo_entity == INVOICE else "sales receipt"
+        if record.qbo_entity is None:
+            what = "document"
+        summary = f"Already in QuickBooks as {what} {record.qbo_doc_number}: nothing to do."
         manual = _manual(False, order, "A manual sync would post nothing: it is in QuickBooks.")
         return _preview(order, Action.nothing, summary, manual, record)
     gates = [hold] if (hold := on_hold_error(order, inputs.config.orders)) else []
@@ -130,7 +138,7 @@ async def preview_order(deps: PreviewDeps, shop_id: int, order_id: str) -> Previ
         manual = _manual(False, order, f"A manual sync would stop on {error.code} too.")
         return _preview(order, _automatic(inputs, Action.blocked), summary, manual, errors=errors)
     action = Action.adopt if adopted else Action.create
-    what = _what(action, adopted)
+    what = _what(action, adopted, done.prepared)
     if gates:
         summary = f"Held: {gates[0].message} {_manual_sync(order)} would {what}."
         action = Action.blocked
@@ -146,6 +154,8 @@ async def preview_order(deps: PreviewDeps, shop_id: int, order_id: str) -> Previ
         errors=gates,
         creates=done.creates,  # made before the receipt is posted, adopted or not
         document=None if adopted else done.prepared.body,
+        entity=done.prepared.entity,
+        payments=[] if adopted else done.payments,
         qbo_id=adopted.id if adopted else None,
         qbo_doc_number=adopted.doc_number if adopted else None,
     )
@@ -197,20 +207,38 @@ async def _translate(deps: PreviewDeps, inputs: _Inputs, session: QboSession) ->
     # 6140, or an earlier create is in doubt): look, as it would.
     number = str(prepared.body["DocNumber"])
     existing = await deps.qbo.find_sales_receipt(session, doc_number=number, entity=prepared.entity)
-    return _Translated(prepared, dry.creates, existing)
+    payments = [
+        payment_body(
+            order,
+            tender,
+            invoice_id=INVOICE_PLACEHOLDER,
+            customer_id=prepared.customer_id or "",
+            number=number,
+            config=config,
+        )
+        for number, tender in enumerate(prepared.payment_tenders, start=1)
+    ]
+    return _Translated(prepared, payments, dry.creates, existing)
 
 
 async def _no_id(_: Mapping[str, Any]) -> str:
     return PREVIEW_REQUEST_ID
 
 
-def _what(action: Action, adopted: QboDocument | None) -> str:
+def _what(action: Action, adopted: QboDocument | None, prepared: Prepared) -> str:
     if adopted is not None:
         return (
-            f"record QuickBooks' sales receipt {adopted.doc_number} (id {adopted.id}) as this "
+            f"record QuickBooks' {prepared.label} {adopted.doc_number} (id {adopted.id}) as this "
             "order's, posting nothing"
         )
-    return "post the sales receipt in `document`, after the creates listed in `creates`"
+    payments = (
+        f" and then the {len(prepared.payment_tenders)} payment(s) in `document.payments`"
+        if prepared.entity == INVOICE and prepared.payment_tenders
+        else ""
+    )
+    return (
+        f"post the {prepared.label} in `document`{payments}, after the creates listed in `creates`"
+    )
 
 
 def _automatic(inputs: _Inputs, action: Action) -> Action:

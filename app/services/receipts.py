@@ -43,6 +43,14 @@ class Prepared:
     def label(self) -> str:
         return "invoice" if self.entity == INVOICE else "sales receipt"
 
+    @property
+    def payment_tenders(self) -> list[Tender]:
+        """An invoice's payments, in the order they are posted: one per tender that took
+        money, gift cards aside (they are a line on the invoice)."""
+        if self.entity != INVOICE or self.customer_id is None:
+            return []
+        return [t for t in self.tenders if not t.gift_card and t.amount > 0]
+
 
 def money_side(config: SyncConfig) -> MoneySide:
     """Which of Shopify's money bags the books are kept in."""

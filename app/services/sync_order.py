@@ -321,4 +321,6 @@ def _apply(record: SyncRecord, outcome: _Outcome, now: datetime, base_s: float) 
         record.force_triggers = record.include_cancelled = False  # posted: the override is spent
         record.qbo_id = outcome.document.id
         record.qbo_doc_number = outcome.document.doc_number
+        prepared = outcome.trace.prepared if outcome.trace else None
+        record.qbo_entity = prepared.entity if prepared else None
     return delay

@@ -333,3 +333,38 @@ async def test_automated_sales_tax_books_shopifys_tax_and_audits_qbos_own(h: Har
     assert last.detail is not None
     assert last.detail["tax"] == {"shopify": "24.62", "quickbooks": "24.63"}
     assert "24.63" in last.message
+
+
+async def test_the_preview_and_the_record_name_the_invoice_and_its_payments(h: Harness) -> None:
+    shop = await ready(h)
+    clearing = account(h, "Shopify Payments Clearing", "Other Current Asset")
+    await configure(h, shop, "orders", {"transaction_type": "invoice_payment"})
+    await configure(h, shop, "payments", {"deposit_accounts": {"shopify_payments": clearing}})
+    await configure(h, shop, "orders", {"trigger_fulfillment_statuses": ["fulfilled"]})
+    record = await post(h, order_fixture())  # held: not fulfilled yet
+    assert record.status == "on_hold"
+    orders = f"{BASE}/orders/{record.shopify_id}"
+
+    shown = (await h.api.get(f"{orders}/preview", headers=h.auth(shop))).json()
+    document = shown["document"]
+    assert document["entity"] == "Invoice" and document["payload"]["DocNumber"] == "SH1001"
+    (payment,) = document["payments"]
+    assert payment["TotalAmt"] == 53.0 and payment["DepositToAccountRef"] == {"value": clearing}
+    assert payment["Line"][0]["LinkedTxn"] == [{"TxnId": "new:invoice", "TxnType": "Invoice"}]
+    assert "invoice" in shown["manual_sync"]["note"] and "payment" in shown["manual_sync"]["note"]
+    assert h.qbo.documents(REALM, "Invoice") == []  # the preview posts nothing
+
+    synced = await h.api.post(
+        f"{BASE}/sync", json={"order_ids": [record.shopify_id]}, headers=h.auth(shop)
+    )
+    assert synced.status_code == 202
+    await h.queue.join()  # type: ignore[attr-defined]
+    detail = await h.api.get(f"{BASE}/records/order/{record.shopify_id}", headers=h.auth(shop))
+    invoice = only(h, "Invoice")
+    assert detail.json()["qbo_document"] == {
+        "id": invoice["Id"],
+        "doc_number": "SH1001",
+        "entity": "Invoice",
+    }
+    again = (await h.api.get(f"{orders}/preview", headers=h.auth(shop))).json()
+    assert again["summary"].startswith("Already in QuickBooks as invoice SH1001")

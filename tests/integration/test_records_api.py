@@ -182,7 +182,11 @@ async def test_one_record_with_its_attempts_qbo_document_and_fix_steps(h: Harnes
     assert failed["history"][0]["error"]["code"] == "product_not_mapped"
     assert failed["more_history"] is False
     [receipt] = h.qbo.documents(REALM, "SalesReceipt")
-    assert synced["qbo_document"] == {"id": receipt["Id"], "doc_number": receipt["DocNumber"]}
+    assert synced["qbo_document"] == {
+        "id": receipt["Id"],
+        "doc_number": receipt["DocNumber"],
+        "entity": "SalesReceipt",
+    }
     assert synced["fix_steps"] == [] and synced["actions"] == [] and synced["error"] is None
     assert [(e["status"], e["qbo_id"]) for e in synced["history"]] == [("synced", receipt["Id"])]
 

@@ -199,6 +199,8 @@ class SyncRecord(Base):
     message: Mapped[str | None] = mapped_column(Text)
     qbo_id: Mapped[str | None] = mapped_column(String(64))
     qbo_doc_number: Mapped[str | None] = mapped_column(String(32))
+    # SalesReceipt or Invoice (an invoice's payments are in the audit entry); null: unknown.
+    qbo_entity: Mapped[str | None] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     last_attempt_at: Mapped[datetime | None]

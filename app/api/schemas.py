@@ -187,6 +187,12 @@ class QboOptionOut(BaseModel):
     name: str
     active: bool
     kind: str | None = Field(None, description="AccountType for accounts, Type for items")
+    account_id: str | None = Field(
+        None, description="Items: the account a sale of it books to (IncomeAccountRef)"
+    )
+    currency: str | None = Field(
+        None, description="Customers: the currency QuickBooks keeps them in (CurrencyRef)"
+    )
 
 
 class QboOptions(BaseModel):

@@ -234,8 +234,10 @@ _ALL = (
         "Accounting settings",
         "PATCH",
         "/config/accounting",
-        "Tax mode, income/COGS/discount accounts, shipping item.",
-        _body(tax_mode="automated_sales_tax"),
+        "Tax mode; income, COGS, discount accounts; shipping, gift-card, tip and rounding "
+        "items; the tax code for untaxed lines.",
+        _body(tip_item_id="{qbo_item_id}"),
+        ITEM,
     ),
     _action(
         "update_payments_config",

@@ -199,19 +199,24 @@ _ENTRIES = (
         C.invalid_account,
         "Invalid QuickBooks account",
         "A QuickBooks record named in the sync settings (a deposit account or payment method "
-        "per payment gateway, the income, COGS, discount or asset account, the shipping or "
-        "default item, the generic customer) was deleted, made inactive or is of the wrong "
-        "type. The message names the setting.",
+        "per payment gateway, the income, COGS, discount or asset account, the shipping, "
+        "default, gift-card, tip or rounding item, the generic customer) was deleted, made "
+        "inactive or is of the wrong type; or the order needs a setting that is not set (an "
+        "item for its tip, gift card or cash rounding), or a QuickBooks feature the settings "
+        "ask for is off (multicurrency, for orders in the buyer's currency). The message "
+        "names the setting.",
         "Queues the orders that failed on a settings section again when that section is saved.",
-        "See which accounts QuickBooks has active: GET …/quickbooks/accounts?refresh=true "
-        "(the lists are cached; refresh reads QuickBooks afresh, so an account added or "
-        "renamed there a moment ago shows).",
+        "See which accounts and items QuickBooks has active: GET …/quickbooks/accounts"
+        "?refresh=true and GET …/quickbooks/items?refresh=true (the lists are cached; refresh "
+        "reads QuickBooks afresh, so a record added or renamed there a moment ago shows).",
         "Compare them with the setting the message names in GET …/config (sections payments, "
-        "products, accounting, customers).",
+        "products, accounting, customers, orders); for a QuickBooks feature, turn it on in "
+        "QuickBooks or change the setting that asks for it.",
         "Point it at an active record of the right type with PATCH …/config/{section}; saving "
         "checks it against QuickBooks and queues the waiting orders again by itself.",
-        actions="list_qbo_accounts view_config update_payments_config update_products_config "
-        "update_accounting_config preview_order sync_orders",
+        actions="list_qbo_accounts list_qbo_items view_config update_payments_config "
+        "update_products_config update_accounting_config update_orders_config preview_order "
+        "sync_orders",
     ),
     _info(
         C.qbo_timeout,
@@ -274,6 +279,10 @@ _ENTRIES = (
         "field of its sales forms), change it there, then sync again with POST …/sync; if the "
         "sale should stay out of QuickBooks, resolve the record with "
         "POST …/records/order/{id}/resolve.",
+        "If the message names two totals, the order carries an amount LedgerPort does not book "
+        "(duties, an adjustment Shopify added), so posting it would put wrong figures in the "
+        "books: enter the sale in QuickBooks by hand, then resolve the record with "
+        "POST …/records/order/{id}/resolve and a note saying where it is.",
         actions="view_record preview_order sync_orders resolve_record",
     ),
 )

@@ -51,7 +51,14 @@ async def list_quickbooks_options(
         raise qbo_problem(exc) from exc
     needle = (q or "").casefold()
     items = [
-        QboOptionOut(id=o.id, name=o.name, active=o.active, kind=o.kind)
+        QboOptionOut(
+            id=o.id,
+            name=o.name,
+            active=o.active,
+            kind=o.kind,
+            account_id=o.account_id,
+            currency=o.currency,
+        )
         for o in options
         if (o.active or not active_only) and needle in o.name.casefold()
     ]

@@ -189,8 +189,9 @@ _ENTRIES = (
         "Review the tax settings in GET …/config (section accounting).",
         "Under line-item tax, map each rate from GET …/mappings/tax-rates?state=unmapped to a "
         "code from GET …/quickbooks/tax-codes with PUT …/mappings/tax-rates/{source_id}.",
-        "Or let QuickBooks work out the tax: PATCH …/config/accounting with tax_mode "
-        '"automated_sales_tax".',
+        "Or, if the QuickBooks company is on automated sales tax, let it work the tax out: "
+        'PATCH …/config/accounting with tax_mode "automated_sales_tax" (a company that books '
+        "tax by hand refuses it, naming the field).",
         "Either change queues the waiting orders again by itself; POST …/sync does it at once.",
         actions="view_config list_unmapped_tax_rates list_qbo_tax_codes map_tax_rate "
         "update_accounting_config preview_order sync_orders",

@@ -12,7 +12,7 @@ from app.domain.config import SECTIONS, ConfigError, SyncConfig
 from app.domain.entities import ApiKey
 from app.domain.errors import ErrorCode
 from app.domain.healing import config_keys
-from app.domain.ports import ReferenceData, UnitOfWork, UnitOfWorkFactory
+from app.domain.ports import QuickBooksPort, ReferenceData, UnitOfWork, UnitOfWorkFactory
 from app.domain.references import section_references
 from app.services.connections import TokenKeeper
 from app.services.healing import (
@@ -22,7 +22,7 @@ from app.services.healing import (
     requeue,
     requeue_blocked,
 )
-from app.services.references import check_section
+from app.services.references import check_company, check_section, company_features
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ConfigDeps:
     uow: UnitOfWorkFactory
     tokens: TokenKeeper
     reference: ReferenceData
+    qbo: QuickBooksPort | None = None  # checks what the company can do (multicurrency, AST)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ async def save_section(
     if section_references(changed, section):  # needs QBO: never accepted unchecked
         check = partial(check_section, deps.reference, config=changed, section=section)
         await deps.tokens.call(shop_id, check)
+    if deps.qbo is not None and company_features(changed, section):
+        features = partial(check_company, deps.qbo, config=changed, section=section)
+        await deps.tokens.call(shop_id, features)
     async with deps.uow() as uow:
         latest = await uow.configs.get(shop_id)  # another section may have changed meanwhile
         await uow.configs.save(shop_id, {**latest, section: chosen})

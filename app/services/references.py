@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.domain.config import SyncConfig
+from app.domain.config import BookCurrency, SyncConfig, TaxMode
 from app.domain.lines import unmapped_lines
 from app.domain.models import Order
-from app.domain.ports import QboSession, ReferenceData
+from app.domain.ports import QboSession, QuickBooksPort, ReferenceData
 from app.domain.references import (
     Reference,
     invalid_account,
@@ -82,3 +82,31 @@ async def _reason(
         return reason
     accounts = await reference.options(session, "Account", refresh=fresh)
     return unusable_item_account(ref, options, accounts)
+
+
+def company_features(config: SyncConfig, section: str) -> bool:
+    """Whether saving `section` asks the QBO company for a feature: multicurrency (orders in
+    the buyer's currency) or automated sales tax."""
+    if section == "orders":
+        return config.orders.currency is BookCurrency.presentment
+    return section == "accounting" and config.accounting.tax_mode is TaxMode.automated_sales_tax
+
+
+async def check_company(
+    qbo: QuickBooksPort, session: QboSession, *, config: SyncConfig, section: str
+) -> None:
+    """Raises InvalidReference naming the setting when the company lacks what it asks for."""
+    if section == "orders" and not (await qbo.company_profile(session)).multicurrency:
+        raise InvalidReference(
+            "the QuickBooks company has multicurrency off, so it cannot hold documents in "
+            "the buyer's currency; turn multicurrency on in QuickBooks (Settings → Account "
+            "and settings → Advanced → Currency) or keep currency: shop",
+            "orders.currency",
+        )
+    if section == "accounting" and not (await qbo.tax_prefs(session)).automated_sales_tax:
+        raise InvalidReference(
+            "the QuickBooks company books sales tax by hand (it is not on automated sales "
+            "tax), so QuickBooks would compute nothing; keep tax_mode: line_item and map "
+            "each Shopify tax rate to a QuickBooks tax code",
+            "accounting.tax_mode",
+        )

@@ -242,14 +242,19 @@ def test_a_foreign_order_in_the_buyers_money_carries_shopifys_rate(stack: Stack)
     assert books["home_total"] == "140.00"
 
 
-def test_the_buyers_money_without_multicurrency_is_an_error_saying_so(stack: Stack) -> None:
-    shop = foreign_shop(stack, "presentment", multicurrency=False)
-    shop.send_order(foreign_order(6503))
+def test_the_buyers_money_without_multicurrency_is_refused_when_saved(stack: Stack) -> None:
+    shop = foreign_shop(stack, "shop", multicurrency=False)
 
+    refused = shop.call("PATCH", "/config/orders", json={"currency": "presentment"})
+
+    assert refused.status_code == 422, refused.text
+    [param] = refused.json()["invalid_params"]
+    assert param["name"] == "orders.currency" and "multicurrency" in param["reason"]
+    shop.send_order(foreign_order(6503))  # still booked in the shop's money
     (record,) = shop.settled([6503]).values()
-    assert (record["status"], record["error_code"]) == ("error", "invalid_account"), record
-    assert "multicurrency" in record["message"]
-    assert shop.qbo_list("SalesReceipt") == []
+    assert record["status"] == "synced", record
+    (receipt,) = shop.qbo_list("SalesReceipt")
+    assert receipt["CurrencyRef"]["value"] == "USD"
 
 
 def test_a_split_tender_in_the_buyers_money_pays_the_invoice_at_shopifys_rate(

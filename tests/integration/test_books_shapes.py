@@ -277,7 +277,12 @@ async def test_a_foreign_order_in_the_buyers_currency_carries_shopifys_rate(h: H
 
 
 async def test_the_buyers_currency_needs_multicurrency_in_quickbooks(h: Harness) -> None:
-    await foreign(h, "presentment", multicurrency=False)
+    shop = await foreign(h, "shop", multicurrency=False)
+    # Saving it now is refused (see the settings test below); a setting saved before that
+    # check, or kept across a switch to another company, is caught when an order posts.
+    async with h.container.uow() as uow:
+        await uow.configs.save(shop.shop_id, {"orders": {"currency": "presentment"}})
+        await uow.commit()
     record = await post(h, order_fixture("07_bonus_multicurrency_cad_presentment"))
     assert (record.status, record.error_code) == ("error", "invalid_account")
     assert "multicurrency" in (record.message or "")
@@ -368,3 +373,20 @@ async def test_the_preview_and_the_record_name_the_invoice_and_its_payments(h: H
     }
     again = (await h.api.get(f"{orders}/preview", headers=h.auth(shop))).json()
     assert again["summary"].startswith("Already in QuickBooks as invoice SH1001")
+
+
+async def test_settings_the_company_cannot_honour_are_refused_naming_the_field(
+    h: Harness,
+) -> None:
+    shop = await ready(h)  # a company without multicurrency, booking tax by hand
+    for section, body, field in (
+        ("orders", {"currency": "presentment"}, "orders.currency"),
+        ("accounting", {"tax_mode": "automated_sales_tax"}, "accounting.tax_mode"),
+    ):
+        refused = await h.api.patch(f"{BASE}/config/{section}", json=body, headers=h.auth(shop))
+        assert refused.status_code == 422, refused.text
+        [param] = refused.json()["invalid_params"]
+        assert param["name"] == field
+    config = (await h.api.get(f"{BASE}/config", headers=h.auth(shop))).json()
+    assert config["orders"]["currency"] == "shop"
+    assert config["accounting"]["tax_mode"] == "line_item"

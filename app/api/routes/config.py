@@ -29,7 +29,7 @@ class Section(StrEnum):
 EXAMPLES: dict[str, dict[str, Any]] = {
     "customers": {"strategy": "generic", "generic_customer_id": "58"},
     "products": {"unmatched": "use_default", "default_item_id": "19"},
-    "accounting": {"tax_mode": "automated_sales_tax", "discount_account_id": "8"},
+    "accounting": {"discount_account_id": "8", "tip_item_id": "5"},
     "payments": {
         "deposit_accounts": {"shopify_payments": "2", "Cash on Delivery (COD)": "1"},
         "default_deposit_account_id": "2",
@@ -126,7 +126,9 @@ async def _save(
     *,
     replace: bool,
 ) -> SectionSavedOut:
-    deps = service.ConfigDeps(container.uow, container.tokens, container.reference)
+    deps = service.ConfigDeps(
+        container.uow, container.tokens, container.reference, qbo=container.qbo
+    )
     try:
         saved = await service.save_section(deps, shop_id, section, body, key, replace=replace)
     except (SyncError, ExternalError) as exc:

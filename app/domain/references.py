@@ -27,6 +27,12 @@ LIABILITY = frozenset({"Other Current Liability", "Long Term Liability"})
 ROUNDING = INCOME  # an account LedgerPort's rounding item books to, as its income account
 
 
+ITEM_ACCOUNT_WHY = {
+    "accounting.gift_card_item_id": "a gift card is owed to the buyer until spent, so ",
+    "accounting.rounding_item_id": "cash rounding is a small gain or loss on sales, so ",
+}
+
+
 @dataclass(frozen=True)
 class Reference:
     field: str  # the setting, e.g. "payments.deposit_accounts.Shopify Payments"
@@ -115,10 +121,9 @@ def unusable_item_account(
         return None
     allowed = " or ".join(sorted(ref.account_kinds))
     where = f"{account.name}, {account.kind}" if account else "no account LedgerPort can see"
-    return (
-        f"QuickBooks item {ref.qbo_id} ({item.name}) books to {where}; a gift card is owed to "
-        f"the buyer until spent, so its item must book to {allowed}"
-    )
+    why = ITEM_ACCOUNT_WHY.get(ref.field, "")
+    item_name = f"QuickBooks item {ref.qbo_id} ({item.name})"
+    return f"{item_name} books to {where}; {why}it must book to {allowed}"
 
 
 def invalid_account(order: Order, ref: Reference, reason: str) -> SyncError:
@@ -148,9 +153,10 @@ def _all(config: SyncConfig) -> list[Reference]:
         ("payments.default_deposit_account_id", pay.default_deposit_account_id, "Account", DEPOSIT),
     ]
     refs = [Reference(f, e, i, k) for f, i, e, k in singles if i]
-    if a.gift_card_item_id:  # sold gift cards must land on a liability, never income
-        field = "accounting.gift_card_item_id"
-        refs = [replace(r, account_kinds=LIABILITY) if r.field == field else r for r in refs]
+    # Sold gift cards must land on a liability, never income; cash rounding on an income
+    # account (as an item LedgerPort makes for rounding_account_id does).
+    kinds = {"accounting.gift_card_item_id": LIABILITY, "accounting.rounding_item_id": ROUNDING}
+    refs = [replace(r, account_kinds=kinds[r.field]) if r.field in kinds else r for r in refs]
     refs += _per_gateway("payments.deposit_accounts", pay.deposit_accounts, "Account", DEPOSIT)
     refs += _per_gateway("payments.payment_methods", pay.payment_methods, "PaymentMethod")
     return refs

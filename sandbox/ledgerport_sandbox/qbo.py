@@ -112,6 +112,18 @@ class QboSandbox:
         seed_realm(realm)
         self.realms[realm_id] = realm
 
+    def set_multicurrency(self, realm_id: str, enabled: bool) -> bool:
+        """Turn multicurrency on (its Preferences show it); False when asked to turn it off
+        on a company that has it, which QuickBooks does not allow."""
+        realm = self.realm(realm_id)
+        if realm.multicurrency and not enabled:
+            return False
+        realm.multicurrency = enabled
+        prefs = realm.get("Preferences", "1") or {"Id": "1"}
+        prefs["CurrencyPrefs"] = {**prefs.get("CurrencyPrefs", {}), "MultiCurrencyEnabled": enabled}
+        realm.replace("Preferences", prefs)
+        return True
+
     def set_sales_tax(self, realm_id: str, *, automated: bool, set_up: bool = True) -> None:
         """Move the company onto automated sales tax (or back to the manual model), as its
         Preferences.TaxPrefs then show; `set_up` False is an AST company whose sales tax

@@ -29,6 +29,7 @@ def admin_routes(sandbox: QboSandbox) -> list[Route]:
         Route(realm, admin.add_realm, methods=["POST"]),
         Route(f"{realm}/tokens", admin.tokens, methods=["POST"]),
         Route(f"{realm}/sales-tax", admin.sales_tax, methods=["POST"]),
+        Route(f"{realm}/multicurrency", admin.multicurrency, methods=["POST"]),
         Route(f"{realm}/books", admin.books, methods=["POST"]),
         Route(f"{realm}/subscription", admin.subscription, methods=["POST"]),
         Route(f"{realm}/records/{{entity}}", admin.records, methods=["GET", "POST"]),
@@ -51,6 +52,15 @@ class AdminApi:
         """Options: `country` (US, GB, CA, AU), `home_currency` (the country's by default),
         `multicurrency`, `automated_sales_tax` (US only)."""
         options = await _json_or_empty(request)
+        realm_id = request.path_params["realm"]
+        if realm_id in self.sb.realms:  # a company's options are changed by their own routes
+            if options:
+                message = (
+                    "the company exists; change it with …/sales-tax or …/multicurrency "
+                    "(its country and home currency are fixed, as in QuickBooks)"
+                )
+                return JSONResponse({"error": message}, 409)
+            return JSONResponse({"realmId": realm_id}, 200)
         try:
             self.sb.add_realm(
                 request.path_params["realm"],
@@ -62,6 +72,19 @@ class AdminApi:
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse({"realmId": request.path_params["realm"]}, 201)
+
+    async def multicurrency(self, request: Request) -> Response:
+        """`{"enabled": true}` turns multicurrency on. QuickBooks cannot turn it off again, so
+        `false` on a company that has it is a 409."""
+        realm_id = request.path_params["realm"]
+        if realm_id not in self.sb.realms:
+            return JSONResponse({"error": "unknown realm"}, 404)
+        enabled = (await _json_or_empty(request)).get("enabled")
+        if not isinstance(enabled, bool):
+            return JSONResponse({"error": "enabled is a boolean"}, 400)
+        if not self.sb.set_multicurrency(realm_id, enabled):
+            return JSONResponse({"error": "QuickBooks cannot turn multicurrency off"}, 409)
+        return JSONResponse({"realmId": realm_id, "multicurrency": enabled})
 
     async def sales_tax(self, request: Request) -> Response:
         realm_id = request.path_params["realm"]

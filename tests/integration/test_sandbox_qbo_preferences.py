@@ -71,3 +71,24 @@ async def test_the_admin_switch_refuses_what_it_cannot_mean(client: httpx.AsyncC
 
     assert (vague.status_code, unknown.status_code) == (400, 404)
     assert await tax_prefs(client) == {"UsingSalesTax": True}
+
+
+async def test_multicurrency_turns_on_and_never_off_and_a_company_is_created_once(
+    client: httpx.AsyncClient,
+) -> None:
+    async def currency_prefs() -> dict[str, Any]:
+        response = await client.get(f"/v3/company/{SANDBOX_REALM}/preferences")
+        return dict(response.json()["Preferences"]["CurrencyPrefs"])
+
+    assert (await currency_prefs())["MultiCurrencyEnabled"] is False
+    on = await admin(client, f"{SANDBOX_REALM}/multicurrency", {"enabled": True})
+    assert on.status_code == 200
+    assert (await currency_prefs())["MultiCurrencyEnabled"] is True
+    off = await admin(client, f"{SANDBOX_REALM}/multicurrency", {"enabled": False})
+    assert off.status_code == 409  # QuickBooks cannot turn it off again
+    assert (await currency_prefs())["MultiCurrencyEnabled"] is True
+
+    again = await admin(client, SANDBOX_REALM, {})
+    assert again.status_code == 200  # creating an existing company changes nothing
+    changed = await admin(client, SANDBOX_REALM, {"country": "GB"})
+    assert changed.status_code == 409 and "multicurrency" in changed.json()["error"]

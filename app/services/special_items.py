@@ -1,8 +1,9 @@
 """The QBO items of the lines that are not products: gift cards, tips and cash rounding.
 
 Each is an item from the accounting settings, or — for gift cards and rounding, where the
-merchant may name just the account — an item of LedgerPort's own on that account, found by its
-name or created once (a deterministic requestid, so a retry never makes a second).
+merchant may name just the account — the company's first active item on that account, else an
+item of LedgerPort's own on it, found by its name or created once (a deterministic requestid,
+so a retry never makes a second).
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ async def _own_item(
 ) -> str | None:
     if account_id is None:
         return None
-    named = f"{name} ({account_id})"  # one per account: a changed setting gets its own item
+    # An item the company already books to that account does (QBO's own gift-card item on the
+    # gift-card liability, say); else LedgerPort's own, one per account.
+    on_account = [o for o in await qbo.list_entities(session, "Item") if o.account_id == account_id]
+    if on_account:
+        return min(on_account, key=lambda o: (len(o.id), o.id)).id
+    named = f"{name} ({account_id})"
     found = await qbo.find_item(session, name=named)
     if found is not None:
         return found.id

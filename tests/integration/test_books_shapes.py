@@ -390,3 +390,18 @@ async def test_settings_the_company_cannot_honour_are_refused_naming_the_field(
     config = (await h.api.get(f"{BASE}/config", headers=h.auth(shop))).json()
     assert config["orders"]["currency"] == "shop"
     assert config["accounting"]["tax_mode"] == "line_item"
+
+
+async def test_a_gift_card_account_uses_the_companys_own_item_on_it(h: Harness) -> None:
+    shop = await ready(h)
+    seeded = [i for i in h.qbo.documents(REALM, "Item") if i["Name"] == "Gift Card"]
+    (own,) = seeded  # the sandbox company's gift-card item, on Gift Card Liability (12)
+    await configure(h, shop, "accounting", {"gift_card_account_id": "12"})
+    items_before = len(h.qbo.documents(REALM, "Item"))
+
+    record = await post(h, with_gift_card_sold())
+
+    assert record.status == "synced", record.message
+    assert len(h.qbo.documents(REALM, "Item")) == items_before  # no item of LedgerPort's own
+    (card,) = by_item(only(h), str(own["Id"]))
+    assert float(card["Amount"]) == 50.00

@@ -39,11 +39,16 @@ class DocumentNumber:
 
 
 def document_number(order: Order, prefix: str) -> DocumentNumber:
-    """Prefix + order number ("SH1001"), deterministic; the tail of it past 21 characters."""
+    """Prefix + order number ("SH1001"), deterministic. Past QBO's 21 characters the order
+    number is kept whole (its last 21 characters, if even it is longer) and the prefix cut to
+    the room left."""
     number = str(order.order_number) if order.order_number is not None else ""
     number = number or re.sub(r"[^0-9A-Za-z-]", "", order.name) or order.id
     full = f"{prefix}{number}"
-    return DocumentNumber(full[-DOC_NUMBER_MAX:], len(full) > DOC_NUMBER_MAX)
+    if len(full) <= DOC_NUMBER_MAX:
+        return DocumentNumber(full, False)
+    room = max(DOC_NUMBER_MAX - len(number), 0)
+    return DocumentNumber(f"{prefix[:room]}{number[-DOC_NUMBER_MAX:]}", True)
 
 
 def doc_number(order: Order, prefix: str) -> str:

@@ -405,3 +405,19 @@ async def test_a_gift_card_account_uses_the_companys_own_item_on_it(h: Harness) 
     assert len(h.qbo.documents(REALM, "Item")) == items_before  # no item of LedgerPort's own
     (card,) = by_item(only(h), str(own["Id"]))
     assert float(card["Amount"]) == 50.00
+
+
+async def test_a_document_number_past_21_characters_keeps_its_tail_and_the_audit_says_so(
+    h: Harness,
+) -> None:
+    await ready(h)
+    order = {**order_fixture(), "order_number": 12345678901234567890}  # "SH" + 20 digits
+
+    record = await post(h, order)
+
+    assert record.status == "synced", record.message
+    receipt = only(h)
+    assert receipt["DocNumber"] == "S12345678901234567890"  # the whole number, prefix cut
+    async with h.container.sessions() as session:
+        last = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()[-1]
+    assert last.detail is not None and "shortened" in last.detail["doc_number"]

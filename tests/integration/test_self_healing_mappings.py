@@ -307,7 +307,8 @@ async def test_resolving_a_record_closes_it_without_a_qbo_write(h: Harness) -> N
     assert entry is not None and "booked by hand" in (entry.message or "")
     seen = (await h.api.get(f"{BASE}/records/order/2501", headers=h.auth(shop))).json()
     assert seen["error"] is None and seen["fix_steps"] == [] and seen["actions"] == []
-    assert seen["qbo_document"] == {"id": mine, "doc_number": "SH2501"}
+    # Resolved by a person: which kind of QuickBooks document it is, LedgerPort cannot know.
+    assert seen["qbo_document"] == {"id": mine, "doc_number": "SH2501", "entity": None}
     twice = await h.api.post(url, json={"note": "again"}, headers=h.auth(shop))
     assert twice.status_code == 409, twice.text  # closed once; the history keeps the note
     again = await h.api.post(

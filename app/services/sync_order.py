@@ -105,9 +105,8 @@ class _Outcome:
     status: SyncStatus
     document: QboDocument | None = None
     error: SyncError | None = None
-    adopted: bool = False  # an existing QBO receipt was recognised as this order's
     create: CreateFate = CreateFate.unsent
-    trace: CreateTrace | None = None
+    trace: CreateTrace | None = None  # what was built and posted (an adoption, payments)
 
 
 async def sync_order(
@@ -182,10 +181,8 @@ async def _attempt(deps: SyncDeps, job: _Job, loaded: _Loaded) -> _Outcome:
         # A token QBO refuses before its hour is up is renewed once and the steps run again:
         # they only read, and the create replays its requestid.
         sync = partial(_sync, deps, job, loaded, trace)
-        document, adopted = await deps.tokens.call(job.shop_id, sync)
-        return _Outcome(
-            SyncStatus.synced, document, adopted=adopted, create=trace.fate, trace=trace
-        )
+        document = await deps.tokens.call(job.shop_id, sync)
+        return _Outcome(SyncStatus.synced, document, create=trace.fate, trace=trace)
     except SyncError as error:
         status = SyncStatus.on_hold if error.code == ErrorCode.on_hold else SyncStatus.error
         return _Outcome(status, error=error, create=trace.fate)
@@ -210,7 +207,7 @@ def _hold(job: _Job, loaded: _Loaded) -> SyncError | None:
 
 async def _sync(
     deps: SyncDeps, job: _Job, loaded: _Loaded, trace: CreateTrace, session: QboSession
-) -> tuple[QboDocument, bool]:
+) -> QboDocument:
     order, config = loaded.order, loaded.config
     asker = ItemsJob(job.shop_id, order, config, job.actor, job.run_id, job.owner)
     loaded = replace(loaded, products=await ensure_items(deps, session, asker, loaded.products))
@@ -218,10 +215,9 @@ async def _sync(
     prepared = await _prepare(deps, session, loaded, job.shop_id)
     trace.prepared = prepared
     try:
-        document, adopted = await post_receipt(
+        document, trace.adopted = await post_receipt(
             deps.qbo, deps.uow, session, prepared, loaded.last, trace
         )
-        trace.adopted = adopted
         if prepared.entity == INVOICE:
             trace.payments = await post_payments(
                 deps.qbo, session, order, prepared, document, config
@@ -230,7 +226,7 @@ async def _sync(
         # A setting's record may have been retired in QBO since we cached it: name it.
         await _check_settings(deps, session, loaded, fresh=True)
         raise
-    return document, adopted
+    return document
 
 
 async def _check_settings(

@@ -30,6 +30,9 @@ ROUNDING = INCOME  # an account LedgerPort's rounding item books to, as its inco
 ITEM_ACCOUNT_WHY = {
     "accounting.gift_card_item_id": "a gift card is owed to the buyer until spent, so ",
     "accounting.rounding_item_id": "cash rounding is a small gain or loss on sales, so ",
+    "accounting.shipping_item_id": "shipping charged is income, so ",
+    "products.default_item_id": "a sale is income, so ",
+    "accounting.tip_item_id": "a tip is income, or owed to staff, so ",
 }
 
 
@@ -117,10 +120,10 @@ def unusable_item_account(
     if not ref.account_kinds or item is None:
         return None
     account = next((o for o in accounts if o.id == item.account_id), None)
-    if account is not None and account.kind in ref.account_kinds:
-        return None
+    if account is None or account.kind in ref.account_kinds:
+        return None  # fits, or QuickBooks shows no income account to judge by
     allowed = " or ".join(sorted(ref.account_kinds))
-    where = f"{account.name}, {account.kind}" if account else "no account LedgerPort can see"
+    where = f"{account.name}, {account.kind}"
     why = ITEM_ACCOUNT_WHY.get(ref.field, "")
     item_name = f"QuickBooks item {ref.qbo_id} ({item.name})"
     return f"{item_name} books to {where}; {why}it must book to {allowed}"
@@ -153,9 +156,16 @@ def _all(config: SyncConfig) -> list[Reference]:
         ("payments.default_deposit_account_id", pay.default_deposit_account_id, "Account", DEPOSIT),
     ]
     refs = [Reference(f, e, i, k) for f, i, e, k in singles if i]
-    # Sold gift cards must land on a liability, never income; cash rounding on an income
-    # account (as an item LedgerPort makes for rounding_account_id does).
-    kinds = {"accounting.gift_card_item_id": LIABILITY, "accounting.rounding_item_id": ROUNDING}
+    # The account an item named by a setting books to must fit what it books: sold gift cards
+    # a liability, never income; sales, shipping and rounding income; tips income or a
+    # liability (owed to staff).
+    kinds = {
+        "accounting.gift_card_item_id": LIABILITY,
+        "accounting.rounding_item_id": ROUNDING,
+        "accounting.shipping_item_id": INCOME,
+        "products.default_item_id": INCOME,
+        "accounting.tip_item_id": INCOME | LIABILITY,
+    }
     refs = [replace(r, account_kinds=kinds[r.field]) if r.field in kinds else r for r in refs]
     refs += _per_gateway("payments.deposit_accounts", pay.deposit_accounts, "Account", DEPOSIT)
     refs += _per_gateway("payments.payment_methods", pay.payment_methods, "PaymentMethod")

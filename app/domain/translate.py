@@ -6,8 +6,9 @@ form: a sales receipt deposits the whole of what the order's one gateway took in
 gateway's account, so it fits an order paid through one gateway (a gift card's part is a line
 on the form, not a deposit). An order paid through two or more gateways becomes an invoice
 with one payment per gateway, each deposited to its own account — the form QBO offers for
-money received through several tenders; `orders.transaction_type: invoice_payment` asks for
-the invoice form for every order.
+money received through several tenders. So is an order whose transactions show part of it
+still owed: the invoice keeps that part open. `orders.transaction_type: invoice_payment` asks
+for the invoice form for every order.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from app.domain.booking import BookedLine, Booking, LineKind
 from app.domain.config import AccountingConfig, PaymentsConfig, SyncConfig, TransactionType
 from app.domain.errors import ErrorCode, SyncError
-from app.domain.models import Address, Order
+from app.domain.models import ZERO, Address, Order
 from app.domain.taxes import TaxPlan
 from app.domain.tenders import Tender
 
@@ -70,6 +71,8 @@ def form_for(order: Order, config: SyncConfig, tenders: Sequence[Tender]) -> str
     gateways = {t.gateway for t in tenders if not t.gift_card and t.amount}
     if config.orders.transaction_type is TransactionType.invoice_payment or len(gateways) > 1:
         return INVOICE
+    if tenders and sum((t.amount for t in tenders), ZERO) < order.sale_total:
+        return INVOICE  # part of it is still owed: the invoice keeps that part open in A/R
     return SALES_RECEIPT
 
 

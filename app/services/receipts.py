@@ -76,7 +76,11 @@ async def prepare_documents(
     check_lines(order)
     item_ids = resolve_lines(order, products, config)
     company = await qbo.company_profile(session)
-    _check_currency(order, company)
+    if _currency_problem(order, company) is not None:
+        # The company may have turned multicurrency on since its profile was read.
+        company = await qbo.company_profile(session, fresh=True)
+        if (problem := _currency_problem(order, company)) is not None:
+            raise problem
     us = company.country.upper() == US
     booking = book(order, tenders, discount_line=us)
     check_total(order, booking)
@@ -94,7 +98,7 @@ async def prepare_documents(
         qbo, session, order, config, customers, created, currency=currency
     )
     if customer_id is not None and company.multicurrency:
-        await _check_customer_currency(qbo, session, order, customer_id)
+        await _check_customer_currency(qbo, session, order, customer_id, company.home_currency)
     entity = form_for(order, config, tenders)
     extra = await special_items(qbo, session, booking, config.accounting)
     body = build_sales_form(
@@ -116,12 +120,12 @@ async def prepare_documents(
     return Prepared(entity, body, booking, taxes, tuple(tenders), customer_id, notes)
 
 
-def _check_currency(order: Order, company: CompanyProfile) -> None:
+def _currency_problem(order: Order, company: CompanyProfile) -> SyncError | None:
     """Shop money must be the company's home currency; another currency needs multicurrency."""
     if order.currency == company.home_currency or not order.currency:
-        return
+        return None
     if company.multicurrency and order.exchange_rate is not None:
-        return
+        return None
     if order.exchange_rate is None:
         message = (
             f"Order {order.name} is in {order.currency} but the QuickBooks company keeps its "
@@ -135,7 +139,7 @@ def _check_currency(order: Order, company: CompanyProfile) -> None:
             "set orders.currency to shop."
         )
     detail = {"field": "orders.currency", "section": "orders", "currency": order.currency}
-    raise SyncError(ErrorCode.invalid_account, message, detail=detail)
+    return SyncError(ErrorCode.invalid_account, message, detail=detail)
 
 
 def qbo_own_tax(prepared: Prepared, document: QboDocument) -> Decimal | None:
@@ -159,23 +163,24 @@ def qbo_own_tax(prepared: Prepared, document: QboDocument) -> Decimal | None:
 
 
 async def _check_customer_currency(
-    qbo: QuickBooksPort, session: QboSession, order: Order, customer_id: str
+    qbo: QuickBooksPort, session: QboSession, order: Order, customer_id: str, home: str
 ) -> None:
-    """A QBO customer's currency is fixed once set, and QBO takes only documents in it: a
-    buyer booked in another currency is customer_not_found, naming both."""
+    """A QBO customer's currency is fixed once set (none stated: the home currency), and QBO
+    takes only documents in it: a buyer kept in another currency is customer_not_found,
+    naming both."""
     customers = await qbo.list_entities(session, "Customer", active_only=False)
     found = next((c for c in customers if c.id == customer_id), None)
-    if found is None or found.currency in (None, order.currency):
+    if found is None or (found.currency or home) == order.currency:
         return
     message = (
         f"Order {order.name} is posted in {order.currency}, but QuickBooks customer "
-        f"{found.name} (id {found.id}) is kept in {found.currency}, and QuickBooks takes only "
-        f"documents in a customer's own currency. Map the buyer to a customer kept in "
+        f"{found.name} (id {found.id}) is kept in {found.currency or home}, and QuickBooks "
+        "takes only documents in a customer's own currency. Map the buyer to a customer kept in "
         f"{order.currency} (or create one in that currency in QuickBooks and map it)."
     )
     detail = {
         "customer_id": found.id,
-        "customer_currency": found.currency,
+        "customer_currency": found.currency or home,
         "document_currency": order.currency,
     }
     raise SyncError(ErrorCode.customer_not_found, message, detail=detail)

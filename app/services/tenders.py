@@ -49,6 +49,12 @@ async def order_tenders(
     return tenders_from_transactions(transactions, presentment=presentment)
 
 
+# Payment statuses under which the order's money is not (all) in: pending and authorized
+# received nothing yet (an authorization is not a payment); partially_paid, part of it.
+NOTHING_RECEIVED = frozenset({"pending", "authorized"})
+PART_RECEIVED = frozenset({"partially_paid"})
+
+
 async def tenders_of(
     shopify: ShopifyOrdersPort | None,
     sessions: ShopifySessions | None,
@@ -61,8 +67,13 @@ async def tenders_of(
     apart: that is a missing_field error saying so (a later delivery or a manual sync tries
     again), never a guess at which gateway took what."""
     presentment = order.exchange_rate is not None
-    if shopify is None or sessions is None or not needs_lookup(order.payment_gateway_names):
+    if order.financial_status in NOTHING_RECEIVED:
+        return ()  # nothing received yet: no payment to book, whatever the gateways
+    part = order.financial_status in PART_RECEIVED
+    if not (part or needs_lookup(order.payment_gateway_names)):
         return single_tender(order.sale_total, order.payment_gateway_names)
+    if shopify is None or sessions is None:  # no reader: only a whole payment is known
+        return () if part else single_tender(order.sale_total, order.payment_gateway_names)
     try:
         return await order_tenders(
             shopify, sessions, shop_id, order, total=order.sale_total, presentment=presentment

@@ -421,3 +421,83 @@ async def test_a_document_number_past_21_characters_keeps_its_tail_and_the_audit
     async with h.container.sessions() as session:
         last = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()[-1]
     assert last.detail is not None and "shortened" in last.detail["doc_number"]
+
+
+async def test_a_split_tender_with_a_part_still_pending_leaves_that_part_owed(
+    h: Harness,
+) -> None:
+    shop = await ready(h)
+    await h.connect_shopify(shop)
+    clearing = account(h, "Shopify Payments Clearing", "Other Current Asset")
+    await configure(h, shop, "payments", {"deposit_accounts": {"shopify_payments": clearing}})
+    order = {
+        **order_fixture(),
+        "financial_status": "partially_paid",
+        "payment_gateway_names": ["shopify_payments", "paypal"],
+    }
+    h.shopify.create_order(SHOP, order)  # Shopify holds the order and its transactions
+    h.shopify.set_transactions(
+        SHOP,
+        int(order["id"]),
+        [
+            {"kind": "sale", "status": "success", "gateway": "shopify_payments", "amount": "30.00"},
+            {"kind": "sale", "status": "pending", "gateway": "paypal", "amount": "23.00"},
+        ],
+    )
+    statuses = {"trigger_financial_statuses": ["paid", "partially_paid"]}
+    await configure(h, shop, "orders", statuses)
+
+    await post(h, order)
+
+    async with h.container.sessions() as session:
+        record = await session.scalar(select(SyncRecord))
+    assert record is not None and record.status == "synced", record and record.message
+    assert h.qbo.documents(REALM, "SalesReceipt") == []
+    invoice = only(h, "Invoice")
+    assert (float(invoice["TotalAmt"]), float(invoice["Balance"])) == (53.00, 23.00)
+    payment = only(h, "Payment")  # only what Shopify Payments took; PayPal's part is owed
+    assert float(payment["TotalAmt"]) == 30.00
+    assert payment["DepositToAccountRef"]["value"] == clearing
+
+
+async def test_an_unpaid_order_gets_no_payment_under_invoice_and_payment(h: Harness) -> None:
+    shop = await ready(h)
+    await configure(h, shop, "orders", {"transaction_type": "invoice_payment"})
+    await configure(h, shop, "orders", {"trigger_financial_statuses": ["paid", "pending"]})
+    order = {**order_fixture(), "financial_status": "pending"}
+
+    record = await post(h, order)
+
+    assert record.status == "synced", record.message
+    invoice = only(h, "Invoice")
+    assert (float(invoice["TotalAmt"]), float(invoice["Balance"])) == (53.00, 53.00)
+    assert h.qbo.documents(REALM, "Payment") == []  # nothing was received yet
+
+
+async def test_multicurrency_turned_on_later_is_seen_by_the_next_sync(h: Harness) -> None:
+    shop = await foreign(h, "shop", multicurrency=False)
+    first = order_fixture("07_bonus_multicurrency_cad_presentment")
+    assert (await post(h, first)).status == "synced"  # the company's profile is now kept
+
+    h.qbo.set_multicurrency(CAD_REALM, True)
+    (buyer,) = h.qbo.documents(CAD_REALM, "Customer")
+    h.qbo.realm(CAD_REALM).replace("Customer", {**buyer, "CurrencyRef": {"value": "CAD"}})
+    await configure(h, shop, "orders", {"currency": "presentment"})
+    second = {**first, "id": 5910002001077, "name": "#1077", "order_number": 1077}
+    assert (await h.deliver(second)).status_code == 200
+    await h.queue.join()  # type: ignore[attr-defined]
+
+    cad = [r for r in h.qbo.documents(CAD_REALM, "SalesReceipt") if r["DocNumber"] == "SH1077"]
+    assert [r["CurrencyRef"]["value"] for r in cad] == ["CAD"]
+
+
+async def test_a_shipping_item_booking_to_a_liability_is_refused(h: Harness) -> None:
+    shop = await ready(h)
+    on_liability = item(h, "Freight", account(h, "Deposits held", "Other Current Liability"))
+    saving = {"shipping_item_id": on_liability}
+
+    refused = await h.api.patch(f"{BASE}/config/accounting", json=saving, headers=h.auth(shop))
+
+    assert refused.status_code == 422
+    [param] = refused.json()["invalid_params"]
+    assert param["name"] == "accounting.shipping_item_id" and "Income" in param["reason"]

@@ -70,6 +70,10 @@ class ReferenceCache:
             self._lists[key] = (self._clock(), loaded)
             return loaded
 
+    def forget(self, realm_id: str, key: str) -> None:
+        """Drops one kept per-realm answer (see `kept`)."""
+        self._profiles.pop(f"{realm_id}:{key}", None)
+
     def invalidate(self, realm_id: str, entity: str | None = None) -> None:
         for key in [k for k in self._lists if k[0] == realm_id and entity in (None, k[1])]:
             del self._lists[key]
@@ -101,7 +105,9 @@ class CachingQuickBooks(ForwardingQuickBooks):
         finally:  # even a timeout may have created it
             self.cache.invalidate(session.realm_id, "Customer")
 
-    async def company_profile(self, session: QboSession) -> CompanyProfile:
+    async def company_profile(self, session: QboSession, *, fresh: bool = False) -> CompanyProfile:
+        if fresh:
+            self.cache.forget(session.realm_id, "profile")
         return await self.cache.kept(
             session, "profile", lambda: self.inner.company_profile(session)
         )

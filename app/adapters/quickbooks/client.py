@@ -195,7 +195,7 @@ class QuickBooksClient:
             using_sales_tax=tax.get("UsingSalesTax") is True or partner is True,
         )
 
-    async def company_profile(self, session: QboSession) -> CompanyProfile:
+    async def company_profile(self, session: QboSession, *, fresh: bool = False) -> CompanyProfile:
         """CompanyInfo.Country and Preferences.CurrencyPrefs; a company that states no
         country is a US one (the API's default edition)."""
         info = await self._request(session, "GET", f"companyinfo/{session.realm_id}", params={})

@@ -162,8 +162,9 @@ class QuickBooksPort(Protocol):
         """The company's sales-tax preferences (GET /preferences)."""
         ...
 
-    async def company_profile(self, session: QboSession) -> CompanyProfile:
-        """The company's country, home currency and whether multicurrency is on."""
+    async def company_profile(self, session: QboSession, *, fresh: bool = False) -> CompanyProfile:
+        """The company's country, home currency and whether multicurrency is on; `fresh`
+        reads QBO even where a copy is kept."""
         ...
 
     async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:

@@ -76,8 +76,8 @@ class ForwardingQuickBooks:
     async def tax_prefs(self, session: QboSession) -> CompanyTaxPrefs:
         return await self.inner.tax_prefs(session)
 
-    async def company_profile(self, session: QboSession) -> CompanyProfile:
-        return await self.inner.company_profile(session)
+    async def company_profile(self, session: QboSession, *, fresh: bool = False) -> CompanyProfile:
+        return await self.inner.company_profile(session, fresh=fresh)
 
     async def tax_code_rates(self, session: QboSession) -> dict[str, tuple[QboTaxRate, ...]]:
         return await self.inner.tax_code_rates(session)

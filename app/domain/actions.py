@@ -240,6 +240,24 @@ _ALL = (
         ITEM,
     ),
     _action(
+        "use_automated_sales_tax",
+        "Use automated sales tax",
+        "PATCH",
+        "/config/accounting",
+        "For a company on QuickBooks' automated sales tax: QuickBooks picks the tax codes and "
+        "Shopify's tax is booked as its override (refused for a company that books tax by "
+        "hand).",
+        _body(tax_mode="automated_sales_tax"),
+    ),
+    _action(
+        "book_in_shop_currency",
+        "Book in the shop's currency",
+        "PATCH",
+        "/config/orders",
+        "Post orders in Shopify's shop money, the company's home currency.",
+        _body(currency="shop"),
+    ),
+    _action(
         "update_payments_config",
         "Deposit accounts",
         "PATCH",
@@ -318,6 +336,13 @@ _ALL = (
         "list_qbo_customers", "QuickBooks customers", "GET", "/quickbooks/customers", "Options."
     ),
     _action("list_qbo_items", "QuickBooks items", "GET", "/quickbooks/items", "Options."),
+    _action(
+        "list_qbo_payment_methods",
+        "QuickBooks payment methods",
+        "GET",
+        "/quickbooks/payment-methods",
+        "Options.",
+    ),
     _action("list_qbo_accounts", "QuickBooks accounts", "GET", "/quickbooks/accounts", "Options."),
     _action(
         "list_qbo_tax_codes", "QuickBooks tax codes", "GET", "/quickbooks/tax-codes", "Options."

@@ -194,7 +194,7 @@ _ENTRIES = (
         "tax by hand refuses it, naming the field).",
         "Either change queues the waiting orders again by itself; POST …/sync does it at once.",
         actions="view_config list_unmapped_tax_rates list_qbo_tax_codes map_tax_rate "
-        "update_accounting_config preview_order sync_orders",
+        "update_accounting_config use_automated_sales_tax preview_order sync_orders",
     ),
     _info(
         C.invalid_account,
@@ -215,9 +215,9 @@ _ENTRIES = (
         "QuickBooks or change the setting that asks for it.",
         "Point it at an active record of the right type with PATCH …/config/{section}; saving "
         "checks it against QuickBooks and queues the waiting orders again by itself.",
-        actions="list_qbo_accounts list_qbo_items view_config update_payments_config "
-        "update_products_config update_accounting_config update_orders_config preview_order "
-        "sync_orders",
+        actions="list_qbo_accounts list_qbo_items list_qbo_payment_methods view_config "
+        "update_payments_config update_products_config update_accounting_config "
+        "update_customers_config book_in_shop_currency preview_order sync_orders",
     ),
     _info(
         C.qbo_timeout,
@@ -284,7 +284,7 @@ _ENTRIES = (
         "(duties, an adjustment Shopify added), so posting it would put wrong figures in the "
         "books: enter the sale in QuickBooks by hand, then resolve the record with "
         "POST …/records/order/{id}/resolve and a note saying where it is.",
-        actions="view_record preview_order sync_orders resolve_record",
+        actions="view_record preview_order sync_orders resolve_record update_customers_config",
     ),
 )
 

@@ -23,6 +23,7 @@ class ReferenceKind(StrEnum):
     accounts = "accounts"
     tax_codes = "tax-codes"
     tax_rates = "tax-rates"
+    payment_methods = "payment-methods"
 
 
 ENTITY = {
@@ -31,6 +32,7 @@ ENTITY = {
     ReferenceKind.accounts: "Account",
     ReferenceKind.tax_codes: "TaxCode",
     ReferenceKind.tax_rates: "TaxRate",
+    ReferenceKind.payment_methods: "PaymentMethod",
 }
 
 

@@ -31,6 +31,16 @@ DEMO_ITEMS = {
 # sandbox company's own Kentucky code (6%), on line-item tax like the company itself.
 DEMO_TAX = ("Kentucky State Tax", "0.06")
 DEMO_TAX_CODE = {"Name": "Kentucky", "Description": "Kentucky", "Taxable": True, "TaxGroup": True}
+# The README's tax_not_mapped walk-through maps the demo's Ohio rate to this code (id 5).
+OHIO_RATE = {"Id": "5", "Name": "Ohio", "RateValue": 6, "AgencyRef": {"value": "1"}}
+OHIO_CODE = {
+    "Id": "5",
+    "Name": "Ohio",
+    "Description": "Ohio",
+    "Taxable": True,
+    "TaxGroup": True,
+    "SalesTaxRateList": {"TaxRateDetail": [{"TaxRateRef": {"value": "5", "name": "Ohio"}}]},
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,8 @@ async def _seed_qbo(
             for sku, name in DEMO_ITEMS.items()
         }
         tax_code = await _ensure(admin, "TaxCode", "Name", DEMO_TAX_CODE)
+        await _ensure(admin, "TaxRate", "Name", OHIO_RATE)
+        await _ensure(admin, "TaxCode", "Name", OHIO_CODE)
     token_set = await container.oauth.refresh(tokens["refresh_token"])
     await connect_quickbooks(
         container.uow(), container.cipher, shop_id, DEMO_REALM, token_set, qbo=container.qbo

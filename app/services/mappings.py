@@ -20,6 +20,7 @@ from app.services.healing import Changed, actor_of, record_change, requeue_block
 
 # What each kind of mapping points at in QBO.
 TARGETS = {"product": "Item", "customer": "Customer", "tax_rate": "TaxCode"}
+PSEUDO_TAX_CODES = frozenset({"TAX", "NON"})
 PAGE = 500
 
 
@@ -225,6 +226,12 @@ async def _targets(
 
 
 def _usable(options: list[QboOption], qbo_id: str, entity: str, field: str) -> QboOption:
+    if entity == "TaxCode" and qbo_id in PSEUDO_TAX_CODES:
+        raise InvalidReference(
+            f"{qbo_id} is QuickBooks' pseudo code marking a US line taxable or not, not a tax "
+            "code with rates; map the rate to the tax code that charges it",
+            field,
+        )
     found = next((o for o in options if o.id == qbo_id), None)
     if found is None:
         raise InvalidReference(f"no QuickBooks {entity} has id {qbo_id}", field)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -501,3 +502,15 @@ async def test_a_shipping_item_booking_to_a_liability_is_refused(h: Harness) -> 
     assert refused.status_code == 422
     [param] = refused.json()["invalid_params"]
     assert param["name"] == "accounting.shipping_item_id" and "Income" in param["reason"]
+
+
+async def test_a_tax_rate_cannot_be_mapped_to_a_pseudo_code(h: Harness) -> None:
+    shop = await h.install(map_tax=False)
+    rate = quote("Kentucky State Tax|0.06", safe="")
+    for pseudo in ("TAX", "NON"):
+        refused = await h.api.put(
+            f"{BASE}/mappings/tax-rates/{rate}", json={"qbo_id": pseudo}, headers=h.auth(shop)
+        )
+        assert refused.status_code == 422, refused.text
+        [param] = refused.json()["invalid_params"]
+        assert param["name"] == "qbo_id" and "pseudo code" in param["reason"]

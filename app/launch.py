@@ -23,6 +23,10 @@ def run(settings: Settings, host: str) -> None:
     """Refuses in one line when a port is taken, before starting anything; otherwise serves
     until Ctrl-C and stops every process it started."""
     _refuse_busy_ports(settings, host)
+    # uvicorn shuts down on SIGTERM, then raises it again; as a KeyboardInterrupt here it ends
+    # in the `finally` below, so the sandbox and the worker stop too (a plain SIGTERM would end
+    # this process and leave them running).
+    signal.signal(signal.SIGTERM, _interrupt)
     children: list[subprocess.Popen[bytes]] = []
     try:
         migrate(settings)
@@ -39,6 +43,10 @@ def run(settings: Settings, host: str) -> None:
         pass  # Ctrl-C while starting: stop what started, quietly
     finally:
         _stop(children)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _serve(host: str, port: int) -> None:

@@ -230,6 +230,20 @@ def test_ctrl_c_stops_every_process_without_a_traceback(start: Any) -> None:
     assert not _listening(shopify_port)  # the sandbox stopped with it
 
 
+def test_a_sigterm_to_the_process_group_stops_the_sandbox_too(start: Any) -> None:
+    """As a supervisor or `kill -- -PGID` stops it (the trial left the sandbox running)."""
+    run: Running = start()
+    shopify_port = int(run.shopify.rsplit(":", 1)[1])
+
+    os.killpg(run.process.pid, signal.SIGTERM)
+    run.process.wait(timeout=15)
+
+    deadline = time.monotonic() + 15
+    while _listening(shopify_port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _listening(shopify_port)
+
+
 def test_the_sandbox_serves_shopify_only_when_qbo_is_another_server(start: Any) -> None:
     elsewhere = f"http://127.0.0.1:{free_port()}"
     run: Running = start(

@@ -160,6 +160,9 @@ async def test_the_filters_read_an_order_number_with_or_without_its_hash(h: Harn
     for given in ("%237001", "7001"):
         listed = await h.api.get(f"{AUDIT}?order={given}", headers=h.auth(shop))
         assert [e["label"] for e in listed.json()["items"]] == ["#7001"], given
+    first = (await h.api.get(f"{AUDIT}?order=7001", headers=h.auth(shop))).json()["items"][0]
+    by_id = await h.api.get(f"{AUDIT}?shopify_id={first['shopify_id']}", headers=h.auth(shop))
+    assert [e["label"] for e in by_id.json()["items"]] == ["#7001"]  # the order's Shopify id
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,13 @@ def audit_filter(
     order: Annotated[
         str | None, Query(max_length=64, description="Order name: #1001 or 1001")
     ] = None,
+    shopify_id: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="The Shopify id of the order (or product) the entries are about",
+        ),
+    ] = None,
     since: Annotated[Moment | None, Query(description="Created at or after")] = None,
     until: Annotated[Moment | None, Query(description="Created before")] = None,
 ) -> AuditFilter:
@@ -73,6 +80,7 @@ def audit_filter(
         entity=entity,
         actor=actor,
         label=order_labels(order) if order is not None else None,
+        shopify_id=shopify_id.strip() if shopify_id is not None else None,
         since=start,
         until=end,
     )

@@ -22,9 +22,9 @@ from typing import Any
 from app.domain.booking import BookedLine, Booking, LineKind
 from app.domain.config import AccountingConfig, PaymentsConfig, SyncConfig, TransactionType
 from app.domain.errors import ErrorCode, SyncError
-from app.domain.models import ZERO, Address, Order
+from app.domain.models import Address, Order
 from app.domain.taxes import TaxPlan
-from app.domain.tenders import Tender
+from app.domain.tenders import GIFT_CARD, Tender, tendered
 
 DOC_NUMBER_MAX = 21  # QBO's DocNumber (and PaymentRefNum) limit
 SHIPPING_ITEM_ID = "SHIPPING_ITEM_ID"  # QBO's built-in shipping item (AllowShipping on)
@@ -71,7 +71,7 @@ def form_for(order: Order, config: SyncConfig, tenders: Sequence[Tender]) -> str
     gateways = {t.gateway for t in tenders if not t.gift_card and t.amount}
     if config.orders.transaction_type is TransactionType.invoice_payment or len(gateways) > 1:
         return INVOICE
-    if tenders and sum((t.amount for t in tenders), ZERO) < order.sale_total:
+    if tenders and tendered(tenders) < order.sale_total:
         return INVOICE  # part of it is still owed: the invoice keeps that part open in A/R
     return SALES_RECEIPT
 
@@ -157,13 +157,7 @@ def payment_body(
     }
     if order.exchange_rate is not None:
         body["ExchangeRate"] = float(order.exchange_rate)
-    payments = config.payments
-    if account := payments.deposit_accounts.get(tender.gateway):
-        body["DepositToAccountRef"] = {"value": account}
-    elif payments.default_deposit_account_id:
-        body["DepositToAccountRef"] = {"value": payments.default_deposit_account_id}
-    if method := payments.payment_methods.get(tender.gateway):
-        body["PaymentMethodRef"] = {"value": method}
+    body.update(_deposit_refs([tender.gateway], config.payments))
     return body
 
 
@@ -171,7 +165,13 @@ def _deposit(order: Order, payments: PaymentsConfig, tenders: Sequence[Tender]) 
     """The account and payment method of the gateway that took the money: the order's one
     non-gift-card tender, else its first gateway with settings, else the default account."""
     paid = [t.gateway for t in tenders if not t.gift_card and t.amount]
-    gateways = paid or [g for g in order.payment_gateway_names if g != "gift_card"]
+    gateways = paid or [g for g in order.payment_gateway_names if g != GIFT_CARD]
+    return _deposit_refs(gateways, payments)
+
+
+def _deposit_refs(gateways: Sequence[str], payments: PaymentsConfig) -> dict[str, Any]:
+    """The first of `gateways` with a deposit account (else the default) and with a payment
+    method, as QBO references."""
     out: dict[str, Any] = {}
     if (
         account := _first(payments.deposit_accounts, gateways)

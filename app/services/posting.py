@@ -20,8 +20,8 @@ from app.domain.idempotency import CreateFate, fate_of, payload_hash, request_id
 from app.domain.models import ZERO, Order
 from app.domain.policies import adopt_existing
 from app.domain.ports import QboDocument, QboSession, QuickBooksPort, UnitOfWorkFactory
-from app.domain.translate import INVOICE, PAYMENT, payment_body
-from app.services.receipts import Prepared, qbo_own_tax
+from app.domain.translate import INVOICE, PAYMENT
+from app.services.receipts import Prepared, payment_bodies, qbo_own_tax
 
 PAYMENT_NAMESPACE = uuid.UUID("8f14b7c2-61d3-4b9a-a5e0-3c2d9e7f1a46")
 
@@ -91,28 +91,27 @@ async def post_payments(
     prepared: Prepared,
     invoice: QboDocument,
     config: SyncConfig,
+    *,
+    adopted: bool,
 ) -> list[QboDocument]:
-    """The invoice's payments not yet applied, one per tender that took money."""
+    """The invoice's payments not yet applied, one per tender that took money. An invoice
+    created just now has none applied; an adopted one is read again for its balance."""
     tenders = prepared.payment_tenders
     if not tenders or prepared.customer_id is None:
         return []
-    current = await qbo.find_sales_receipt(session, qbo_id=invoice.id, entity=INVOICE)
-    raw = (current or invoice).raw
+    raw = invoice.raw
+    if adopted and (
+        current := await qbo.find_sales_receipt(session, qbo_id=invoice.id, entity=INVOICE)
+    ):
+        raw = current.raw
     applied = Decimal(str(raw.get("TotalAmt", 0))) - Decimal(str(raw.get("Balance", 0)))
+    bodies = payment_bodies(order, prepared, invoice.id, config)
     posted = []
-    for number, tender in enumerate(tenders, start=1):
+    for number, (tender, body) in enumerate(zip(tenders, bodies, strict=True), start=1):
         if applied >= tender.amount:  # an earlier attempt applied this one
             applied -= tender.amount
             continue
         applied = ZERO
-        body = payment_body(
-            order,
-            tender,
-            invoice_id=invoice.id,
-            customer_id=prepared.customer_id,
-            number=number,
-            config=config,
-        )
         rid = str(uuid.uuid5(PAYMENT_NAMESPACE, f"{session.realm_id}:{invoice.id}:{number}"))
         posted.append(await qbo.create_sales_receipt(session, body, request_id=rid, entity=PAYMENT))
     return posted

@@ -30,12 +30,12 @@ from app.domain.ports import (
     UnitOfWorkFactory,
 )
 from app.domain.selection import is_cancelled
-from app.domain.translate import INVOICE, payment_body
+from app.domain.translate import INVOICE
 from app.services.backfill import ShopifySessions
 from app.services.connections import TokenKeeper
 from app.services.dry_run import PLACEHOLDER_PREFIX, CapturedCreate, DryRunQuickBooks
 from app.services.new_items import find_or_create_item, products_to_create
-from app.services.receipts import Prepared, money_side, prepare_documents
+from app.services.receipts import Prepared, money_side, payment_bodies, prepare_documents
 from app.services.references import check_order
 from app.services.tenders import tenders_of
 
@@ -207,17 +207,7 @@ async def _translate(deps: PreviewDeps, inputs: _Inputs, session: QboSession) ->
     # 6140, or an earlier create is in doubt): look, as it would.
     number = str(prepared.body["DocNumber"])
     existing = await deps.qbo.find_sales_receipt(session, doc_number=number, entity=prepared.entity)
-    payments = [
-        payment_body(
-            order,
-            tender,
-            invoice_id=INVOICE_PLACEHOLDER,
-            customer_id=prepared.customer_id or "",
-            number=number,
-            config=config,
-        )
-        for number, tender in enumerate(prepared.payment_tenders, start=1)
-    ]
+    payments = payment_bodies(order, prepared, INVOICE_PLACEHOLDER, config)
     return _Translated(prepared, payments, dry.creates, existing)
 
 

@@ -22,6 +22,7 @@ from app.domain.translate import (
     build_sales_form,
     document_number,
     form_for,
+    payment_body,
 )
 from app.services.customers import resolve_customer
 from app.services.special_items import special_items
@@ -50,6 +51,23 @@ class Prepared:
         if self.entity != INVOICE or self.customer_id is None:
             return []
         return [t for t in self.tenders if not t.gift_card and t.amount > 0]
+
+
+def payment_bodies(
+    order: Order, prepared: Prepared, invoice_id: str, config: SyncConfig
+) -> list[dict[str, Any]]:
+    """An invoice's Payments, in the order they are posted (see `payment_tenders`)."""
+    return [
+        payment_body(
+            order,
+            tender,
+            invoice_id=invoice_id,
+            customer_id=prepared.customer_id or "",
+            number=number,
+            config=config,
+        )
+        for number, tender in enumerate(prepared.payment_tenders, start=1)
+    ]
 
 
 def money_side(config: SyncConfig) -> MoneySide:

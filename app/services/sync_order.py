@@ -220,7 +220,7 @@ async def _sync(
         )
         if prepared.entity == INVOICE:
             trace.payments = await post_payments(
-                deps.qbo, session, order, prepared, document, config
+                deps.qbo, session, order, prepared, document, config, adopted=trace.adopted
             )
     except ExternalRejected:
         # A setting's record may have been retired in QBO since we cached it: name it.

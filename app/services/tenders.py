@@ -44,8 +44,18 @@ async def order_tenders(
     """
     if not needs_lookup(order.payment_gateway_names):
         return single_tender(total, order.payment_gateway_names)
+    return await _read(shopify, sessions, shop_id, order.id, presentment)
+
+
+async def _read(
+    shopify: ShopifyOrdersPort,
+    sessions: ShopifySessions,
+    shop_id: int,
+    order_id: str,
+    presentment: bool,
+) -> tuple[Tender, ...]:
     session = await sessions.session(shop_id)
-    transactions = await shopify.order_transactions(session.shop, session.access_token, order.id)
+    transactions = await shopify.order_transactions(session.shop, session.access_token, order_id)
     return tenders_from_transactions(transactions, presentment=presentment)
 
 
@@ -66,25 +76,26 @@ async def tenders_of(
     Without a Shopify reader, or when Shopify cannot be read, a split tender cannot be told
     apart: that is a missing_field error saying so (a later delivery or a manual sync tries
     again), never a guess at which gateway took what."""
-    presentment = order.exchange_rate is not None
     if order.financial_status in NOTHING_RECEIVED:
         return ()  # nothing received yet: no payment to book, whatever the gateways
-    part = order.financial_status in PART_RECEIVED
-    if not (part or needs_lookup(order.payment_gateway_names)):
+    if order.financial_status not in PART_RECEIVED and not needs_lookup(
+        order.payment_gateway_names
+    ):
         return single_tender(order.sale_total, order.payment_gateway_names)
-    if shopify is None or sessions is None:  # no reader: only a whole payment is known
-        return () if part else single_tender(order.sale_total, order.payment_gateway_names)
+    # A split tender, or a part still owed: only the order's transactions tell who took what.
+    if shopify is None or sessions is None:
+        raise _unreadable(order, "no Shopify reader is configured")
     try:
-        return await order_tenders(
-            shopify, sessions, shop_id, order, total=order.sale_total, presentment=presentment
-        )
+        return await _read(shopify, sessions, shop_id, order.id, order.exchange_rate is not None)
     except ExternalError as exc:
-        gateways = ", ".join(order.payment_gateway_names)
-        message = (
-            f"Order {order.name} was paid through {gateways}; how much each took is read from "
-            f"the order's transactions in Shopify, which could not be read ({exc}). It is "
-            "tried again when Shopify sends the order again, or by a manual sync."
-        )
-        raise SyncError(
-            ErrorCode.missing_field, message, detail={"field": "transactions"}
-        ) from None
+        raise _unreadable(order, str(exc)) from None
+
+
+def _unreadable(order: Order, reason: str) -> SyncError:
+    gateways = ", ".join(order.payment_gateway_names)
+    message = (
+        f"Order {order.name} was paid through {gateways}; how much each took is read from the "
+        f"order's transactions in Shopify, which could not be read ({reason}). It is tried "
+        "again when Shopify sends the order again, or by a manual sync."
+    )
+    return SyncError(ErrorCode.missing_field, message, detail={"field": "transactions"})
